@@ -1,0 +1,95 @@
+"""Opening the database: pragmas, schema version, migrations, friendly errors."""
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+
+import peewee as pw
+
+from . import migrations
+from .errors import StoreError
+from .tables import database
+
+log = logging.getLogger("leadbook.db")
+
+DB_NAME = "leadbook.sqlite3"
+PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 5000,
+    "synchronous": "normal",  # safe with WAL: a power cut loses at most the last commit
+    "cache_size": -32_000,  # 32 MB
+    "temp_store": "memory",
+}
+
+
+def schema_version() -> int:
+    return len(migrations.STEPS)
+
+
+def open_database(folder: Path | str, *, migrate: bool = True) -> Path:
+    """Open (creating if needed) the database in a data folder and bring it up to date."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / DB_NAME
+    close_database()
+    database.init(str(path), pragmas=PRAGMAS)
+    try:
+        database.connect()
+        if migrate:
+            upgrade()
+    except StoreError:
+        database.close()
+        raise
+    except pw.DatabaseError as exc:
+        database.close()
+        raise translate(exc, path) from None
+    return path
+
+
+def close_database() -> None:
+    if not database.is_closed():
+        database.close()
+
+
+def upgrade() -> None:
+    """Apply the missing migrations in order, each in its own transaction."""
+    current = database.execute_sql("PRAGMA user_version").fetchone()[0]
+    target = schema_version()
+    if current > target:
+        raise StoreError(
+            f"This database was written by a newer Leadbook (schema {current}, this version knows "
+            f"{target}): update Leadbook to open it."
+        )
+    for number in range(current, target):
+        log.info("migrating database schema %d -> %d", number, number + 1)
+        with database.atomic("IMMEDIATE"):
+            for statement in _statements(migrations.STEPS[number]):
+                database.execute_sql(statement)
+            database.execute_sql(f"PRAGMA user_version = {number + 1}")
+
+
+def _statements(script: str) -> list[str]:
+    parts, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            parts.append(buffer.strip())
+            buffer = ""
+    return [p for p in parts if p]
+
+
+def translate(exc: Exception, path: Path | str | None = None) -> StoreError:
+    """One clear sentence for a low-level database error."""
+    text = str(exc)
+    where = f" ({path})" if path else ""
+    if "locked" in text or "busy" in text:
+        return StoreError(
+            f"The database{where} is locked by another program (another Leadbook window?): close it and try again."
+        )
+    if "not a database" in text or "malformed" in text:
+        return StoreError(f"The database file{where} is damaged or not a Leadbook database: {text}.")
+    if "readonly" in text or "unable to open" in text:
+        return StoreError(f"The database{where} cannot be written: {text}.")
+    return StoreError(f"Database error{where}: {text}.")

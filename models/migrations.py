@@ -1,0 +1,63 @@
+"""Ordered schema migrations; the schema version lives in PRAGMA user_version.
+
+Each step is plain SQL, frozen when it ships: later changes are new steps, never
+edits to old ones, so a database of any older version upgrades the same way.
+"""
+
+CORE = """
+CREATE TABLE member ("id" TEXT NOT NULL PRIMARY KEY, "updated_at" DATETIME, "name" TEXT NOT NULL, "email" TEXT);
+CREATE TABLE stage ("id" TEXT NOT NULL PRIMARY KEY, "updated_at" DATETIME, "name" TEXT NOT NULL UNIQUE,
+  "position" INTEGER NOT NULL, "definition" TEXT NOT NULL, "kind" TEXT NOT NULL,
+  "followup_days" INTEGER NOT NULL, "stale_days" INTEGER NOT NULL, "requires" TEXT NOT NULL);
+CREATE TABLE lost_reason ("id" TEXT NOT NULL PRIMARY KEY, "updated_at" DATETIME, "text" TEXT NOT NULL UNIQUE,
+  "position" INTEGER NOT NULL);
+CREATE TABLE lead ("id" TEXT NOT NULL PRIMARY KEY, "updated_at" DATETIME, "name" TEXT NOT NULL, "email" TEXT,
+  "phone" TEXT, "company" TEXT, "source" TEXT, "service" TEXT, "message" TEXT,
+  "stage_id" TEXT NOT NULL REFERENCES stage ("id"), "status" TEXT NOT NULL,
+  "owner_id" TEXT REFERENCES member ("id"), "value" REAL, "lost_reason" TEXT, "relay" TEXT,
+  "created_at" DATETIME NOT NULL, "stage_changed_at" DATETIME NOT NULL, "first_response_at" DATETIME,
+  "last_activity_at" DATETIME NOT NULL, "awaiting_since" DATETIME, "closed_at" DATETIME, "merged_into" TEXT);
+CREATE TABLE activity ("id" TEXT NOT NULL PRIMARY KEY, "updated_at" DATETIME,
+  "lead_id" TEXT NOT NULL REFERENCES lead ("id"), "kind" TEXT NOT NULL, "at" DATETIME NOT NULL,
+  "author" TEXT NOT NULL, "summary" TEXT NOT NULL, "body" TEXT, "message_id" TEXT);
+CREATE TABLE follow_up ("id" TEXT NOT NULL PRIMARY KEY, "updated_at" DATETIME,
+  "lead_id" TEXT NOT NULL REFERENCES lead ("id"), "title" TEXT NOT NULL, "due" DATETIME NOT NULL,
+  "done_at" DATETIME, "outcome" TEXT, "created_at" DATETIME NOT NULL);
+CREATE TABLE setting ("key" TEXT NOT NULL PRIMARY KEY, "value" TEXT NOT NULL);
+CREATE INDEX lead_email ON lead (email) WHERE email IS NOT NULL;
+CREATE INDEX lead_phone ON lead (phone) WHERE phone IS NOT NULL;
+CREATE INDEX lead_relay ON lead (relay) WHERE relay IS NOT NULL;
+CREATE INDEX lead_open_activity ON lead (last_activity_at) WHERE status = 'open' AND merged_into IS NULL;
+CREATE INDEX lead_unanswered ON lead (created_at)
+  WHERE status = 'open' AND first_response_at IS NULL AND merged_into IS NULL;
+CREATE INDEX lead_awaiting ON lead (awaiting_since) WHERE awaiting_since IS NOT NULL;
+CREATE INDEX lead_stage ON lead (stage_id, status);
+CREATE INDEX activity_lead ON activity (lead_id, at);
+CREATE INDEX activity_message ON activity (message_id) WHERE message_id IS NOT NULL;
+CREATE INDEX follow_up_lead ON follow_up (lead_id);
+CREATE INDEX follow_up_pending ON follow_up (due) WHERE done_at IS NULL;
+CREATE INDEX follow_up_done ON follow_up (done_at) WHERE done_at IS NOT NULL;
+"""
+
+
+MAIL = """
+CREATE TABLE mail_account ("id" TEXT NOT NULL PRIMARY KEY, "name" TEXT NOT NULL UNIQUE, "host" TEXT NOT NULL,
+  "port" INTEGER NOT NULL, "security" TEXT NOT NULL, "username" TEXT NOT NULL, "folders" TEXT NOT NULL,
+  "sent_folder" TEXT, "since" DATETIME NOT NULL, "created_at" DATETIME NOT NULL, "last_check_at" DATETIME,
+  "last_error" TEXT);
+CREATE TABLE mail_cursor ("account_id" TEXT NOT NULL REFERENCES mail_account ("id") ON DELETE CASCADE,
+  "folder" TEXT NOT NULL, "uidvalidity" INTEGER NOT NULL, "last_uid" INTEGER NOT NULL,
+  PRIMARY KEY ("account_id", "folder"));
+CREATE TABLE mail_message ("id" TEXT NOT NULL PRIMARY KEY, "message_id" TEXT NOT NULL,
+  "account_id" TEXT REFERENCES mail_account ("id") ON DELETE SET NULL, "folder" TEXT NOT NULL, "uid" INTEGER,
+  "received_at" DATETIME, "from_addr" TEXT NOT NULL, "from_name" TEXT NOT NULL, "subject" TEXT NOT NULL,
+  "verdict" TEXT NOT NULL, "reason" TEXT NOT NULL, "source" TEXT, "fields" TEXT NOT NULL, "body" TEXT NOT NULL,
+  "lead_id" TEXT, "created_at" DATETIME NOT NULL, "decided_at" DATETIME);
+CREATE INDEX mail_message_verdict ON mail_message (verdict, received_at);
+CREATE INDEX mail_message_lead ON mail_message (lead_id) WHERE lead_id IS NOT NULL;
+CREATE TABLE sender_rule ("pattern" TEXT NOT NULL PRIMARY KEY, "action" TEXT NOT NULL,
+  "created_at" DATETIME NOT NULL);
+"""
+
+# One entry per schema version, in order: append new steps, never edit shipped ones.
+STEPS: list[str] = [CORE, MAIL]

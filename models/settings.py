@@ -1,0 +1,37 @@
+"""Per-machine settings in the database (not synced)."""
+from __future__ import annotations
+
+import getpass
+import locale
+import os
+
+from .tables import Setting
+
+
+def get(key: str, default: str | None = None) -> str | None:
+    row = Setting.get_or_none(Setting.key == key)
+    return row.value if row else default
+
+
+def put(key: str, value: str) -> None:
+    Setting.insert(key=key, value=value).on_conflict_replace().execute()
+
+
+def user_name() -> str:
+    """Who is working here: the author of timeline entries."""
+    return get("user_name") or getpass.getuser()
+
+
+def phone_region() -> str:
+    """Default region for numbers written without a country code, e.g. 'DE'."""
+    return get("phone_region") or guess_region()
+
+
+def guess_region() -> str:
+    """The region of the system locale (LC_ALL/LANG), or US when nothing says."""
+    for candidate in (os.environ.get("LC_ALL"), os.environ.get("LANG"), locale.getlocale()[0]):
+        if candidate and "_" in candidate:
+            region = candidate.split("_", 1)[1][:2].upper()
+            if region.isalpha():
+                return region
+    return "US"

@@ -1,0 +1,1 @@
+"""Icons, stylesheets and demo data, loaded through desktop.resources."""

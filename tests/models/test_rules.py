@@ -1,0 +1,179 @@
+"""Domain rules: the follow-up invariant, stages, duplicates, merge, timeline."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from models import leads, stages, writes
+from models.clock import now
+from models.errors import InvalidInput, RuleError
+from models.tables import Activity, FollowUp, Lead
+
+
+def pending(lead: Lead) -> list[FollowUp]:
+    return list(FollowUp.select().where((FollowUp.lead == lead.id) & FollowUp.done_at.is_null()))
+
+
+def test_new_lead_gets_respond_due_now(store):
+    """A new lead is in New with exactly one pending 'Respond to inquiry' due at once."""
+    lead, created = leads.add_lead("Anna Schmidt", email="anna@example.com")
+    assert created and lead.stage.name == "New" and lead.status == "open"
+    [step] = pending(lead)
+    assert step.title == leads.RESPOND
+    assert abs((step.due - now()).total_seconds()) < 5
+
+
+def test_email_and_phone_are_normalised(store):
+    """Emails are lower-cased and phone numbers stored in E.164 using the default region."""
+    from models import settings
+
+    settings.put("phone_region", "DE")
+    lead, _ = leads.add_lead("Jürgen", email="  Juergen@Example.DE ", phone="030 1234 5678")
+    assert lead.email == "juergen@example.de"
+    assert lead.phone == "+493012345678"
+
+
+def test_invalid_email_is_refused(store):
+    """An address without a domain is refused with a clear message and nothing is written."""
+    with pytest.raises(InvalidInput, match="not an email address"):
+        leads.add_lead("Bob", email="bob-at-example")
+    assert Lead.select().count() == 0
+
+
+def test_duplicate_by_email_attaches_to_open_lead(store):
+    """A second inquiry with the same email (other case) attaches instead of creating a twin."""
+    first, _ = leads.add_lead("Anna", email="anna@example.com")
+    second, created = leads.add_lead("Anna S.", email="ANNA@example.com", phone="+49 30 1234567",
+                                     message="Still interested?")
+    assert not created and second.id == first.id
+    assert Lead.select().count() == 1
+    assert Lead.get_by_id(first.id).phone == "+49301234567"  # the new detail filled a gap
+    assert Activity.select().where(Activity.lead == first.id, Activity.body == "Still interested?").exists()
+
+
+def test_duplicate_by_phone_in_other_format(store):
+    """Phone numbers written differently but equal in E.164 are the same contact."""
+    first, _ = leads.add_lead("Carl", phone="+1 (415) 555-0132")
+    second, created = leads.add_lead("Carl M", phone="415.555.0132")
+    assert not created and second.id == first.id
+
+
+def test_closed_lead_does_not_swallow_a_new_inquiry(store):
+    """A lost lead's contact writing again starts a fresh open lead."""
+    old, _ = leads.add_lead("Dora", email="dora@example.com")
+    leads.move_lead(old, stages.find_stage("Lost"), reason="Bad timing")
+    new, created = leads.add_lead("Dora", email="dora@example.com")
+    assert created and new.id != old.id
+
+
+def test_completing_needs_next_step_or_close(store):
+    """Done schedules the next step by the stage interval; the invariant holds throughout."""
+    lead, _ = leads.add_lead("Eve", email="eve@example.com")
+    nxt = leads.complete_followup(lead, outcome="Called back")
+    lead = Lead.get_by_id(lead.id)
+    assert lead.stage.name == "Contacted" and lead.first_response_at is not None
+    [step] = pending(lead)
+    assert step.id == nxt.id and step.title == leads.FOLLOW_UP
+    expected = now() + timedelta(days=lead.stage.followup_days)
+    assert abs((step.due - expected).total_seconds()) < 5
+
+
+def test_close_clears_pending_followups(store):
+    """Winning a lead closes it and leaves no pending follow-up."""
+    lead, _ = leads.add_lead("Finn", email="finn@example.com")
+    leads.complete_followup(lead, close="won", value="2500")
+    lead = Lead.get_by_id(lead.id)
+    assert lead.status == "won" and lead.value == 2500.0 and lead.closed_at is not None
+    assert pending(lead) == []
+
+
+def test_lost_requires_reason_from_list(store):
+    """Lost without a reason, or with one not on the list, is refused and changes nothing."""
+    lead, _ = leads.add_lead("Gus", email="gus@example.com")
+    for reason in (None, "the moon was full"):
+        with pytest.raises(RuleError, match="needs a reason"):
+            leads.move_lead(lead, stages.find_stage("Lost"), reason=reason)
+    lead = Lead.get_by_id(lead.id)
+    assert lead.status == "open" and len(pending(lead)) == 1
+    leads.move_lead(lead, stages.find_stage("Lost"), reason="price too high")
+    assert Lead.get_by_id(lead.id).lost_reason == "Price too high"
+
+
+def test_quoted_takes_a_value_and_reopen_schedules_step(store):
+    """Quoted stores a value; reopening a lost lead gives it a next step again."""
+    lead, _ = leads.add_lead("Hana", email="hana@example.com")
+    leads.move_lead(lead, stages.find_stage("Quoted"), value="1.200,50".replace(".", ""))
+    assert Lead.get_by_id(lead.id).value == 1200.5
+    leads.move_lead(lead, stages.find_stage("Lost"), reason="Other")
+    leads.move_lead(lead, stages.find_stage("Contacted"))
+    lead = Lead.get_by_id(lead.id)
+    assert lead.status == "open" and lead.lost_reason is None and len(pending(lead)) == 1
+
+
+def test_snooze_replaces_the_pending_step(store):
+    """Scheduling again moves the one pending step rather than adding a second."""
+    lead, _ = leads.add_lead("Ida", email="ida@example.com")
+    due = now() + timedelta(days=7)
+    leads.schedule_followup(lead, due, title="Call back")
+    [step] = pending(lead)
+    assert step.due == due and step.title == "Call back"
+
+
+def test_closed_lead_cannot_be_scheduled(store):
+    """A closed lead refuses a next step with a clear sentence."""
+    lead, _ = leads.add_lead("Jon", email="jon@example.com")
+    leads.move_lead(lead, stages.find_stage("Won"))
+    with pytest.raises(RuleError, match="closed lead"):
+        leads.schedule_followup(lead)
+
+
+def test_merge_keeps_every_activity_and_one_pending(store):
+    """Merging moves all activities, fills gaps, and leaves exactly one pending step."""
+    keep, _ = leads.add_lead("Kim", email="kim@example.com")
+    other, _ = leads.add_lead("Kim Lee", phone="+1 415 555 0199", company="Lee & Co")
+    leads.add_note(other, "Prefers mornings")
+    activities = Activity.select().where(Activity.lead << [keep.id, other.id]).count()
+    leads.merge_leads(keep, other)
+    keep = Lead.get_by_id(keep.id)
+    assert keep.phone == "+14155550199" and keep.company == "Lee & Co"
+    assert Activity.select().where(Activity.lead == keep.id).count() == activities + 1  # + the merge entry
+    assert len(pending(keep)) == 1
+    assert Lead.get_by_id(other.id).merged_into == keep.id
+    assert leads.find_lead(other.id).id == keep.id  # old references lead to the survivor
+
+
+def test_every_change_is_on_the_timeline_with_author(store):
+    """Stage changes, notes, calls and follow-ups done each leave a timeline entry with an author."""
+    from models import settings
+
+    settings.put("user_name", "Sam")
+    lead, _ = leads.add_lead("Lea", email="lea@example.com")
+    leads.add_note(lead, "Wants oak", kind="call")
+    leads.complete_followup(lead, outcome="Sent prices")
+    leads.move_lead(lead, stages.find_stage("Quoted"), value=900)
+    kinds = [a.kind for a in Activity.select().where(Activity.lead == lead.id).order_by(Activity.at)]
+    assert kinds[0] == "created" and {"call", "followup", "stage"} <= set(kinds)
+    assert {a.author for a in Activity.select().where(Activity.lead == lead.id)} == {"Sam"}
+
+
+def test_find_lead_ambiguous_name(store):
+    """Two leads with one name are not guessed between: the error names their ids."""
+    leads.add_lead("Max", email="max1@example.com")
+    leads.add_lead("Max", email="max2@example.com")
+    with pytest.raises(Exception, match="several leads"):
+        leads.find_lead("max")
+
+
+def test_write_path_reports_every_change(store):
+    """Every synced write goes through models.writes, so a listener sees each field change."""
+    seen = []
+    writes.listeners.append(seen.append)
+    try:
+        lead, _ = leads.add_lead("Nia", email="nia@example.com")
+        leads.move_lead(lead, stages.find_stage("Contacted"))
+    finally:
+        writes.listeners.remove(seen.append)
+    tables = {c.table for c in seen}
+    assert {"lead", "activity", "follow_up"} <= tables
+    assert any(c.table == "lead" and c.fields.get("stage_id") == stages.find_stage("Contacted").id for c in seen)

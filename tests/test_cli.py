@@ -1,0 +1,169 @@
+"""The command line end to end: a real `leadbook` process on a real data folder."""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def leadbook(data: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, LEADBOOK_DATA_DIR=str(data))
+    return subprocess.run([sys.executable, "-m", "desktop", *args], capture_output=True, text=True,
+                          input=stdin, env=env, timeout=120)
+
+
+def ok(data: Path, *args: str) -> str:
+    result = leadbook(data, *args)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def as_json(data: Path, *args: str):
+    return json.loads(ok(data, *args, "--json"))
+
+
+def test_work_a_day_from_the_command_line(tmp_path):
+    """Add, dedupe, work the checklist, move, note and merge — every step visible in JSON."""
+    anna = as_json(tmp_path, "add", "--name", "Anna Schmidt", "--email", "Anna@Example.com",
+                   "--phone", "+49 30 1234567", "--source", "Website")
+    assert anna["created"] and anna["stage"] == "New" and anna["phone"] == "+49301234567"
+    assert anna["next_followup"]["title"] == "Respond to inquiry"
+    again = as_json(tmp_path, "add", "--name", "Anna", "--email", "anna@example.com")
+    assert not again["created"] and again["id"] == anna["id"]
+
+    day = as_json(tmp_path, "today")
+    assert set(day) >= {"respond_now", "replied", "overdue", "due_today", "stale", "done_today"}
+    assert [i["lead_id"] for i in day["respond_now"]] == [anna["id"]]
+    assert day["respond_now"][0]["name"] == "Anna Schmidt" and day["respond_now"][0]["reason"]
+
+    done = as_json(tmp_path, "done", anna["id"][:8], "--outcome", "Called", "--next-due", "+3d", "--next", "Send quote")
+    assert done["stage"] == "Contacted" and done["next_followup"]["title"] == "Send quote"
+    assert done["first_response_at"].endswith("Z")
+    day = as_json(tmp_path, "today")
+    assert day["respond_now"] == [] and [i["name"] for i in day["done_today"]] == ["Anna Schmidt"]
+
+    moved = as_json(tmp_path, "move", "anna@example.com", "Quoted", "--value", "1800")
+    assert moved["stage"] == "Quoted" and moved["value"] == 1800.0
+    ok(tmp_path, "note", anna["id"], "Prefers oak", "--kind", "call")
+    ok(tmp_path, "followup", anna["id"], "--due", "2030-01-15", "--title", "Check decision")
+    edited = as_json(tmp_path, "edit", anna["id"], "--set", "company=Schmidt GmbH", "--set", "owner=Sam")
+    assert edited["company"] == "Schmidt GmbH" and edited["owner"] == "Sam"
+    assert edited["next_followup"]["due"].startswith("2030-01-15")
+
+    bob = as_json(tmp_path, "add", "--name", "A. Schmidt", "--phone", "+49 171 5550123")
+    merged = as_json(tmp_path, "merge", anna["id"], bob["id"])
+    shown = as_json(tmp_path, "show", anna["id"])
+    assert merged["id"] == anna["id"] and any(t["kind"] == "merge" for t in shown["timeline"])
+    assert {"created", "call", "stage", "followup"} <= {t["kind"] for t in shown["timeline"]}
+    assert [r["id"] for r in as_json(tmp_path, "leads")] == [anna["id"]]
+
+    lost = as_json(tmp_path, "move", anna["id"], "Lost", "--reason", "Went with a competitor")
+    assert lost["status"] == "lost" and lost["next_followup"] is None
+
+
+def test_demo_fills_a_folder(tmp_path):
+    """`demo` creates leads with a next step on every open one and a non-empty Today."""
+    ok(tmp_path, "demo", "--leads", "200", "--seed", "3")
+    records = as_json(tmp_path, "leads")
+    assert len(records) == 200
+    assert all(r["next_followup"] for r in records if r["status"] == "open")
+    assert all(r["next_followup"] is None for r in records if r["status"] != "open")
+    day = as_json(tmp_path, "today")
+    assert sum(len(day[k]) for k in ("respond_now", "overdue", "due_today", "stale", "replied")) > 0
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("move", "nobody", "Won"), "There is no lead 'nobody'"),
+        (("move", "{lead}", "Negotiation"), "There is no stage 'Negotiation'"),
+        (("move", "{lead}", "Lost"), "needs a reason"),
+        (("followup", "{lead}", "--due", "next blursday"), "is not a date"),
+        (("add", "--name", "X", "--email", "not-an-address"), "is not an email address"),
+        (("edit", "{lead}", "--set", "colour=blue"), "Cannot edit colour"),
+        (("import", "{missing}"), "missing.csv"),
+        (("restore", "{missing}"), "missing.csv"),
+    ],
+)
+def test_bad_input_is_one_sentence_and_changes_nothing(tmp_path, args, message):
+    """Each mistake gives exit 1, one line on stderr naming the problem, and no change."""
+    lead = as_json(tmp_path, "add", "--name", "Carla", "--email", "carla@example.com")
+    before = ok(tmp_path, "leads", "--json")
+    args = [a.format(lead=lead["id"], missing=tmp_path / "missing.csv") for a in args]
+    result = leadbook(tmp_path, *args)
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert ok(tmp_path, "leads", "--json") == before
+
+
+def test_newer_database_is_refused(tmp_path):
+    """A database from a newer Leadbook is refused with a clear sentence and not touched."""
+    ok(tmp_path, "leads")
+    path = tmp_path / "leadbook.sqlite3"
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA user_version = 42")
+    con.commit()
+    con.close()
+    result = leadbook(tmp_path, "today")
+    assert result.returncode == 1 and "newer Leadbook" in result.stderr
+    con = sqlite3.connect(path)
+    assert con.execute("PRAGMA user_version").fetchone()[0] == 42
+    con.close()
+
+
+def test_locked_database_is_reported(tmp_path):
+    """While another program holds the write lock, a write fails with one sentence and nothing is written."""
+    ok(tmp_path, "leads")
+    con = sqlite3.connect(tmp_path / "leadbook.sqlite3")
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        result = leadbook(tmp_path, "add", "--name", "Late Larry")
+    finally:
+        con.rollback()
+        con.close()
+    assert result.returncode == 1 and "locked" in result.stderr and "Traceback" not in result.stderr
+    assert as_json(tmp_path, "leads") == []
+
+
+def test_import_export_round_trip_with_injection(tmp_path):
+    """A messy CSV imports by header; export neutralises formula cells; a dry run writes nothing."""
+    source = tmp_path / "leads.csv"
+    source.write_text(
+        "Full name;E-Mail;Tel;Firma;Notes\n"
+        "Jürgen Weiß;JUERGEN@example.de;+49 30 9876543;Weiß & Söhne;=HYPERLINK(\"http://evil\")\n"
+        "Marie Curie;marie@example.fr;;@Radium SA;\n", encoding="utf-8-sig")
+    preview = leadbook(tmp_path, "import", str(source), "--dry-run")
+    assert preview.returncode == 0 and "Nothing was written" in preview.stdout
+    assert as_json(tmp_path, "leads") == []
+    ok(tmp_path, "import", str(source))
+    records = {r["name"]: r for r in as_json(tmp_path, "leads")}
+    assert records["Jürgen Weiß"]["email"] == "juergen@example.de" and records["Marie Curie"]["company"] == "@Radium SA"
+
+    out = tmp_path / "out.csv"
+    ok(tmp_path, "export", "--format", "csv", "-o", str(out))
+    rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
+    assert {r["company"] for r in rows} == {"Weiß & Söhne", "'@Radium SA"}
+    again = leadbook(tmp_path, "import", str(source))
+    assert again.returncode == 0 and len(as_json(tmp_path, "leads")) == 2  # duplicates skipped
+
+
+def test_backup_and_restore(tmp_path):
+    """A backup restores the data as it was; a damaged file is refused before anything is replaced."""
+    ok(tmp_path, "add", "--name", "Kept", "--email", "kept@example.com")
+    copy = tmp_path / "copy.sqlite3"
+    ok(tmp_path, "backup", "-o", str(copy))
+    ok(tmp_path, "add", "--name", "Later", "--email", "later@example.com")
+    broken = tmp_path / "broken.sqlite3"
+    broken.write_bytes(copy.read_bytes()[:4096] + b"\0garbage" * 500)
+    result = leadbook(tmp_path, "restore", str(broken))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert len(as_json(tmp_path, "leads")) == 2
+    ok(tmp_path, "restore", str(copy))
+    assert [r["name"] for r in as_json(tmp_path, "leads")] == ["Kept"]
