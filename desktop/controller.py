@@ -35,9 +35,15 @@ class Controller(QObject):
         self.tasks.run(func, lambda result, error: self._finish(result, error, done))
 
     def write(self, func: Callable[[], Any], done: Callable[[Any], None] | None = None,
-              success: str | None = None) -> None:
-        """Run a domain operation on the write thread; on success refresh every view."""
+              success: str | None = None, failed: Callable[[str], None] | None = None) -> None:
+        """Run a domain operation on the write thread; on success refresh every view.
+
+        A form passes `failed` to show a rule or input error inline instead of in a dialog.
+        """
         def finished(result: Any, error: BaseException | None) -> None:
+            if failed is not None and isinstance(error, LeadbookError):
+                failed(str(error))
+                return
             if self._finish(result, error, done) and success:
                 self.message.emit("info", success)
             if error is None:

@@ -21,6 +21,7 @@ PRAGMAS = {
     "synchronous": "normal",  # safe with WAL: a power cut loses at most the last commit
     "cache_size": -32_000,  # 32 MB
     "temp_store": "memory",
+    "mmap_size": 256 * 1024 * 1024,  # reads of big joins (the board) skip the page-cache copy
 }
 
 

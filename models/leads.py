@@ -83,8 +83,11 @@ def _default_due(stage: Stage, start: datetime | None = None) -> datetime:
     return (start or now()) + timedelta(days=stage.followup_days)
 
 
-def normalised(fields: dict[str, Any]) -> dict[str, Any]:
-    """Clean user-supplied lead fields: trimmed text, normalised email/phone, numeric value."""
+def normalised(fields: dict[str, Any], region: str | None = None) -> dict[str, Any]:
+    """Clean user-supplied lead fields: trimmed text, normalised email/phone, numeric value.
+
+    Bulk callers pass the phone region once instead of reading the setting per row.
+    """
     out: dict[str, Any] = {}
     for name, value in fields.items():
         if isinstance(value, str):
@@ -92,7 +95,7 @@ def normalised(fields: dict[str, Any]) -> dict[str, Any]:
         if name == "email":
             value = normalise_email(value)
         elif name == "phone":
-            value = normalise_phone(value, settings.phone_region())
+            value = normalise_phone(value, region or settings.phone_region())
         elif name == "value" and value is not None:
             try:
                 value = float(str(value).replace(",", ".").replace(" ", ""))

@@ -32,10 +32,14 @@ CREATE INDEX lead_unanswered ON lead (created_at)
   WHERE status = 'open' AND first_response_at IS NULL AND merged_into IS NULL;
 CREATE INDEX lead_awaiting ON lead (awaiting_since) WHERE awaiting_since IS NOT NULL;
 CREATE INDEX lead_stage ON lead (stage_id, status);
+CREATE INDEX lead_created ON lead (created_at) WHERE merged_into IS NULL;
+CREATE INDEX lead_name_lower ON lead (lower(name));
+CREATE INDEX lead_company_lower ON lead (lower(company)) WHERE company IS NOT NULL;
 CREATE INDEX activity_lead ON activity (lead_id, at);
 CREATE INDEX activity_message ON activity (message_id) WHERE message_id IS NOT NULL;
 CREATE INDEX follow_up_lead ON follow_up (lead_id);
 CREATE INDEX follow_up_pending ON follow_up (due) WHERE done_at IS NULL;
+CREATE INDEX follow_up_pending_lead ON follow_up (lead_id, due, title) WHERE done_at IS NULL;
 CREATE INDEX follow_up_done ON follow_up (done_at) WHERE done_at IS NOT NULL;
 """
 

@@ -7,13 +7,14 @@ Each section holds at most `limit` items; `counts` says how many there are in al
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import peewee as pw
 
 from .clock import local_day_bounds, now
-from .tables import FollowUp, Lead, Stage
+from .tables import FollowUp, Lead, database
 
 SECTIONS = ("respond_now", "replied", "overdue", "due_today", "stale", "done_today")
 TITLES = {
@@ -67,7 +68,7 @@ def _open_leads(since: pw.Node) -> pw.ModelSelect:
             .where((Lead.status == "open") & Lead.merged_into.is_null()))
 
 
-def _pending_before(moment: datetime) -> pw.Node:
+def _pending_before(moment: object) -> pw.Node:
     """The lead has a pending follow-up due before moment (so it shows as overdue or due today)."""
     inner = FollowUp.alias()
     return pw.fn.EXISTS(inner.select(pw.SQL("1")).where(
@@ -78,53 +79,121 @@ def _answered() -> pw.Node:
     return Lead.first_response_at.is_null(False) & Lead.awaiting_since.is_null()
 
 
+class _Param:
+    """A placeholder compiled into Today's cached SQL and bound on each call (a day bound, a cutoff)."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: object) -> None:
+        self.key = key
+
+
+START, END, LIMIT = _Param("start"), _Param("end"), _Param("limit")
+_STALE_STAGES = "SELECT id, stale_days FROM stage WHERE kind = 'open' AND stale_days > 0 ORDER BY position, id"
+_compiled: dict[tuple, list[tuple[str, str, list, str, list]]] = {}
+
+
+def _queries(stale_stages: tuple[tuple[str, int], ...]) -> dict[str, pw.SelectQuery]:
+    """Each section's query, in section order, with placeholders where the time goes in."""
+    queries: dict[str, pw.SelectQuery] = {
+        "respond_now": _open_leads(Lead.created_at).where(Lead.first_response_at.is_null()).order_by(Lead.created_at),
+        "replied": (_open_leads(Lead.awaiting_since).where(Lead.first_response_at.is_null(False)
+                                                           & Lead.awaiting_since.is_null(False))
+                    .order_by(Lead.awaiting_since)),
+        "overdue": _open_leads(FollowUp.due).where(_answered() & (FollowUp.due < START)).order_by(FollowUp.due),
+        "due_today": (_open_leads(FollowUp.due).where(_answered() & (FollowUp.due >= START) & (FollowUp.due < END))
+                      .order_by(FollowUp.due)),
+    }
+    stale = None
+    for stage_id, days in stale_stages:
+        part = (_open_leads(Lead.last_activity_at)
+                .where(_answered() & (Lead.stage == stage_id)
+                       & (Lead.last_activity_at < _Param(("stale", days))) & ~_pending_before(END)))
+        stale = part if stale is None else stale | part
+    if stale is not None:
+        queries["stale"] = stale.order_by(pw.SQL("6"))
+    queries["done_today"] = (
+        FollowUp.select(Lead.id, Lead.name, Lead.company, Lead.email, Lead.phone, FollowUp.done_at,
+                        FollowUp.id, FollowUp.title)
+        .join(Lead, on=FollowUp.lead == Lead.id)
+        .where(FollowUp.done_at >= START).order_by(FollowUp.done_at.desc()))
+    return queries
+
+
+def _compile(stale_stages: tuple[tuple[str, int], ...]) -> list[tuple[str, str, list, str, list]]:
+    """(section, SQL, params, count SQL, count params) for each section, built once per stage setup.
+
+    Today runs on every refresh: building peewee queries and converting rows through the
+    ORM cost several times more than SQLite's own work, so the SQL is made once and reused.
+    """
+    out = []
+    context = database.get_sql_context
+    for name, query in _queries(stale_stages).items():
+        sql, params = context().sql(query.limit(LIMIT)).query()
+        wrapped = query.order_by().alias("_wrapped")
+        if wrapped._count_can_project_one():
+            wrapped = wrapped.select(pw.SQL("1"))
+        count_sql, count_params = context().sql(pw.Select([wrapped], [pw.fn.COUNT(pw.SQL("1"))])).query()
+        out.append((name, sql, params, count_sql, count_params))
+    return out
+
+
 def today(limit: int = 200, at: datetime | None = None) -> Today:
     moment = at or now()
     start, end = local_day_bounds()
-    queries: dict[str, tuple[pw.ModelSelect, object]] = {
-        "respond_now": (_open_leads(Lead.created_at).where(Lead.first_response_at.is_null())
-                        .order_by(Lead.created_at),
-                        lambda since: f"waiting {ago(moment - since)}"),
-        "replied": (_open_leads(Lead.awaiting_since).where(Lead.first_response_at.is_null(False)
-                                                           & Lead.awaiting_since.is_null(False))
-                    .order_by(Lead.awaiting_since),
-                    lambda since: f"wrote back {ago(moment - since)} ago"),
-        "overdue": (_open_leads(FollowUp.due).where(_answered() & (FollowUp.due < start)).order_by(FollowUp.due),
-                    lambda since: f"due {ago(moment - since)} ago"),
-        "due_today": (_open_leads(FollowUp.due).where(_answered() & (FollowUp.due >= start) & (FollowUp.due < end))
-                      .order_by(FollowUp.due),
-                      lambda since: f"due {since.strftime('%H:%M')} UTC" if since > moment else "due now"),
+    stale_stages = tuple(database.execute_sql(_STALE_STAGES).fetchall())
+    compiled = _compiled.get(stale_stages)
+    if compiled is None:
+        compiled = _compiled[stale_stages] = _compile(stale_stages)
+    values: dict[object, object] = {"start": start, "end": end, "limit": limit}
+    values.update((("stale", days), moment - timedelta(days=days)) for _, days in stale_stages)
+    reasons = {
+        "respond_now": lambda since: f"waiting {ago(moment - since)}",
+        "replied": lambda since: f"wrote back {ago(moment - since)} ago",
+        "overdue": lambda since: f"due {ago(moment - since)} ago",
+        "due_today": lambda since: f"due {since.strftime('%H:%M')} UTC" if since > moment else "due now",
+        "stale": lambda since: f"no activity for {ago(moment - since)}",
+        "done_today": _done_reason(start, end),
     }
     result = Today()
-    for name, (query, reason) in queries.items():
-        _fill(result, name, query, reason, limit)
-    stale = None
-    for stage in Stage.select().where((Stage.kind == "open") & (Stage.stale_days > 0)):
-        part = (_open_leads(Lead.last_activity_at)
-                .where(_answered() & (Lead.stage == stage.id)
-                       & (Lead.last_activity_at < moment - timedelta(days=stage.stale_days))
-                       & ~_pending_before(end)))
-        stale = part if stale is None else stale | part
-    if stale is not None:
-        _fill(result, "stale", stale.order_by(pw.SQL("6")), lambda since: f"no activity for {ago(moment - since)}",
-              limit)
-    done = (FollowUp.select(Lead.id, Lead.name, Lead.company, Lead.email, Lead.phone, FollowUp.done_at,
-                            FollowUp.id, FollowUp.title)
-            .join(Lead, on=FollowUp.lead == Lead.id)
-            .where(FollowUp.done_at >= start).order_by(FollowUp.done_at.desc()))
-    _fill(result, "done_today", done, lambda since: "done " + _local_time(since), limit)
+    for name, sql, params, count_sql, count_params in compiled:
+        bind = [values[p.key] if isinstance(p, _Param) else p for p in params]
+        rows = database.execute_sql(sql, bind).fetchall()
+        reason = reasons[name]
+        result.sections[name] = [
+            TodayItem(name, lead_id, lead_name, company, email, phone, reason(when), when, fid, title)
+            for lead_id, lead_name, company, email, phone, since, fid, title in rows
+            for when in (_as_datetime(since),)
+        ]
+        if len(rows) < limit:
+            result.counts[name] = len(rows)
+        else:
+            bind = [values[p.key] if isinstance(p, _Param) else p for p in count_params]
+            result.counts[name] = database.execute_sql(count_sql, bind).fetchone()[0]
     return result
 
 
+def _as_datetime(text: str) -> datetime:
+    """Stored text -> datetime as peewee reads it (fromisoformat first), minus its per-call overhead."""
+    try:
+        return datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return FollowUp.due.python_value(text)
+
+
+def _done_reason(start: datetime, end: datetime) -> Callable[[datetime], str]:
+    """'done HH:MM' in local time; today's UTC offset worked out once unless the clocks change today."""
+    offset = start.replace(tzinfo=UTC).astimezone().utcoffset()
+    if offset is None or offset != end.replace(tzinfo=UTC).astimezone().utcoffset():
+        return lambda since: "done " + _local_time(since)
+
+    def reason(since: datetime) -> str:
+        if not start <= since < end:
+            return "done " + _local_time(since)
+        local = since + offset
+        return f"done {local.hour:02d}:{local.minute:02d}"
+    return reason
+
+
 def _local_time(value: datetime) -> str:
-    from datetime import UTC
     return value.replace(tzinfo=UTC).astimezone().strftime("%H:%M")
-
-
-def _fill(result: Today, name: str, query: pw.ModelSelect, reason, limit: int) -> None:
-    rows = list(query.limit(limit).tuples())
-    result.sections[name] = [
-        TodayItem(name, lead_id, lead_name, company, email, phone, reason(since), since, fid, title)
-        for lead_id, lead_name, company, email, phone, since, fid, title in rows
-    ]
-    result.counts[name] = len(rows) if len(rows) < limit else query.order_by().count()

@@ -84,7 +84,7 @@ def _flush(model: type[Synced], chunk: list[dict[str, Any]]) -> int:
                     row[f.name] = f.default() if callable(f.default) else f.default
     columns = ", ".join(f'"{f.column_name}"' for f in fields)
     sql = f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES ({", ".join("?" * len(fields))})'
-    params = zip(*(_column(f, list(map(itemgetter(f.name), chunk))) for f in fields))
+    params = zip(*(_column(f, list(map(itemgetter(f.name), chunk))) for f in fields), strict=True)
     with pw.__exception_wrapper__:  # sqlite3 errors as peewee's, like every other query
         model._meta.database.cursor().executemany(sql, params)
     if listeners:

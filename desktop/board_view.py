@@ -1,0 +1,685 @@
+"""The pipeline board: one column per open stage, Won/Lost drop zones, cards painted by a delegate.
+
+Model/view only (no widget per card): each column is a QListView over a CardListModel of
+frozen `models.board.Card`s loaded in one query off the UI thread. Dragging a card carries
+its lead id as `application/x-leadbook-lead`; every drop ends in `BoardView.move_card`,
+which asks only what the target stage needs (stage_dialogs) and moves through the controller.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QByteArray,
+    QMimeData,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QRect,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QAction, QFont, QFontMetrics, QPainter, QPalette, QPen
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QMenu,
+    QSizePolicy,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from models import board
+from models.board import Card, Choices, StageInfo
+
+from . import resources, stage_dialogs
+from .controller import Controller
+from .stage_dialogs import error_color, format_amount, muted_color, when_text
+
+log = logging.getLogger("leadbook.desktop.board")
+
+MIME_TYPE = "application/x-leadbook-lead"
+CARD_ROLE = Qt.ItemDataRole.UserRole + 1
+LEAD_ID_ROLE = Qt.ItemDataRole.UserRole + 2
+LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+
+def lead_mime(lead_ids: Sequence[str]) -> QMimeData:
+    """Mime data carrying lead ids (one per line) for drag and drop."""
+    mime = QMimeData()
+    mime.setData(MIME_TYPE, QByteArray("\n".join(lead_ids).encode()))
+    return mime
+
+
+def lead_ids_from(mime: QMimeData | None) -> list[str]:
+    if mime is None or not mime.hasFormat(MIME_TYPE):
+        return []
+    return [part for part in bytes(mime.data(MIME_TYPE).data()).decode().split("\n") if part]
+
+
+# --- the column model --------------------------------------------------------------------------
+
+class CardListModel(QAbstractListModel):
+    """The cards of one stage. A drop of lead ids here emits `dropped(lead_id, stage_id)`."""
+
+    dropped = Signal(str, str)
+
+    def __init__(self, stage_id: str, parent: Any = None):
+        super().__init__(parent)
+        self.stage_id = stage_id
+        self._cards: list[Card] = []
+
+    def set_cards(self, cards: list[Card]) -> None:
+        self.beginResetModel()
+        self._cards = cards
+        self.endResetModel()
+
+    def cards(self) -> list[Card]:
+        return self._cards
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._cards)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._cards):
+            return None
+        card = self._cards[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return card.name
+        if role == CARD_ROLE:
+            return card
+        if role == LEAD_ID_ROLE:
+            return card.lead_id
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return card_tooltip(card)
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return card_tooltip(card).replace("\n", ", ")
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.ItemIsDropEnabled
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
+
+    def supportedDropActions(self) -> Qt.DropAction:
+        return Qt.DropAction.MoveAction
+
+    def supportedDragActions(self) -> Qt.DropAction:
+        return Qt.DropAction.MoveAction
+
+    def mimeTypes(self) -> list[str]:
+        return [MIME_TYPE]
+
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
+        ids = [self._cards[i.row()].lead_id for i in indexes if i.isValid() and i.row() < len(self._cards)]
+        return lead_mime(ids[:1])  # one card at a time: each move may ask its own question
+
+    def canDropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int,
+                        parent: QModelIndex | QPersistentModelIndex) -> bool:
+        ids = lead_ids_from(data)
+        return bool(ids) and not any(card.lead_id in ids for card in self._cards)
+
+    def dropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int,
+                     parent: QModelIndex | QPersistentModelIndex) -> bool:
+        if action == Qt.DropAction.IgnoreAction:
+            return True
+        if not self.canDropMimeData(data, action, row, column, parent):
+            return False
+        for lead_id in lead_ids_from(data):
+            self.dropped.emit(lead_id, self.stage_id)
+        # False: the source view must not remove the row itself; the refresh after the move does.
+        return False
+
+
+def card_tooltip(card: Card) -> str:
+    lines = [card.name + (f" — {card.company}" if card.company else "")]
+    if card.value is not None:
+        lines.append(f"Value: {format_amount(card.value)}")
+    lines.append(f"{card.days_in_stage} days in this stage")
+    if card.next_title:
+        lines.append(f"Next: {card.next_title}, {when_text(card.next_due)}" + (" (overdue)" if card.overdue else ""))
+    else:
+        lines.append("No next step")
+    lines.append(f"Owner: {card.owner or 'unclaimed'}")
+    if card.source:
+        lines.append(f"Source: {card.source}")
+    return "\n".join(lines)
+
+
+# --- painting cards ----------------------------------------------------------------------------
+
+class CardDelegate(QStyledItemDelegate):
+    """Paints a card: name and value, company and days in stage, next step and its date."""
+
+    MARGIN_X, MARGIN_Y, PAD = 6, 3, 8
+
+    def __init__(self, parent: Any = None):
+        super().__init__(parent)
+        self._size: QSize | None = None
+
+    def _fonts(self, option: QStyleOptionViewItem) -> tuple[QFont, QFont, QFont]:
+        base = QFont(option.font)
+        bold = QFont(base)
+        bold.setWeight(QFont.Weight.DemiBold)
+        small = QFont(base)
+        if small.pointSizeF() > 0:
+            small.setPointSizeF(max(7.0, small.pointSizeF() * 0.92))
+        return base, bold, small
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        if self._size is None:
+            base, bold, small = self._fonts(option)
+            line = QFontMetrics(bold).height() + 2 * QFontMetrics(small).height() + 6
+            self._size = QSize(200, line + 2 * (self.PAD + self.MARGIN_Y))
+        return self._size
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
+              index: QModelIndex | QPersistentModelIndex) -> None:
+        card: Card | None = index.data(CARD_ROLE)
+        if card is None:
+            return
+        pal: QPalette = option.palette
+        base, bold, small = self._fonts(option)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        box = option.rect.adjusted(self.MARGIN_X, self.MARGIN_Y, -self.MARGIN_X, -self.MARGIN_Y)
+        border = pal.color(QPalette.ColorRole.Highlight) if selected else pal.color(QPalette.ColorRole.Mid)
+        if hovered and not selected:
+            border = pal.color(QPalette.ColorRole.Dark)
+        painter.setPen(QPen(border, 2 if selected else 1))
+        painter.setBrush(pal.color(QPalette.ColorRole.Base))
+        painter.drawRoundedRect(box.adjusted(0, 0, -1, -1), 6, 6)
+        red = error_color(pal)
+        if card.overdue or card.next_title is None:  # a red edge: needs attention
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(red)
+            painter.drawRoundedRect(QRect(box.left(), box.top() + 6, 3, box.height() - 12), 1.5, 1.5)
+
+        inner = box.adjusted(self.PAD + 2, self.PAD - 2, -self.PAD, -self.PAD + 2)
+        text = pal.color(QPalette.ColorRole.Text)
+        muted = muted_color(pal)
+        fm_bold, fm_small = QFontMetrics(bold), QFontMetrics(small)
+
+        # line 1: name ........ value
+        y = inner.top()
+        value_text = format_amount(card.value)
+        value_width = fm_bold.horizontalAdvance(value_text) + 8 if value_text else 0
+        painter.setFont(bold)
+        painter.setPen(text)
+        line1 = QRect(inner.left(), y, inner.width(), fm_bold.height())
+        painter.drawText(line1.adjusted(0, 0, -value_width, 0), LEFT,
+                         fm_bold.elidedText(card.name, Qt.TextElideMode.ElideRight, line1.width() - value_width))
+        if value_text:
+            painter.drawText(line1, RIGHT, value_text)
+
+        # line 2: company · owner ........ 12 d
+        y += fm_bold.height() + 3
+        painter.setFont(small)
+        painter.setPen(muted)
+        days = f"{card.days_in_stage} d"
+        days_width = fm_small.horizontalAdvance(days) + 8
+        line2 = QRect(inner.left(), y, inner.width(), fm_small.height())
+        who = " · ".join(part for part in (card.company, card.owner or "unclaimed") if part)
+        painter.drawText(line2.adjusted(0, 0, -days_width, 0), LEFT,
+                         fm_small.elidedText(who, Qt.TextElideMode.ElideRight, line2.width() - days_width))
+        painter.drawText(line2, RIGHT, days)
+
+        # line 3: next step ........ its date (red when overdue); "No next step" in red
+        y += fm_small.height() + 3
+        line3 = QRect(inner.left(), y, inner.width(), fm_small.height())
+        if card.next_title is None:
+            painter.setPen(red)
+            painter.drawText(line3, LEFT, "⚠ No next step")
+        else:
+            due = when_text(card.next_due)
+            due_width = fm_small.horizontalAdvance(due) + 8
+            painter.setPen(text)
+            painter.drawText(line3.adjusted(0, 0, -due_width, 0), LEFT,
+                             fm_small.elidedText("→ " + card.next_title, Qt.TextElideMode.ElideRight,
+                                                 line3.width() - due_width))
+            painter.setPen(red if card.overdue else muted)
+            painter.drawText(line3, RIGHT, due)
+        painter.restore()
+
+
+# --- the widgets -------------------------------------------------------------------------------
+
+class CardListView(QListView):
+    """A column's list: drags cards out, accepts lead drops, Enter opens the card."""
+
+    opened = Signal(str)
+    menu_requested = Signal(str, QPoint)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setUniformItemSizes(True)
+        self.setLayoutMode(QListView.LayoutMode.Batched)
+        self.setBatchSize(200)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setDragEnabled(True)
+        self.setAcceptDrops(True)
+        self.setDropIndicatorShown(False)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        self.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.setMouseTracking(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.viewport().setAutoFillBackground(False)
+        self.setItemDelegate(CardDelegate(self))
+        self.doubleClicked.connect(self._on_double_clicked)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._on_context_menu)
+
+    def _on_double_clicked(self, index: QModelIndex) -> None:
+        lead_id = index.data(LEAD_ID_ROLE)
+        if lead_id:
+            self.opened.emit(lead_id)
+
+    def _on_context_menu(self, pos: QPoint) -> None:
+        lead_id = self.indexAt(pos).data(LEAD_ID_ROLE)
+        if lead_id:
+            self.menu_requested.emit(lead_id, self.viewport().mapToGlobal(pos))
+
+    def keyPressEvent(self, event: Any) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self._on_double_clicked(self.currentIndex())
+            return
+        super().keyPressEvent(event)
+
+    def dragEnterEvent(self, event: Any) -> None:
+        super().dragEnterEvent(event)
+        self.parentWidget().setProperty("dropTarget", True)
+        _repolish(self.parentWidget())
+
+    def dragLeaveEvent(self, event: Any) -> None:
+        super().dragLeaveEvent(event)
+        self.parentWidget().setProperty("dropTarget", False)
+        _repolish(self.parentWidget())
+
+    def dropEvent(self, event: Any) -> None:
+        self.parentWidget().setProperty("dropTarget", False)
+        _repolish(self.parentWidget())
+        super().dropEvent(event)
+
+
+def _repolish(widget: QWidget) -> None:
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+    widget.update()
+
+
+class StageColumn(QFrame):
+    """Header (name, count, sum; the definition as tooltip) above the stage's card list."""
+
+    def __init__(self, stage: StageInfo, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.stage = stage
+        self.setObjectName("boardColumn")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setAutoFillBackground(True)
+        self.setBackgroundRole(QPalette.ColorRole.AlternateBase)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 8, 2, 2)
+        layout.setSpacing(4)
+        self.title = QLabel()
+        self.title.setObjectName("boardColumnTitle")
+        font = self.title.font()
+        font.setWeight(QFont.Weight.DemiBold)
+        font.setPointSizeF(font.pointSizeF() * 1.08)
+        self.title.setFont(font)
+        self.summary = QLabel()
+        self.summary.setForegroundRole(stage_dialogs.MUTED_ROLE)
+        head = QHBoxLayout()
+        head.setContentsMargins(8, 0, 8, 0)
+        head.addWidget(self.title)
+        head.addStretch(1)
+        head.addWidget(self.summary)
+        layout.addLayout(head)
+        self.model = CardListModel(stage.id, self)
+        self.view = CardListView(self)
+        self.view.setModel(self.model)
+        self.view.setAccessibleName(f"{stage.name} column")
+        layout.addWidget(self.view, 1)
+        self.empty = QLabel("No leads here")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self.empty.setForegroundRole(stage_dialogs.MUTED_ROLE)
+        self.empty.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.empty.setParent(self.view.viewport())
+        self.empty.move(0, 16)
+        self.setToolTip(stage.definition)
+        self.set_cards([])
+
+    def set_cards(self, cards: list[Card]) -> None:
+        self.model.set_cards(cards)
+        self.total = total = sum(card.value for card in cards if card.value)
+        self.title.setText(f"{self.stage.name}  ·  {len(cards):,}")
+        self.summary.setText(f"{format_amount(total)} total" if total else "")
+        self.summary.setToolTip(f"Sum of values in {self.stage.name}" if total else "")
+        self.empty.setVisible(not cards)
+        self.empty.resize(self.view.viewport().width(), 30)
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self.empty.resize(self.view.viewport().width(), 30)
+
+
+class DropZone(QFrame):
+    """A compact target for closing moves (Won, Lost): accepts a dragged lead, emits dropped."""
+
+    dropped = Signal(str, str)  # lead id, stage id
+
+    def __init__(self, stage: StageInfo, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.stage = stage
+        self.setObjectName("boardDropZone")
+        self.setProperty("kind", stage.kind)
+        self.setAcceptDrops(True)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setFrameShadow(QFrame.Shadow.Sunken)
+        self.setFixedHeight(120)  # compact: a target, not a column of closed leads
+        self.setToolTip(f"Drop a card here to move it to {stage.name}: {stage.definition}")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 10, 8, 10)
+        icon = QLabel()
+        icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        icon_name = {"won": "won", "lost": "lost"}.get(stage.kind, "board")
+        icon.setPixmap(resources.icon(icon_name).pixmap(28, 28))
+        title = QLabel(stage.name)
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        font = title.font()
+        font.setWeight(QFont.Weight.DemiBold)
+        title.setFont(font)
+        hint = QLabel("drop a card here")
+        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        hint.setForegroundRole(stage_dialogs.MUTED_ROLE)
+        layout.addStretch(1)
+        layout.addWidget(icon)
+        layout.addWidget(title)
+        layout.addWidget(hint)
+        layout.addStretch(1)
+        self._highlight(False)
+
+    def _highlight(self, on: bool) -> None:
+        self.setAutoFillBackground(True)
+        self.setBackgroundRole(QPalette.ColorRole.Highlight if on else QPalette.ColorRole.Window)
+        for child in self.findChildren(QLabel):
+            child.setForegroundRole(QPalette.ColorRole.HighlightedText if on else
+                                    (stage_dialogs.MUTED_ROLE if child.text() == "drop a card here"
+                                     else QPalette.ColorRole.WindowText))
+
+    def dragEnterEvent(self, event: Any) -> None:
+        if lead_ids_from(event.mimeData()):
+            event.setDropAction(Qt.DropAction.MoveAction)
+            event.accept()
+            self._highlight(True)
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: Any) -> None:
+        if lead_ids_from(event.mimeData()):
+            event.setDropAction(Qt.DropAction.MoveAction)
+            event.accept()
+
+    def dragLeaveEvent(self, event: Any) -> None:
+        self._highlight(False)
+
+    def dropEvent(self, event: Any) -> None:
+        self._highlight(False)
+        ids = lead_ids_from(event.mimeData())
+        if not ids:
+            event.ignore()
+            return
+        event.setDropAction(Qt.DropAction.MoveAction)
+        event.accept()
+        for lead_id in ids:
+            self.dropped.emit(lead_id, self.stage.id)
+
+
+@dataclass(frozen=True)
+class BoardData:
+    choices: Choices
+    cards: dict[str, list[Card]]
+
+
+def load_board(owner_id: str | None, source: str | None) -> BoardData:
+    """Everything the board shows (runs off the UI thread).
+
+    The source filter's entries come from the cards themselves (the sources of open leads),
+    which spares a full scan of the lead table on every refresh.
+    """
+    return BoardData(board.choices(sources=False), board.board_cards(owner_id=owner_id, source=source))
+
+
+class BoardView(QWidget):
+    """The pipeline board. `refresh()` reloads; data_changed refreshes it when visible."""
+
+    loaded = Signal()  # a load has been applied (tests and benchmarks wait on it)
+
+    def __init__(self, controller: Controller, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.controller = controller
+        self.setObjectName("boardView")
+        self._stale = True
+        self._generation = 0
+        self._stages: dict[str, StageInfo] = {}
+        self._lost_reasons: tuple[str, ...] = ()
+        self._sources: set[str] = set()
+        self.columns: dict[str, StageColumn] = {}
+        self.zones: dict[str, DropZone] = {}
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(12, 10, 12, 12)
+        outer.setSpacing(8)
+        bar = QHBoxLayout()
+        title = QLabel("Board")
+        title.setObjectName("viewTitle")
+        font = title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setWeight(QFont.Weight.DemiBold)
+        title.setFont(font)
+        bar.addWidget(title)
+        bar.addSpacing(16)
+        self.totals = QLabel()
+        self.totals.setForegroundRole(stage_dialogs.MUTED_ROLE)
+        bar.addWidget(self.totals)
+        bar.addStretch(1)
+        self.owner_filter = QComboBox()
+        self.owner_filter.setAccessibleName("Filter by owner")
+        self.owner_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.owner_filter.addItem("Everyone", None)
+        self.source_filter = QComboBox()
+        self.source_filter.setAccessibleName("Filter by source")
+        self.source_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.source_filter.addItem("All sources", None)
+        bar.addWidget(QLabel("Owner:"))
+        bar.addWidget(self.owner_filter)
+        bar.addSpacing(8)
+        bar.addWidget(QLabel("Source:"))
+        bar.addWidget(self.source_filter)
+        outer.addLayout(bar)
+
+        self.columns_box = QHBoxLayout()
+        self.columns_box.setSpacing(10)
+        outer.addLayout(self.columns_box, 1)
+        self.zone_box = QVBoxLayout()
+        self.zone_box.setSpacing(10)
+        self.zone_panel = QWidget()
+        self.zone_panel.setLayout(self.zone_box)
+        self.zone_panel.setFixedWidth(130)
+        self.zone_box.setContentsMargins(0, 0, 0, 0)
+        self.owner_filter.activated.connect(lambda _i: self.refresh())
+        self.source_filter.activated.connect(lambda _i: self.refresh())
+        controller.data_changed.connect(self._on_data_changed)
+
+    # --- loading ------------------------------------------------------------------------------
+
+    def _on_data_changed(self) -> None:
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
+    def filters(self) -> tuple[str | None, str | None]:
+        return self.owner_filter.currentData(), self.source_filter.currentData()
+
+    def refresh(self) -> None:
+        if not self.isVisible():
+            self._stale = True
+            return
+        self._stale = False
+        self._generation += 1
+        owner_id, source = self.filters()
+        self.controller.read(partial(load_board, owner_id, source), partial(self._on_loaded, self._generation))
+
+    def _on_loaded(self, generation: int, data: BoardData) -> None:
+        if generation == self._generation:  # an older load finishing late is dropped
+            self._apply(data)
+
+    def _apply(self, data: BoardData) -> None:
+        stages = data.choices.stages
+        self._stages = {s.id: s for s in stages}
+        self._lost_reasons = data.choices.lost_reasons
+        self._fill_filter(self.owner_filter, "Everyone",
+                          [("Unclaimed", board.UNCLAIMED)] + [(name, mid) for mid, name in data.choices.owners])
+        owner_id, source = self.filters()
+        if owner_id is None and source is None:  # unfiltered: exactly the sources of open leads
+            self._sources = {card.source for cards in data.cards.values() for card in cards if card.source}
+        elif source is not None:
+            self._sources.add(source)
+        self._fill_filter(self.source_filter, "All sources", [(s, s) for s in sorted(self._sources, key=str.casefold)])
+        self._build_columns(stages)
+        count = total = 0
+        for stage_id, column in self.columns.items():
+            cards = data.cards.get(stage_id, [])
+            column.set_cards(cards)
+            count += len(cards)
+            total += column.total
+        self.totals.setText(f"{count:,} open leads" + (f"  ·  {format_amount(total)} in the pipeline" if total else ""))
+        self.loaded.emit()
+
+    @staticmethod
+    def _fill_filter(combo: QComboBox, everyone: str, items: list[tuple[str, Any]]) -> None:
+        current = combo.currentData()
+        wanted = [(everyone, None)] + items
+        if [(combo.itemText(i), combo.itemData(i)) for i in range(combo.count())] == wanted:
+            return
+        combo.blockSignals(True)
+        combo.clear()
+        for text, data in wanted:
+            combo.addItem(text, data)
+        index = combo.findData(current) if current is not None else 0
+        combo.setCurrentIndex(max(0, index))
+        combo.blockSignals(False)
+
+    def _build_columns(self, stages: Sequence[StageInfo]) -> None:
+        open_stages = [s for s in stages if s.kind == "open"]
+        closing = [s for s in stages if s.kind != "open"]
+        if ([c.stage for c in self.columns.values()] == open_stages
+                and [z.stage for z in self.zones.values()] == closing):
+            return
+        for widget in [*self.columns.values(), *self.zones.values()]:
+            widget.hide()
+            widget.deleteLater()
+        while self.zone_box.count():  # the stretch after the zones
+            self.zone_box.takeAt(0)
+        self.columns, self.zones = {}, {}
+        self.columns_box.removeWidget(self.zone_panel)
+        for stage in open_stages:
+            column = StageColumn(stage, self)
+            column.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+            column.model.dropped.connect(self._on_dropped)
+            column.view.opened.connect(self.controller.open_lead)
+            column.view.menu_requested.connect(self._show_menu)
+            self.columns[stage.id] = column
+            self.columns_box.addWidget(column, 1)
+        for stage in closing:
+            zone = DropZone(stage, self.zone_panel)
+            zone.dropped.connect(self._on_dropped)
+            self.zones[stage.id] = zone
+            self.zone_box.addWidget(zone)
+        self.zone_box.addStretch(1)
+        self.columns_box.addWidget(self.zone_panel)
+
+    # --- moving -------------------------------------------------------------------------------
+
+    def _on_dropped(self, lead_id: str, stage_id: str) -> None:
+        # Ask after the drop has finished: a modal dialog inside a running drag misbehaves on some platforms.
+        QTimer.singleShot(0, lambda: self.move_card(lead_id, stage_id))
+
+    def move_card(self, lead_id: str, stage_id: str) -> None:
+        """Move a lead to a stage, asking only what that stage needs; cancelling changes nothing."""
+        stage = self._stages.get(stage_id)
+        if stage is None:
+            return
+        where = self.find_card(lead_id)
+        if where is not None and where[0] == stage_id:
+            return
+        card = where[1] if where else None
+        name = card.name if card else "this lead"
+        answer = stage_dialogs.ask_move(self, stage, self._lost_reasons, name, card.value if card else None)
+        if answer is None:
+            return
+        self.controller.write(partial(stage_dialogs.apply_move, [lead_id], stage_id, answer),
+                              success=f"Moved {name} to {stage.name}.")
+
+    def _show_menu(self, lead_id: str, pos: QPoint) -> None:
+        menu = QMenu(self)
+        open_action = QAction(resources.icon("open"), "Open", menu)
+        open_action.triggered.connect(lambda: self.controller.open_lead(lead_id))
+        menu.addAction(open_action)
+        move = menu.addMenu("Move to")
+        current = (self.find_card(lead_id) or ("", None))[0]
+        for stage in sorted(self._stages.values(), key=lambda s: s.position):
+            action = move.addAction(stage.name)
+            action.setEnabled(stage.id != current)
+            action.triggered.connect(lambda _=False, sid=stage.id: self.move_card(lead_id, sid))
+        menu.popup(pos)
+
+    def find_card(self, lead_id: str) -> tuple[str, Card] | None:
+        """(stage id, card) of a lead shown on the board."""
+        for stage_id, column in self.columns.items():
+            for card in column.model.cards():
+                if card.lead_id == lead_id:
+                    return stage_id, card
+        return None
+
+    # --- for tests and benchmarks -------------------------------------------------------------
+
+    def column_counts(self) -> dict[str, int]:
+        """Stage name -> number of cards shown."""
+        return {column.stage.name: column.model.rowCount() for column in self.columns.values()}
+
+    def set_filters(self, owner_id: str | None = None, source: str | None = None) -> None:
+        for combo, value in ((self.owner_filter, owner_id), (self.source_filter, source)):
+            index = combo.findData(value) if value is not None else 0
+            if index < 0:
+                raise ValueError(f"no filter entry for {value!r}")
+            combo.setCurrentIndex(index)
+        self.refresh()
+
+    def sizeHint(self) -> QSize:
+        return QSize(1000, 700)
+

@@ -1,0 +1,358 @@
+"""Done and Snooze: ticking off a next step, pushing one back, and undoing either.
+
+The dialogs only ask; the operations below run on the controller's write thread with
+ids (rows are re-fetched inside the write), and return plain `Undo` data that the view
+can hand back to `undo()`.
+
+What undo restores, through models functions only:
+  - snooze: the previous date and title of the pending step (exact);
+  - done with a next step: the previous pending step (date, title) replaces the new one;
+  - closed as won/lost: the previous stage (status open again) and the previous step.
+The completed step stays in the history marked done and the timeline keeps both
+entries. Ticking off "Respond to inquiry" is not undoable: it also records the first
+response time and moves the lead on from New, which no models function reverts.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from PySide6.QtCore import QDate, QPoint, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCalendarWidget,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QRadioButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from models import leads, stages
+from models.clock import to_utc
+from models.tables import Stage
+
+from . import resources
+from .controller import Controller
+
+WORKDAY_START = time(9)
+
+
+# --- plain data crossing threads -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LeadBrief:
+    """What the Done dialog needs to know about a lead, read off the UI thread."""
+    lead_id: str
+    name: str
+    stage: str
+    step_title: str | None
+    default_days: int  # when the next step falls due if the user picks no date
+    next_stage: str  # the stage the default interval belongs to
+    lost_reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DoneChoice:
+    outcome: str | None = None
+    next_title: str | None = None
+    next_due: datetime | None = None  # None: the stage's interval
+    close: str | None = None  # None | "won" | "lost"
+    reason: str | None = None
+    value: str | None = None
+
+
+@dataclass(frozen=True)
+class Undo:
+    lead_id: str
+    name: str
+    text: str  # "Done: Anna Schmidt" — shown beside the Undo button
+    due: datetime | None  # the pending step before the change
+    title: str | None
+    stage_id: str | None = None  # set when the lead was closed: move it back here
+
+
+def at_workday_start(day: date) -> datetime:
+    """09:00 local time on day, as stored (naive UTC)."""
+    return to_utc(datetime.combine(day, WORKDAY_START).astimezone())
+
+
+def presets(today: date | None = None) -> list[tuple[str, str, date]]:
+    """(key, label, day) for the quick date choices."""
+    today = today or date.today()
+    next_monday = today + timedelta(days=7 - today.weekday())
+    return [
+        ("tomorrow", "Tomorrow", today + timedelta(days=1)),
+        ("3days", "In 3 days", today + timedelta(days=3)),
+        ("nextweek", "Next week", next_monday),
+    ]
+
+
+def short_day(day: date) -> str:
+    return QDate(day).toString("ddd d MMM")
+
+
+# --- operations (run on the write thread) ----------------------------------------------------
+
+def load_brief(lead_id: str) -> LeadBrief:
+    lead = leads.find_lead(lead_id)
+    pending = leads.pending_followup(lead)
+    stage = lead.stage
+    opens = stages.open_stages()
+    # Ticking off the first reply moves a New lead on: its next step follows that stage's interval.
+    if pending is not None and pending.title == leads.RESPOND and opens and stage.id == opens[0].id and len(opens) > 1:
+        stage = opens[1]
+    return LeadBrief(lead.id, lead.name, lead.stage.name, pending.title if pending else None,
+                     stage.followup_days, stage.name, tuple(stages.lost_reasons()))
+
+
+def complete(lead_id: str, choice: DoneChoice) -> Undo | None:
+    """Tick off the pending step with the user's choice; returns how to undo it (or None)."""
+    lead = leads.find_lead(lead_id)
+    pending = leads.pending_followup(lead)
+    undo = None
+    if pending is not None and pending.title != leads.RESPOND:
+        text = (f"{lead.name} closed as {choice.close}" if choice.close else f"Done: {pending.title} — {lead.name}")
+        undo = Undo(lead.id, lead.name, text, pending.due, pending.title,
+                    lead.stage_id if choice.close else None)
+    leads.complete_followup(lead, outcome=choice.outcome, next_due=choice.next_due, next_title=choice.next_title,
+                            close=choice.close, reason=choice.reason, value=choice.value)
+    return undo
+
+
+def snooze(lead_id: str, due: datetime) -> Undo:
+    lead = leads.find_lead(lead_id)
+    pending = leads.pending_followup(lead)
+    undo = Undo(lead.id, lead.name, f"Snoozed {lead.name} to {short_day(_local_day(due))}",
+                pending.due if pending else None, pending.title if pending else None)
+    leads.schedule_followup(lead, due)
+    return undo
+
+
+def undo(info: Undo) -> None:
+    """Restore the pending step (and the stage, for a closed lead)."""
+    lead = leads.find_lead(info.lead_id)
+    if info.stage_id is not None and lead.stage_id != info.stage_id:
+        leads.move_lead(lead, Stage.get_by_id(info.stage_id))
+    if info.due is not None:
+        leads.schedule_followup(lead, info.due, title=info.title)
+
+
+def _local_day(value: datetime) -> date:
+    from datetime import UTC
+
+    return value.replace(tzinfo=UTC).astimezone().date()
+
+
+# --- the Done dialog --------------------------------------------------------------------------
+
+class DoneDialog(QDialog):
+    """Asks what happened and what comes next: a dated next step, or closing the lead."""
+
+    NEXT, WON, LOST = 0, 1, 2
+
+    def __init__(self, controller: Controller, lead_id: str, name: str = "", parent: QWidget | None = None):
+        super().__init__(parent)
+        self.controller = controller
+        self.lead_id = lead_id
+        self.brief: LeadBrief | None = None
+        self.setWindowTitle(f"Done — {name}" if name else "Done")
+        self.setWindowIcon(resources.icon("done"))
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("x") * 58)
+
+        self.heading = QLabel(f"<b>{_escape(name)}</b>" if name else "")
+        self.heading.setProperty("role", "title")
+        self.outcome = QLineEdit(placeholderText="What happened? e.g. Called, sent the quote")
+
+        self.kind_group = QButtonGroup(self)
+        kinds = QHBoxLayout()
+        for number, (text, icon) in enumerate((("Next step", "today"), ("Won", "won"), ("Lost", "lost"))):
+            button = QRadioButton(text)
+            button.setIcon(resources.icon(icon))
+            self.kind_group.addButton(button, number)
+            kinds.addWidget(button)
+        kinds.addStretch(1)
+        self.kind_group.button(self.NEXT).setChecked(True)
+
+        # Next step: title and when.
+        self.next_title = QLineEdit(leads.FOLLOW_UP)
+        self.when = QComboBox()
+        self.when.addItem("As the stage says", "default")
+        for key, label, day in presets():
+            self.when.addItem(f"{label} ({short_day(day)})", key)
+        self.when.addItem("Pick a date…", "pick")
+        self.pick = QCalendarWidget()
+        self.pick.setMinimumDate(QDate.currentDate())
+        self.pick.setSelectedDate(QDate.currentDate().addDays(1))
+        self.pick.setGridVisible(False)
+        self.pick.setVisible(False)
+        self.when.currentIndexChanged.connect(self._on_when_changed)
+        next_page = QWidget()
+        next_form = QFormLayout(next_page)
+        next_form.setContentsMargins(0, 0, 0, 0)
+        next_form.addRow("Next step", self.next_title)
+        next_form.addRow("When", self.when)
+        next_form.addRow("", self.pick)
+
+        won_page = QWidget()
+        won_form = QFormLayout(won_page)
+        won_form.setContentsMargins(0, 0, 0, 0)
+        self.value = QLineEdit(placeholderText="optional, e.g. 1200")
+        won_form.addRow("Value", self.value)
+
+        lost_page = QWidget()
+        lost_form = QFormLayout(lost_page)
+        lost_form.setContentsMargins(0, 0, 0, 0)
+        self.reason = QComboBox()
+        self.reason.addItem("Choose a reason…", None)
+        lost_form.addRow("Why lost", self.reason)
+
+        self.pages = QStackedWidget()
+        for page in (next_page, won_page, lost_page):
+            self.pages.addWidget(page)
+        self.kind_group.idToggled.connect(self._on_kind_toggled)
+        self.reason.currentIndexChanged.connect(self._update_ok)
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setText("Done")
+        self.ok.setDefault(True)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        form = QFormLayout()
+        form.addRow("What happened", self.outcome)
+        layout.addLayout(form)
+        layout.addLayout(kinds)
+        layout.addWidget(self.pages)
+        layout.addStretch(1)
+        layout.addWidget(self.buttons)
+        self.outcome.setFocus()
+        self._update_ok()
+        controller.read(lambda: load_brief(lead_id), self._on_brief_loaded)
+
+    def _on_brief_loaded(self, brief: LeadBrief) -> None:
+        self.brief = brief
+        if not self.heading.text():
+            self.heading.setText(f"<b>{_escape(brief.name)}</b>")
+        self.heading.setText(self.heading.text() + f" · {_escape(brief.stage)}"
+                             + (f" · {_escape(brief.step_title)}" if brief.step_title else ""))
+        days = brief.default_days
+        when = "today" if days == 0 else "tomorrow" if days == 1 else f"in {days} days"
+        self.when.setItemText(0, f"{when.capitalize()} ({brief.next_stage}'s interval)")
+        current = self.reason.currentData()
+        self.reason.clear()
+        self.reason.addItem("Choose a reason…", None)
+        for text in brief.lost_reasons:
+            self.reason.addItem(text, text)
+        if current:
+            self.reason.setCurrentIndex(max(0, self.reason.findData(current)))
+
+    def _on_when_changed(self) -> None:
+        self.pick.setVisible(self.when.currentData() == "pick")
+        self.adjustSize()
+
+    def _on_kind_toggled(self, number: int, checked: bool) -> None:
+        if checked:
+            self.pages.setCurrentIndex(number)
+            self.ok.setText(("Done", "Close as won", "Close as lost")[number])
+            self._update_ok()
+
+    def _update_ok(self) -> None:
+        lost = self.kind_group.checkedId() == self.LOST
+        self.ok.setEnabled(not lost or self.reason.currentData() is not None)
+
+    def choose(self, *, when: str | None = None, day: date | None = None) -> None:
+        """Select a date preset ("default", "tomorrow", "3days", "nextweek") or a picked day."""
+        if day is not None:
+            self.when.setCurrentIndex(self.when.findData("pick"))
+            self.pick.setSelectedDate(QDate(day))
+        elif when is not None:
+            self.when.setCurrentIndex(self.when.findData(when))
+
+    def next_due(self) -> datetime | None:
+        key = self.when.currentData()
+        if key == "default":
+            return None
+        if key == "pick":
+            return at_workday_start(self.pick.selectedDate().toPython())
+        return at_workday_start(next(day for k, _label, day in presets() if k == key))
+
+    def choice(self) -> DoneChoice:
+        kind = self.kind_group.checkedId()
+        outcome = self.outcome.text().strip() or None
+        if kind == self.WON:
+            return DoneChoice(outcome=outcome, close="won", value=self.value.text().strip() or None)
+        if kind == self.LOST:
+            return DoneChoice(outcome=outcome, close="lost", reason=self.reason.currentData())
+        return DoneChoice(outcome=outcome, next_title=self.next_title.text().strip() or None,
+                          next_due=self.next_due())
+
+
+# --- snoozing --------------------------------------------------------------------------------
+
+class SnoozeMenu(QMenu):
+    """Tomorrow, in 3 days, next week, or a picked date: emits `chosen` with the new due time."""
+
+    chosen = Signal(object)  # datetime (naive UTC)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__("Snooze", parent)
+        self.setIcon(resources.icon("snooze"))
+        for key, label, day in presets():
+            action = QAction(f"{label}\t{short_day(day)}", self)
+            action.setData(key)
+            action.triggered.connect(lambda _=False, d=day: self.chosen.emit(at_workday_start(d)))
+            self.addAction(action)
+        self.addSeparator()
+        pick = QAction("Pick a date…", self)
+        pick.setData("pick")
+        pick.triggered.connect(self._pick)
+        self.addAction(pick)
+        self.date_dialog: PickDateDialog | None = None
+
+    def action_for(self, key: str) -> QAction:
+        return next(a for a in self.actions() if a.data() == key)
+
+    def _pick(self) -> None:
+        self.date_dialog = PickDateDialog(self.parentWidget())
+        self.date_dialog.accepted.connect(lambda: self.chosen.emit(at_workday_start(self.date_dialog.day())))
+        self.date_dialog.open()
+
+    def show_at(self, pos: QPoint) -> None:
+        self.popup(pos)
+
+
+class PickDateDialog(QDialog):
+    def __init__(self, parent: QWidget | None = None, title: str = "Snooze until"):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.calendar = QCalendarWidget()
+        self.calendar.setMinimumDate(QDate.currentDate())
+        self.calendar.setSelectedDate(QDate.currentDate().addDays(1))
+        self.calendar.setGridVisible(False)
+        self.calendar.activated.connect(self.accept)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.calendar)
+        layout.addWidget(buttons)
+
+    def day(self) -> date:
+        return self.calendar.selectedDate().toPython()
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+

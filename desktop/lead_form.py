@@ -1,0 +1,215 @@
+"""New lead: a short form that checks as you type and warns about a duplicate before saving."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from models import leads, settings
+from models.contacts import normalise_email, normalise_phone
+from models.errors import InvalidInput
+
+from . import resources
+from .controller import Controller
+
+SOURCES = ("", "Website", "Email", "Phone", "Referral", "Walk-in", "Social media", "Marketplace", "Other")
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    lead_id: str
+    name: str
+    status: str
+    stage: str
+    matched: str  # "email" | "phone" | "email and phone"
+
+
+def find_duplicates(email: str | None, phone: str | None) -> list[Duplicate]:
+    """Plain-data duplicates for the warning (read off the UI thread)."""
+    out = []
+    for lead in leads.find_duplicates(email, phone)[:3]:
+        matched = " and ".join(w for w, mine, theirs in (("email", email, lead.email), ("phone", phone, lead.phone))
+                               if mine and mine == theirs)
+        out.append(Duplicate(lead.id, lead.name, lead.status, lead.stage.name, matched or "details"))
+    return out
+
+
+def duplicate_warning(dupes: list[Duplicate]) -> str:
+    if not dupes:
+        return ""
+    first = dupes[0]
+    where = f"{first.status}, {first.stage}" if first.status == "open" else first.status
+    text = f"<b>{_escape(first.name)}</b> ({where}) has this {first.matched} — "
+    if first.status == "open":
+        text += "the inquiry will be added to their timeline instead of creating a new lead."
+    else:
+        text += "a new lead will be created beside the closed one."
+    if len(dupes) > 1:
+        text += f" ({len(dupes) - 1} more lead{'s' if len(dupes) > 2 else ''} match.)"
+    return text
+
+
+def save_lead(fields: dict[str, str | None]) -> tuple[str, bool]:
+    lead, created = leads.add_lead(fields.pop("name") or "", **fields)
+    return lead.id, created
+
+
+class NewLeadDialog(QDialog):
+    def __init__(self, controller: Controller, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.controller = controller
+        self.region = "US"
+        self.duplicates: list[Duplicate] = []
+        self._checked: tuple[str | None, str | None] = (None, None)
+        self.setWindowTitle("New lead")
+        self.setWindowIcon(resources.icon("add"))
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("x") * 60)
+
+        self.name = QLineEdit(placeholderText="Anna Schmidt")
+        self.email = QLineEdit(placeholderText="anna@example.com")
+        self.phone = QLineEdit(placeholderText="030 1234567 or +49 30 1234567")
+        self.company = QLineEdit()
+        self.source = QComboBox(editable=True)
+        self.source.addItems(SOURCES)
+        self.service = QLineEdit(placeholderText="What they asked for")
+        self.message = QPlainTextEdit(placeholderText="Their message (optional)")
+        self.message.setTabChangesFocus(True)
+        self.message.setMaximumHeight(self.fontMetrics().height() * 6)
+        self.email_error = QLabel(visible=False)
+        self.email_error.setProperty("role", "error")
+        self.phone_error = QLabel(visible=False)
+        self.phone_error.setProperty("role", "error")
+        self.warning = QLabel(visible=False, wordWrap=True)
+        self.warning.setProperty("role", "warning")
+        self.warning.setTextFormat(Qt.TextFormat.RichText)
+
+        form = QFormLayout()
+        form.addRow("Name", self.name)
+        form.addRow("Email", self.email)
+        form.addRow("", self.email_error)
+        form.addRow("Phone", self.phone)
+        form.addRow("", self.phone_error)
+        form.addRow("Company", self.company)
+        form.addRow("Source", self.source)
+        form.addRow("Service", self.service)
+        form.addRow("Message", self.message)
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.save_button.setText("Add lead")
+        self.save_button.setDefault(True)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.warning)
+        layout.addWidget(self.buttons)
+
+        self._dupe_timer = QTimer(self, singleShot=True, interval=250)
+        self._dupe_timer.timeout.connect(self.check_duplicates)
+        for edit in (self.name, self.email, self.phone):
+            edit.textChanged.connect(self.validate)
+        self.email.textChanged.connect(self._dupe_timer.start)
+        self.phone.textChanged.connect(self._dupe_timer.start)
+        self._saving = False
+        self.saved_id: str | None = None
+        controller.message.connect(self._on_message)
+        self.validate()
+        controller.read(settings.phone_region, self._on_region)
+
+    def _on_region(self, region: str) -> None:
+        self.region = region
+        self.validate()
+
+    def _normalised(self) -> tuple[str | None, str | None, str | None, str | None]:
+        """(email, email error, phone, phone error)."""
+        email = phone = email_error = phone_error = None
+        try:
+            email = normalise_email(self.email.text())
+        except InvalidInput as exc:
+            email_error = str(exc)
+        try:
+            phone = normalise_phone(self.phone.text(), self.region)
+        except InvalidInput as exc:
+            phone_error = str(exc)
+        return email, email_error, phone, phone_error
+
+    def validate(self) -> bool:
+        email, email_error, phone, phone_error = self._normalised()
+        for edit, label, error in ((self.email, self.email_error, email_error),
+                                   (self.phone, self.phone_error, phone_error)):
+            label.setText(error or "")
+            label.setVisible(bool(error))
+            if bool(edit.property("invalid")) != bool(error):
+                edit.setProperty("invalid", bool(error))
+                edit.style().unpolish(edit)
+                edit.style().polish(edit)
+        has_who = bool(self.name.text().strip() or email or phone)
+        ok = has_who and not email_error and not phone_error
+        self.save_button.setEnabled(ok)
+        self.save_button.setToolTip("" if has_who else "A lead needs a name, an email or a phone number.")
+        return ok
+
+    def check_duplicates(self) -> None:
+        email, _e, phone, _p = self._normalised()
+        if (email, phone) == self._checked:
+            return
+        self._checked = (email, phone)
+        if not email and not phone:
+            self._on_duplicates([])
+            return
+        self.controller.read(lambda: find_duplicates(email, phone), self._on_duplicates)
+
+    def _on_duplicates(self, dupes: list[Duplicate]) -> None:
+        self.duplicates = dupes
+        self.warning.setText(duplicate_warning(dupes))
+        self.warning.setVisible(bool(dupes))
+        if dupes and dupes[0].status == "open":
+            self.save_button.setText(f"Add to {dupes[0].name}")
+        else:
+            self.save_button.setText("Add lead")
+
+    def fields(self) -> dict[str, str | None]:
+        return {"name": self.name.text().strip() or None, "email": self.email.text().strip() or None,
+                "phone": self.phone.text().strip() or None, "company": self.company.text().strip() or None,
+                "source": self.source.currentText().strip() or None,
+                "service": self.service.text().strip() or None,
+                "message": self.message.toPlainText().strip() or None}
+
+    def save(self) -> None:
+        if not self.validate():
+            return
+        fields = self.fields()
+        if not fields["name"]:
+            fields["name"] = fields["email"] or fields["phone"]
+        self.save_button.setEnabled(False)
+        self._saving = True
+        name = fields["name"]
+        self.controller.write(lambda: save_lead(dict(fields)), self._on_saved, success=f"Added {name}.")
+
+    def _on_saved(self, result: tuple[str, bool]) -> None:
+        self._saving = False
+        self.saved_id, _created = result
+        self.accept()
+        self.controller.open_lead(self.saved_id)
+
+    def _on_message(self, level: str, _text: str) -> None:
+        if level == "error" and self._saving:  # the save failed: let the user fix it and try again
+            self._saving = False
+            self.validate()
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

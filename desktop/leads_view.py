@@ -1,0 +1,601 @@
+"""Leads: every lead in one sortable, filterable table, with bulk actions on the selection.
+
+The table model holds plain tuples (models.board.lead_table) loaded off the UI thread.
+Sorting and filtering happen in the model on those rows in Python — no proxy model — so
+100k leads stay fast: a filter is one list comprehension over precomputed lower-case text,
+a sort is one list.sort with a precomputed key per column.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache, partial
+from operator import itemgetter
+from pathlib import Path
+from typing import Any
+
+import peewee as pw
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QItemSelection,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QAction, QFont, QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from models import board, leads, members, transfer
+from models.board import Choices, StageInfo
+from models.contacts import display_phone
+from models.tables import Lead, database
+
+from . import resources, stage_dialogs
+from .controller import Controller
+from .stage_dialogs import error_color, format_amount, when_text
+
+log = logging.getLogger("leadbook.desktop.leads")
+
+LEAD_ID_ROLE = Qt.ItemDataRole.UserRole + 2
+
+B = board  # column positions in a row: board.NAME, board.EMAIL, ...
+
+
+@lru_cache(maxsize=4096)
+def _phone(e164: str) -> str:
+    return display_phone(e164)
+
+
+@lru_cache(maxsize=8192)
+def _date(text: str) -> str:
+    return when_text(datetime.fromisoformat(text), with_time=False)
+
+
+def _folded(i: int) -> Callable[[tuple], Any]:
+    return lambda row: row[i].casefold()
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    display: Callable[[tuple], Any]
+    sort_key: Callable[[tuple], Any]  # never sees an empty value (see `field`)
+    width: int
+    right: bool = False
+    field: int | None = None  # a nullable field: rows without it sort last in either order
+
+
+def sort_rows(rows: list[tuple], column: Column, descending: bool) -> list[tuple]:
+    """Sorted copy-free where possible: C-level keys (itemgetter) for most columns, empties last."""
+    if column.field is None:
+        rows.sort(key=column.sort_key, reverse=descending)
+        return rows
+    i = column.field
+    present = [r for r in rows if r[i] is not None]
+    missing = [r for r in rows if r[i] is None] if len(present) != len(rows) else []
+    present.sort(key=column.sort_key, reverse=descending)
+    return present + missing
+
+
+COLUMNS: tuple[Column, ...] = (
+    # Name sorts by the lower-cased search text, which starts with the lower-cased name.
+    Column("Name", lambda r: r[B.NAME], itemgetter(B.HAYSTACK), 170),
+    Column("Company", lambda r: r[B.COMPANY] or "", _folded(B.COMPANY), 160, field=B.COMPANY),
+    Column("Email", lambda r: r[B.EMAIL] or "", itemgetter(B.EMAIL), 190, field=B.EMAIL),
+    Column("Phone", lambda r: _phone(r[B.PHONE]) if r[B.PHONE] else "", itemgetter(B.PHONE), 125, field=B.PHONE),
+    Column("Stage", lambda r: r[B.STAGE], itemgetter(B.STAGE_POSITION, B.STAGE), 85),
+    Column("Owner", lambda r: r[B.OWNER] or "unclaimed", _folded(B.OWNER), 100, field=B.OWNER),
+    Column("Value", lambda r: format_amount(r[B.VALUE]), itemgetter(B.VALUE), 75, right=True, field=B.VALUE),
+    Column("Source", lambda r: r[B.SOURCE] or "", _folded(B.SOURCE), 130, field=B.SOURCE),
+    Column("Next step", lambda r: f"{_date(r[B.NEXT_DUE])} · {r[B.NEXT_TITLE]}" if r[B.NEXT_DUE] else "",
+           itemgetter(B.NEXT_DUE), 190, field=B.NEXT_DUE),
+    Column("Created", lambda r: _date(r[B.CREATED]), itemgetter(B.CREATED), 100),
+    Column("Last activity", lambda r: _date(r[B.LAST_ACTIVITY]), itemgetter(B.LAST_ACTIVITY), 100),
+)
+NAME_COLUMN, DUE_COLUMN, CREATED_COLUMN = 0, 8, 9
+
+
+class LeadsTableModel(QAbstractTableModel):
+    """All leads as rows; filter and sort in Python over the loaded tuples."""
+
+    def __init__(self, parent: Any = None):
+        super().__init__(parent)
+        self._all: list[tuple] = []
+        self._rows: list[tuple] = []
+        self._sort: tuple[int, Qt.SortOrder] | None = None
+        self._text = ""
+        self._stage: str | None = None
+        self._status: str | None = None
+        self._now = ""
+
+    # --- data in ------------------------------------------------------------------------------
+
+    def set_rows(self, rows: list[tuple]) -> None:
+        self.beginResetModel()
+        self._all = rows
+        self._now = _now_text()
+        self._rows = self._derive()
+        self.endResetModel()
+
+    def set_filter(self, text: str = "", stage: str | None = None, status: str | None = None) -> None:
+        text = text.strip().casefold()
+        if (text, stage, status) == (self._text, self._stage, self._status):
+            return
+        self.beginResetModel()
+        self._text, self._stage, self._status = text, stage, status
+        self._rows = self._derive()
+        self.endResetModel()
+
+    def _derive(self) -> list[tuple]:
+        rows = self._all
+        if self._stage is not None:
+            rows = [r for r in rows if r[B.STAGE] == self._stage]
+        if self._status is not None:
+            rows = [r for r in rows if r[B.STATUS] == self._status]
+        if self._text:
+            needle = self._text
+            digits = "".join(ch for ch in needle if ch.isdigit())
+            if len(digits) >= 4 and len(digits) >= len(needle.replace(" ", "").replace("+", "")) - 2:
+                # a phone number as typed ("030 1234 56"): match the digits of the stored number
+                rows = [r for r in rows if needle in r[B.HAYSTACK] or (r[B.PHONE] and digits in r[B.PHONE])]
+            else:
+                rows = [r for r in rows if needle in r[B.HAYSTACK]]
+        elif rows is self._all:
+            rows = list(rows)
+        if self._sort is not None:
+            column, order = self._sort
+            rows = sort_rows(rows, COLUMNS[column], order == Qt.SortOrder.DescendingOrder)
+        return rows
+
+    # --- Qt model API -------------------------------------------------------------------------
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row, column = index.row(), index.column()
+        if not (0 <= row < len(self._rows) and 0 <= column < len(COLUMNS)):
+            return None
+        record = self._rows[row]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[column].display(record)
+        if role == LEAD_ID_ROLE:
+            return record[B.ID]
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if COLUMNS[column].right:
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return None
+        if role == Qt.ItemDataRole.ForegroundRole and column == DUE_COLUMN:
+            due = record[B.NEXT_DUE]
+            if due and record[B.STATUS] == "open" and due < self._now:
+                return error_color(self._palette())
+            return None
+        if role == Qt.ItemDataRole.FontRole and column == NAME_COLUMN:
+            font = QFont()
+            font.setWeight(QFont.Weight.DemiBold)
+            return font
+        if role == Qt.ItemDataRole.ToolTipRole and column == DUE_COLUMN and record[B.NEXT_DUE]:
+            return f"{record[B.NEXT_TITLE]}: {when_text(datetime.fromisoformat(record[B.NEXT_DUE]))}"
+        return None
+
+    @staticmethod
+    def _palette() -> Any:
+        from PySide6.QtWidgets import QApplication
+        return QApplication.palette()
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
+            if role == Qt.ItemDataRole.DisplayRole:
+                return COLUMNS[section].title
+            if role == Qt.ItemDataRole.TextAlignmentRole and COLUMNS[section].right:
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(COLUMNS) or self._sort == (column, order):
+            return  # QTableView.sortByColumn asks twice; the rows are already in this order
+        self.layoutAboutToBeChanged.emit()
+        old = self.persistentIndexList()
+        old_ids = [(self._rows[i.row()][B.ID], i.column()) if i.row() < len(self._rows) else None for i in old]
+        self._sort = (column, order)
+        self._rows = sort_rows(self._rows, COLUMNS[column], order == Qt.SortOrder.DescendingOrder)
+        if old:
+            wanted = {ref[0] for ref in old_ids if ref}
+            where = {row[B.ID]: n for n, row in enumerate(self._rows) if row[B.ID] in wanted}
+            self.changePersistentIndexList(old, [
+                self.index(where[ref[0]], ref[1]) if ref and ref[0] in where else QModelIndex() for ref in old_ids])
+        self.layoutChanged.emit()
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def lead_id(self, row: int) -> str:
+        return self._rows[row][B.ID]
+
+    def row_of(self, lead_id: str) -> int:
+        for n, row in enumerate(self._rows):
+            if row[B.ID] == lead_id:
+                return n
+        return -1
+
+    def total(self) -> int:
+        return len(self._all)
+
+
+def _now_text() -> str:
+    from models.clock import now
+    return now().isoformat(sep=" ")
+
+
+# --- actions that run on the write/read threads -----------------------------------------------
+
+def selected_query(lead_ids: Sequence[str]) -> pw.ModelSelect:
+    """Live leads among lead_ids, as one bound parameter (no SQLite variable limit at 100k ids)."""
+    ids = pw.SQL("(SELECT value FROM json_each(?))", [json.dumps(list(lead_ids))])
+    return leads.live().where(Lead.id.in_(ids))
+
+
+def assign_owner(lead_ids: Sequence[str], owner_name: str) -> int:
+    """Give the leads an owner (by name or email; a new name adds a member); '' unclaims them."""
+    with database.atomic("IMMEDIATE"):
+        owner = members.find_member(owner_name) if owner_name.strip() else None
+        for lead_id in lead_ids:
+            leads.edit_lead(leads.find_lead(lead_id), owner=owner)
+    return len(lead_ids)
+
+
+def export_selected(path: str, lead_ids: Sequence[str]) -> int:
+    fmt = Path(path).suffix.lstrip(".").lower() or "csv"
+    return transfer.export_leads(path, fmt, selected_query(lead_ids))
+
+
+def load_leads() -> tuple[Choices, list[tuple]]:
+    return board.choices(sources=False), board.lead_table()
+
+
+UNCLAIM = "(nobody — unclaimed)"
+
+
+def ask_owner(parent: QWidget, names: Sequence[str], count: int) -> str | None:
+    """Who should own the leads: a member's name (a new name adds them), '' to unclaim, None to cancel."""
+    items = [*names, UNCLAIM]
+    text, ok = QInputDialog.getItem(parent, "Assign owner", f"Owner of the {count:,} selected leads:",
+                                    items, 0, True)
+    if not ok or not text.strip():
+        return None
+    return "" if text == UNCLAIM else text.strip()
+
+
+def ask_export_path(parent: QWidget, count: int) -> str | None:
+    filters = "CSV (*.csv);;Excel workbook (*.xlsx);;JSON (*.json)"
+    path, chosen = QFileDialog.getSaveFileName(parent, f"Export {count:,} selected leads",
+                                               str(Path.home() / "leads.csv"), filters)
+    if not path:
+        return None
+    if not Path(path).suffix:
+        path += {"Excel": ".xlsx", "JSON": ".json"}.get(chosen.split(" ")[0], ".csv")
+    return path
+
+
+# --- the view ----------------------------------------------------------------------------------
+
+class LeadsTable(QTableView):
+    opened = Signal(str)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self.opened.emit(self.currentIndex().data(LEAD_ID_ROLE))
+            return
+        super().keyPressEvent(event)
+
+
+class LeadsView(QWidget):
+    """All leads; bulk assign owner, move, export the selection. Enter or double-click opens a lead."""
+
+    loaded = Signal()
+
+    def __init__(self, controller: Controller, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.controller = controller
+        self.setObjectName("leadsView")
+        self._stale = True
+        self._generation = 0
+        self._stages: dict[str, StageInfo] = {}
+        self._lost_reasons: tuple[str, ...] = ()
+        self._owners: list[str] = []
+        self._debounce = QTimer(self, singleShot=True, interval=200)
+        self._debounce.timeout.connect(self.apply_filters)
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(12, 10, 12, 12)
+        outer.setSpacing(8)
+        bar = QHBoxLayout()
+        title = QLabel("Leads")
+        title.setObjectName("viewTitle")
+        font = title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setWeight(QFont.Weight.DemiBold)
+        title.setFont(font)
+        bar.addWidget(title)
+        bar.addSpacing(12)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Filter by name, email, phone or company")
+        self.search.setClearButtonEnabled(True)
+        self.search.addAction(resources.icon("search"), QLineEdit.ActionPosition.LeadingPosition)
+        self.search.setAccessibleName("Filter leads")
+        self.search.setMinimumWidth(280)
+        self.search.textChanged.connect(lambda _t: self._debounce.start())
+        bar.addWidget(self.search, 1)
+        self.stage_filter = QComboBox()
+        self.stage_filter.setAccessibleName("Filter by stage")
+        self.stage_filter.addItem("All stages", None)
+        self.stage_filter.activated.connect(lambda _i: self.apply_filters())
+        bar.addWidget(self.stage_filter)
+        self.status_filter = QComboBox()
+        self.status_filter.setAccessibleName("Filter by status")
+        for text, value in (("Open and closed", None), ("Open", "open"), ("Won", "won"), ("Lost", "lost")):
+            self.status_filter.addItem(text, value)
+        self.status_filter.activated.connect(lambda _i: self.apply_filters())
+        bar.addWidget(self.status_filter)
+        outer.addLayout(bar)
+
+        actions = QHBoxLayout()
+        self.count_label = QLabel()
+        self.count_label.setForegroundRole(stage_dialogs.MUTED_ROLE)
+        actions.addWidget(self.count_label)
+        actions.addStretch(1)
+        self.assign_button = QToolButton(text="Assign owner…")
+        self.assign_button.clicked.connect(lambda: self.assign_selection())
+        self.move_button = QToolButton(text="Move to")
+        self.move_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.move_menu = QMenu(self.move_button)
+        self.move_button.setMenu(self.move_menu)
+        self.export_button = QToolButton(text="Export selection…")
+        self.export_button.clicked.connect(lambda: self.export_selection())
+        for button in (self.assign_button, self.move_button, self.export_button):
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            actions.addWidget(button)
+        outer.addLayout(actions)
+
+        self.model = LeadsTableModel(self)
+        self.table = LeadsTable(self)
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(CREATED_COLUMN, Qt.SortOrder.DescendingOrder)  # newest first
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        vertical = self.table.verticalHeader()
+        vertical.hide()
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical.setDefaultSectionSize(self.fontMetrics().height() + 10)
+        header = self.table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for number, column in enumerate(COLUMNS):
+            self.table.setColumnWidth(number, column.width)
+        self.table.doubleClicked.connect(lambda index: self._open(index.data(LEAD_ID_ROLE)))
+        self.table.opened.connect(self._open)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._on_context_menu)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
+        self.model.modelReset.connect(self._update_actions)
+        outer.addWidget(self.table, 1)
+        self.empty = QLabel("No leads match.", self.table.viewport())
+        self.empty.setForegroundRole(stage_dialogs.MUTED_ROLE)
+        self.empty.move(16, 16)
+        self.empty.resize(400, 30)
+        self.empty.hide()
+        controller.data_changed.connect(self._on_data_changed)
+        self._update_actions()
+
+    # --- loading ------------------------------------------------------------------------------
+
+    def _on_data_changed(self) -> None:
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
+    def refresh(self) -> None:
+        if not self.isVisible():
+            self._stale = True
+            return
+        self._stale = False
+        self._generation += 1
+        self.controller.read(load_leads, partial(self._on_loaded, self._generation))
+
+    def _on_loaded(self, generation: int, result: tuple[Choices, list[tuple]]) -> None:
+        if generation != self._generation:
+            return
+        choices, rows = result
+        self._stages = {s.id: s for s in choices.stages}
+        self._lost_reasons = choices.lost_reasons
+        self._owners = [name for _id, name in choices.owners]
+        self._fill_stages(choices.stages)
+        keep = self.selected_ids()
+        current = self.table.currentIndex()
+        current_id = current.data(LEAD_ID_ROLE) if current.isValid() else None
+        self.model.set_rows(rows)
+        self._select(keep, current_id)
+        self._update_count()
+        self.loaded.emit()
+
+    def _fill_stages(self, stages: Sequence[StageInfo]) -> None:
+        names = [s.name for s in stages]
+        if [self.stage_filter.itemText(i) for i in range(1, self.stage_filter.count())] != names:
+            current = self.stage_filter.currentData()
+            self.stage_filter.clear()
+            self.stage_filter.addItem("All stages", None)
+            for name in names:
+                self.stage_filter.addItem(name, name)
+            self.stage_filter.setCurrentIndex(max(0, self.stage_filter.findData(current)) if current else 0)
+        self.move_menu.clear()
+        for stage in stages:
+            action = self.move_menu.addAction(stage.name)
+            action.triggered.connect(lambda _=False, sid=stage.id: self.move_selection(sid))
+
+    def apply_filters(self) -> None:
+        """Apply the text, stage and status filters now (the text box debounces into this)."""
+        self._debounce.stop()
+        keep = self.selected_ids()
+        self.model.set_filter(self.search.text(), self.stage_filter.currentData(), self.status_filter.currentData())
+        self._select(keep, None)
+        self._update_count()
+
+    def _update_count(self) -> None:
+        shown, total = self.model.rowCount(), self.model.total()
+        self.count_label.setText(f"{total:,} leads" if shown == total else f"{shown:,} of {total:,} leads")
+        self.empty.setVisible(shown == 0)
+        self.empty.setText("No leads yet: add one with New lead (Ctrl+N), or import a spreadsheet."
+                           if total == 0 else "No leads match the filter.")
+        self.empty.adjustSize()
+
+    # --- selection ----------------------------------------------------------------------------
+
+    def selected_ids(self) -> list[str]:
+        rows = sorted(index.row() for index in self.table.selectionModel().selectedRows())
+        return [self.model.lead_id(row) for row in rows]
+
+    def _select(self, lead_ids: Sequence[str], current_id: str | None) -> None:
+        if not lead_ids and not current_id:
+            return
+        wanted = set(lead_ids)
+        rows = [n for n in range(self.model.rowCount()) if self.model.lead_id(n) in wanted] if wanted else []
+        selection = QItemSelection()
+        last = self.model.columnCount() - 1
+        start = prev = None
+        for row in rows + [None]:
+            if start is not None and (row is None or row != prev + 1):
+                selection.select(self.model.index(start, 0), self.model.index(prev, last))
+                start = None
+            if row is not None and start is None:
+                start = row
+            prev = row
+        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect
+        self.table.selectionModel().select(selection, flags)
+        if current_id:
+            row = self.model.row_of(current_id)
+            if row >= 0:
+                self.table.selectionModel().setCurrentIndex(self.model.index(row, 0),
+                                                            QItemSelectionModel.SelectionFlag.NoUpdate)
+
+    def select_ids(self, lead_ids: Sequence[str]) -> None:
+        self._select(lead_ids, None)
+
+    def _update_actions(self) -> None:
+        count = len(self.table.selectionModel().selectedRows()) if self.table.selectionModel() else 0
+        for button in (self.assign_button, self.move_button, self.export_button):
+            button.setEnabled(count > 0)
+        if count > 1:
+            self.count_label.setText(self.count_label.text().split("  ·  ")[0] + f"  ·  {count:,} selected")
+        else:
+            self.count_label.setText(self.count_label.text().split("  ·  ")[0])
+
+    # --- actions ------------------------------------------------------------------------------
+
+    def _open(self, lead_id: str | None) -> None:
+        if lead_id:
+            self.controller.open_lead(lead_id)
+
+    def assign_selection(self, owner: str | None = None) -> None:
+        """Assign the selected leads to owner (asks when None; '' unclaims them)."""
+        ids = self.selected_ids()
+        if not ids:
+            return
+        if owner is None:
+            owner = ask_owner(self, self._owners, len(ids))
+            if owner is None:
+                return
+        who = owner or "nobody"
+        self.controller.write(partial(assign_owner, ids, owner), success=f"Assigned {len(ids):,} leads to {who}.")
+
+    def move_selection(self, stage_id: str) -> None:
+        """Move the selected leads to a stage, asking once for what that stage needs."""
+        ids = self.selected_ids()
+        stage = self._stages.get(stage_id)
+        if not ids or stage is None:
+            return
+        what = self.model.data(self.table.selectionModel().selectedRows()[0]) if len(ids) == 1 else \
+            f"{len(ids):,} leads"
+        answer = stage_dialogs.ask_move(self, stage, self._lost_reasons, what, count=len(ids))
+        if answer is None:
+            return
+        self.controller.write(partial(stage_dialogs.apply_move, ids, stage_id, answer),
+                              success=f"Moved {what} to {stage.name}.")
+
+    def export_selection(self, path: str | None = None) -> None:
+        """Export the selected leads to path (asks with a file dialog when None); format by extension."""
+        ids = self.selected_ids()
+        if not ids:
+            return
+        if path is None:
+            path = ask_export_path(self, len(ids))
+            if path is None:
+                return
+
+        def done(count: int) -> None:
+            self.controller.message.emit("info", f"Exported {count:,} leads to {path}.")
+
+        self.controller.read(partial(export_selected, path, ids), done)
+
+    def _on_context_menu(self, pos: QPoint) -> None:
+        index = self.table.indexAt(pos)
+        if not index.isValid():
+            return
+        if not self.table.selectionModel().isRowSelected(index.row(), QModelIndex()):
+            self.table.selectRow(index.row())
+        menu = QMenu(self)
+        count = len(self.selected_ids())
+        if count == 1:
+            open_action = QAction(resources.icon("open"), "Open", menu)
+            open_action.triggered.connect(lambda: self._open(index.data(LEAD_ID_ROLE)))
+            menu.addAction(open_action)
+            menu.addSeparator()
+        menu.addAction("Assign owner…", lambda: self.assign_selection())
+        move = menu.addMenu("Move to")
+        for stage in sorted(self._stages.values(), key=lambda s: s.position):
+            move.addAction(stage.name, lambda sid=stage.id: self.move_selection(sid))
+        menu.addAction("Export selection…", lambda: self.export_selection())
+        menu.popup(self.table.viewport().mapToGlobal(pos))

@@ -1,0 +1,220 @@
+"""Moving leads between stages: ask only what the target stage needs, then move.
+
+Lost needs a reason (from the configured list), a stage that requires a value (Quoted)
+and Won offer an optional value; every other move asks nothing. Cancelling changes nothing.
+The board, the leads table and the lead detail all use `ask_move` + `apply_move`.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from models import leads
+from models.board import StageInfo
+from models.tables import Stage, database
+
+# --- look helpers shared by the board, the leads table and the lead detail ----------------------
+# Palette-based, so light and dark themes both read well; the stylesheet may refine them.
+
+MUTED_ROLE = QPalette.ColorRole.PlaceholderText
+
+
+def is_dark(pal: QPalette) -> bool:
+    return pal.color(QPalette.ColorRole.Base).lightness() < 128
+
+
+def error_color(pal: QPalette) -> QColor:
+    return QColor("#ff6b6b") if is_dark(pal) else QColor("#c62828")
+
+
+def muted_color(pal: QPalette) -> QColor:
+    return pal.color(MUTED_ROLE)
+
+
+def make_error_label(label: QLabel) -> None:
+    pal = label.palette()
+    pal.setColor(QPalette.ColorRole.WindowText, error_color(pal))
+    label.setPalette(pal)
+
+
+def local(value: datetime) -> datetime:
+    """A stored naive-UTC time in local time."""
+    return value.replace(tzinfo=UTC).astimezone()
+
+
+def when_text(value: datetime | None, with_time: bool = True) -> str:
+    """'Today 14:00', 'Tomorrow', 'Mon 3 Mar', '3 Mar 2023': short local time for lists."""
+    if value is None:
+        return ""
+    moment = local(value)
+    today = datetime.now().astimezone().date()
+    days = (moment.date() - today).days
+    clock = f" {moment:%H:%M}" if with_time else ""
+    if days == 0:
+        return "Today" + clock
+    if days == 1:
+        return "Tomorrow" + clock
+    if days == -1:
+        return "Yesterday" + clock
+    if abs(days) < 180:
+        return f"{moment:%a} {moment.day} {moment:%b}" + clock
+    return f"{moment.day} {moment:%b %Y}"
+
+
+@dataclass(frozen=True)
+class MoveAnswer:
+    reason: str | None = None
+    value: str | None = None  # as typed; models.leads normalises it
+
+
+def needs_asking(stage: StageInfo) -> bool:
+    return stage.kind in ("won", "lost") or stage.requires in ("value", "reason")
+
+
+def parse_amount(text: str) -> float | None:
+    """The user's amount ('1 200,50', '1200.5'), None when empty; ValueError when not a number."""
+    cleaned = text.strip().replace("\u00a0", "").replace(" ", "").replace("'", "")
+    if not cleaned:
+        return None
+    if "," in cleaned and "." in cleaned:  # 1.200,50 or 1,200.50: the last one is the decimal mark
+        if cleaned.rfind(",") > cleaned.rfind("."):
+            cleaned = cleaned.replace(".", "").replace(",", ".")
+        else:
+            cleaned = cleaned.replace(",", "")
+    else:
+        cleaned = cleaned.replace(",", ".")
+    return float(cleaned)
+
+
+def format_amount(value: float | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
+class MoveDialog(QDialog):
+    """The question a move needs: a lost reason, or an optional value."""
+
+    def __init__(self, stage: StageInfo, lost_reasons: Sequence[str], what: str, value: float | None = None,
+                 count: int = 1, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.stage = stage
+        self.setWindowTitle(f"Move to {stage.name}")
+        self.setModal(True)
+        layout = QVBoxLayout(self)
+        intro = QLabel(f"Move <b>{_escape(what)}</b> to <b>{_escape(stage.name)}</b>.")
+        intro.setTextFormat(Qt.TextFormat.RichText)
+        layout.addWidget(intro)
+        if stage.definition:
+            definition = QLabel(stage.definition)
+            definition.setWordWrap(True)
+            definition.setForegroundRole(MUTED_ROLE)
+            layout.addWidget(definition)
+        form = QFormLayout()
+        layout.addLayout(form)
+        self.reason: QComboBox | None = None
+        self.value: QLineEdit | None = None
+        if stage.kind == "lost" or stage.requires == "reason":
+            self.reason = QComboBox()
+            self.reason.addItems(list(lost_reasons))
+            self.reason.setCurrentIndex(-1)
+            self.reason.setPlaceholderText("Choose why…")
+            self.reason.currentIndexChanged.connect(self._update)
+            form.addRow("Reason:", self.reason)
+        else:
+            self.value = QLineEdit(format_amount(value).replace(",", ""))
+            self.value.setPlaceholderText("optional")
+            self.value.textChanged.connect(self._update)
+            label = "Value of the offer:" if stage.kind == "open" else "Value of the job:"
+            form.addRow(label, self.value)
+            if count > 1:
+                hint = QLabel(f"Applies to each of the {count} leads; leave empty to keep their values.")
+                hint.setForegroundRole(MUTED_ROLE)
+                form.addRow("", hint)
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        make_error_label(self.error)
+        self.error.hide()
+        layout.addWidget(self.error)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(f"Move to {stage.name}")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self._update()
+
+    def _problem(self) -> str | None:
+        if self.reason is not None and self.reason.currentIndex() < 0:
+            return ""  # not an error to shout about: the button just waits for a choice
+        if self.value is not None:
+            try:
+                amount = parse_amount(self.value.text())
+            except ValueError:
+                return f"'{self.value.text().strip()}' is not an amount."
+            if amount is not None and amount < 0:
+                return "A value cannot be negative."
+        return None
+
+    def _update(self) -> None:
+        problem = self._problem()
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(problem is None)
+        self.error.setText(problem or "")
+        self.error.setVisible(bool(problem))
+
+    def accept(self) -> None:
+        if self._problem() is None:
+            super().accept()
+
+    def answer(self) -> MoveAnswer:
+        reason = self.reason.currentText() if self.reason is not None else None
+        value = None
+        if self.value is not None:
+            amount = parse_amount(self.value.text())
+            value = None if amount is None else str(amount)
+        return MoveAnswer(reason=reason, value=value)
+
+
+def ask_move(parent: QWidget | None, stage: StageInfo, lost_reasons: Sequence[str], what: str,
+             value: float | None = None, count: int = 1) -> MoveAnswer | None:
+    """What the move to stage needs (an empty answer when nothing), or None when cancelled."""
+    if not needs_asking(stage):
+        return MoveAnswer()
+    dialog = MoveDialog(stage, lost_reasons, what, value, count, parent)
+    try:
+        if dialog.exec() != QDialog.DialogCode.Accepted.value:
+            return None
+        return dialog.answer()
+    finally:
+        dialog.deleteLater()
+
+
+def apply_move(lead_ids: Sequence[str], stage_id: str, answer: MoveAnswer) -> int:
+    """Move the leads (runs on the write thread, one transaction); returns how many moved."""
+    moved = 0
+    with database.atomic("IMMEDIATE"):
+        stage = Stage.get_by_id(stage_id)
+        for lead_id in lead_ids:
+            lead = leads.find_lead(lead_id)
+            if lead.stage_id == stage.id:
+                continue
+            leads.move_lead(lead, stage, reason=answer.reason, value=answer.value)
+            moved += 1
+    return moved
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

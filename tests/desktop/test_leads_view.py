@@ -1,0 +1,172 @@
+"""The leads table: model correctness, sorting, filtering, bulk actions and export on a real database."""
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+from PySide6.QtCore import Qt
+
+from desktop import leads_view, stage_dialogs
+from desktop.leads_view import LEAD_ID_ROLE, LeadsTableModel, LeadsView
+from models import board, stages
+from models.tables import Lead, Member
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def view(demo_controller, qtbot):
+    widget = LeadsView(demo_controller)
+    qtbot.add_widget(widget)
+    widget.resize(1200, 750)
+    with qtbot.wait_signal(widget.loaded, timeout=5000):
+        widget.show()
+    return widget
+
+
+def _names(view: LeadsView) -> list[str]:
+    return [view.model.index(row, 0).data() for row in range(view.model.rowCount())]
+
+
+def _select_open(view: LeadsView, count: int, exclude_stage: str | None = None) -> list[str]:
+    """Select the first `count` open leads (optionally not in a stage); returns their ids."""
+    view.status_filter.setCurrentIndex(view.status_filter.findData("open"))
+    view.apply_filters()
+    ids = [view.model.lead_id(row) for row in range(view.model.rowCount())
+           if exclude_stage is None or view.model.index(row, 4).data() != exclude_stage][:count]
+    view.select_ids(ids)
+    assert sorted(view.selected_ids()) == sorted(ids)
+    return ids
+
+
+def test_table_model_passes_qtmodeltester(view, qtmodeltester):
+    """The table model is a well-behaved Qt item model, loaded, sorted and filtered."""
+    qtmodeltester.check(view.model)
+    view.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    view.search.setText("a")
+    view.apply_filters()
+    qtmodeltester.check(view.model)
+    qtmodeltester.check(LeadsTableModel())
+
+
+def test_shows_every_live_lead(view):
+    """Every live lead of the database is a row."""
+    assert view.model.rowCount() == Lead.select().where(Lead.merged_into.is_null()).count() == 300
+    assert view.count_label.text().startswith("300 leads")
+
+
+def test_sorts_by_name_both_ways(view):
+    """Clicking Name sorts rows by name, case-insensitively, ascending then descending."""
+    view.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    names = _names(view)
+    assert names == sorted(names, key=str.casefold)
+    view.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+    assert _names(view) == sorted(names, key=str.casefold, reverse=True)
+
+
+def test_sorts_by_value_with_empty_values_last(view):
+    """Sorting by value orders the amounts; leads without a value come last."""
+    view.table.sortByColumn(6, Qt.SortOrder.AscendingOrder)
+    values = [view.model._rows[row][board.VALUE] for row in range(view.model.rowCount())]
+    known = [v for v in values if v is not None]
+    assert known == sorted(known) and values[:len(known)] == known
+
+
+def test_filters_by_text_stage_and_status(view, qtbot):
+    """The text box (debounced) finds leads by name, email, phone or company; stage and status narrow further."""
+    lead = Lead.select().where(Lead.email.is_null(False) & Lead.phone.is_null(False)).first()
+    view.search.setText(lead.name.split()[-1].upper())
+    qtbot.waitUntil(lambda: view.model.rowCount() < 300, timeout=3000)  # the debounce fires by itself
+    assert lead.id in [view.model.lead_id(r) for r in range(view.model.rowCount())]
+    assert all(lead.name.split()[-1].lower() in view.model._rows[r][board.HAYSTACK]
+               for r in range(view.model.rowCount()))
+    for text in (lead.email, lead.phone[-7:]):
+        view.search.setText(text)
+        view.apply_filters()
+        assert lead.id in [view.model.lead_id(r) for r in range(view.model.rowCount())]
+    view.search.clear()
+    view.stage_filter.setCurrentIndex(view.stage_filter.findData("Quoted"))
+    view.status_filter.setCurrentIndex(view.status_filter.findData("open"))
+    view.apply_filters()
+    expected = Lead.select().join(stages.Stage).where((stages.Stage.name == "Quoted") & (Lead.status == "open"))
+    assert sorted(view.model.lead_id(r) for r in range(view.model.rowCount())) == sorted(x.id for x in expected)
+    view.search.setText("no such lead anywhere")
+    view.apply_filters()
+    assert view.model.rowCount() == 0 and view.empty.isVisibleTo(view)
+
+
+def test_bulk_move_to_contacted_changes_the_database(view, qtbot):
+    """Moving a selection to Contacted moves every selected lead and nothing else."""
+    ids = _select_open(view, 4, exclude_stage="Contacted")
+    contacted = stages.find_stage("Contacted")
+    with qtbot.wait_signal(view.loaded, timeout=5000):
+        view.move_selection(contacted.id)
+    assert {Lead.get_by_id(i).stage_id for i in ids} == {contacted.id}
+    assert sorted(view.selected_ids()) == sorted(ids), "the selection survives the refresh"
+
+
+def test_bulk_move_to_lost_asks_once_for_the_selection(view, qtbot, monkeypatch):
+    """A bulk move to Lost asks for the reason once and closes every selected lead with it."""
+    ids = _select_open(view, 3)
+    asked = []
+
+    def fake_exec(dialog):
+        asked.append(dialog)
+        dialog.reason.setCurrentIndex(dialog.reason.findText("Bad timing"))
+        dialog.accept()
+        return dialog.result()
+
+    monkeypatch.setattr(stage_dialogs.MoveDialog, "exec", fake_exec)
+    with qtbot.wait_signal(view.loaded, timeout=5000):
+        view.move_selection(stages.find_stage("Lost").id)
+    assert len(asked) == 1
+    assert {(Lead.get_by_id(i).status, Lead.get_by_id(i).lost_reason) for i in ids} == {("lost", "Bad timing")}
+
+
+def test_bulk_assign_owner_changes_the_database(view, qtbot, monkeypatch):
+    """Assigning an owner to a selection sets it on every selected lead; a new name adds a team member."""
+    ids = _select_open(view, 5)
+    monkeypatch.setattr(leads_view, "ask_owner", lambda parent, names, count: "Pat Newman")
+    with qtbot.wait_signal(view.loaded, timeout=5000):
+        view.assign_selection()
+    pat = Member.get(Member.name == "Pat Newman")
+    assert {Lead.get_by_id(i).owner_id for i in ids} == {pat.id}
+    with qtbot.wait_signal(view.loaded, timeout=5000):
+        view.assign_selection("")  # unclaim
+    assert {Lead.get_by_id(i).owner_id for i in ids} == {None}
+
+
+def test_export_selection_writes_only_the_selected_leads(view, tmp_path, monkeypatch):
+    """Export selection writes exactly the selected leads, in the format the file name says."""
+    ids = _select_open(view, 7)
+    target = tmp_path / "chosen.csv"
+    monkeypatch.setattr(leads_view, "ask_export_path", lambda parent, count: str(target))
+    view.export_selection()
+    with target.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert sorted(row["id"] for row in rows) == sorted(ids)
+    view.export_selection(str(tmp_path / "chosen.json"))
+    records = json.loads((tmp_path / "chosen.json").read_text(encoding="utf-8"))
+    assert sorted(r["id"] for r in records) == sorted(ids)
+
+
+def test_enter_and_double_click_open_the_lead(view, qtbot):
+    """Enter on a row (and double-click) asks the controller to open that lead."""
+    view.table.setFocus()
+    view.table.setCurrentIndex(view.model.index(2, 0))
+    expected = view.model.index(2, 0).data(LEAD_ID_ROLE)
+    with qtbot.wait_signal(view.controller.lead_opened, timeout=2000) as blocker:
+        qtbot.keyClick(view.table, Qt.Key.Key_Return)
+    assert blocker.args == [expected]
+    with qtbot.wait_signal(view.controller.lead_opened, timeout=2000) as blocker:
+        view.table.doubleClicked.emit(view.model.index(3, 1))
+    assert blocker.args == [view.model.lead_id(3)]
+
+
+def test_bulk_actions_are_disabled_without_a_selection(view):
+    """Assign, move and export stay disabled until something is selected."""
+    view.table.clearSelection()
+    assert not any(b.isEnabled() for b in (view.assign_button, view.move_button, view.export_button))
+    view.table.selectRow(0)
+    assert all(b.isEnabled() for b in (view.assign_button, view.move_button, view.export_button))

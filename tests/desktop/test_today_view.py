@@ -1,0 +1,222 @@
+"""The Today view: its model, sections from real demo data, and the done/snooze/open/email actions."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from PySide6.QtCore import QModelIndex, Qt, QUrlQuery
+from PySide6.QtGui import QDesktopServices
+
+from desktop import followup_dialogs
+from desktop.today_view import EMPTY_TEXT, ITEM_ROLE, TodayModel, TodayView, mailto_url
+from models import leads, today
+from models.clock import local_day_bounds
+from models.tables import FollowUp, Lead
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def view(demo_controller, qtbot):
+    widget = TodayView(demo_controller)
+    qtbot.add_widget(widget)
+    widget.resize(1100, 700)
+    widget.show()
+    widget.refresh()
+    return widget
+
+
+def _item_index(view: TodayView, section: str) -> QModelIndex:
+    """The first row of a section, made current."""
+    for item in view.model.today.sections[section]:
+        index = view.model.find(item.lead_id, section)
+        view.tree.setCurrentIndex(index)
+        return index
+    raise AssertionError(f"no {section} item in the demo data")
+
+
+def _pending(lead_id: str) -> list[FollowUp]:
+    return list(FollowUp.select().where((FollowUp.lead == lead_id) & FollowUp.done_at.is_null()))
+
+
+def test_model_passes_qtmodeltester(demo, qtmodeltester):
+    """The Today tree model keeps Qt's item-model contract."""
+    model = TodayModel()
+    model.set_today(today.today())
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_sections_and_counts_from_demo_data(view):
+    """Built from a real database, the view shows each non-empty section with the query's counts."""
+    expected = today.today()
+    model = view.model
+    shown = [model.index(row, 0).data(Qt.ItemDataRole.UserRole + 2) for row in range(model.rowCount())]
+    assert shown == [name for name in today.SECTIONS if expected.sections[name]]
+    assert "respond_now" in shown and "overdue" in shown
+    for row, name in enumerate(shown):
+        header = model.index(row, 0)
+        assert header.data(Qt.ItemDataRole.UserRole + 3) == expected.counts[name]
+        assert model.rowCount(header) == len(expected.sections[name])
+        assert f"({expected.counts[name]})" in header.data()
+    assert view.summary.text() == f"{expected.total_due():,} to do"
+    assert view.current_item() is not None  # the first row is ready for the keyboard
+
+
+def test_done_with_next_step_writes_the_database(view, qtbot):
+    """Done with a chosen next step ticks off the old follow-up and adds a pending one on that date."""
+    _item_index(view, "overdue")
+    item = view.current_item()
+    old = _pending(item.lead_id)[0]
+    qtbot.keyClick(view.tree, Qt.Key.Key_D)
+    dialog = view.done_dialog
+    assert dialog is not None and dialog.isVisible()
+    dialog.outcome.setText("Called, they need a week")
+    dialog.next_title.setText("Call again")
+    picked = date.today() + timedelta(days=5)
+    dialog.choose(day=picked)
+    with qtbot.wait_signal(view.loaded, timeout=2000):
+        dialog.ok.click()
+    assert FollowUp.get_by_id(old.id).done_at is not None
+    assert FollowUp.get_by_id(old.id).outcome == "Called, they need a week"
+    (new,) = _pending(item.lead_id)
+    assert new.title == "Call again"
+    assert local_day_bounds(picked)[0] <= new.due < local_day_bounds(picked)[1]
+    assert view.undo_bar.isVisibleTo(view)
+
+
+def test_done_closing_as_lost_needs_a_reason(view, qtbot):
+    """Closing as Lost is refused without a reason and then records the chosen one."""
+    _item_index(view, "overdue")
+    item = view.current_item()
+    view.act("done")
+    dialog = view.done_dialog
+    dialog.kind_group.button(dialog.LOST).setChecked(True)
+    assert not dialog.ok.isEnabled()  # no reason chosen yet
+    dialog.reason.setCurrentIndex(dialog.reason.findData("Went with a competitor"))
+    assert dialog.ok.isEnabled()
+    dialog.ok.click()
+    lead = Lead.get_by_id(item.lead_id)
+    assert (lead.status, lead.lost_reason) == ("lost", "Went with a competitor")
+    assert _pending(item.lead_id) == []
+    assert view.model.find(item.lead_id, "overdue") == QModelIndex()
+
+
+def test_snooze_tomorrow_moves_the_due_date(view, qtbot):
+    """S opens the snooze menu; Tomorrow moves the pending step to 09:00 tomorrow."""
+    _item_index(view, "overdue")
+    item = view.current_item()
+    qtbot.keyClick(view.tree, Qt.Key.Key_S)
+    menu = view.snooze_menu
+    assert menu is not None
+    menu.action_for("tomorrow").trigger()
+    menu.close()
+    (pending,) = _pending(item.lead_id)
+    assert pending.due == followup_dialogs.at_workday_start(date.today() + timedelta(days=1))
+    assert view.model.find(item.lead_id, "overdue") == QModelIndex()
+
+
+def test_undo_restores_a_snoozed_step(view, qtbot):
+    """Ctrl+Z after a snooze puts the follow-up back on its old date."""
+    _item_index(view, "overdue")
+    item = view.current_item()
+    before = _pending(item.lead_id)[0]
+    view.snooze_to(item, followup_dialogs.at_workday_start(date.today() + timedelta(days=3)))
+    assert _pending(item.lead_id)[0].due != before.due
+    view.tree.setFocus()
+    qtbot.keyClick(view.tree, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    after = _pending(item.lead_id)[0]
+    assert (after.id, after.due, after.title) == (before.id, before.due, before.title)
+    assert view.model.find(item.lead_id, "overdue").isValid()
+
+
+def test_enter_opens_the_lead(view, qtbot):
+    """Enter on a row emits controller.lead_opened with that row's lead id."""
+    _item_index(view, "respond_now")
+    item = view.current_item()
+    with qtbot.wait_signal(view.controller.lead_opened, timeout=1000) as blocker:
+        qtbot.keyClick(view.tree, Qt.Key.Key_Return)
+    assert blocker.args == [item.lead_id]
+
+
+def test_arrow_keys_skip_section_headers(view, qtbot):
+    """Down from the last row of a section lands on the first row of the next one."""
+    model = view.model
+    first_section = model.index(0, 0)
+    last = model.index(model.rowCount(first_section) - 1, 0, first_section)
+    view.tree.setCurrentIndex(last)
+    qtbot.keyClick(view.tree, Qt.Key.Key_Down)
+    current = view.tree.currentIndex()
+    assert current.parent() == model.index(1, 0) and current.row() == 0
+
+
+def test_email_action_builds_a_reply_mailto(view, qtbot, monkeypatch):
+    """E opens the mail client on mailto:<address>?subject=Re: …, properly encoded."""
+    opened = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(url) or True))
+    index = next(view.model.find(i.lead_id, "respond_now") for i in view.model.today.sections["respond_now"]
+                 if i.email)
+    view.tree.setCurrentIndex(index)
+    item = index.data(ITEM_ROLE)
+    qtbot.keyClick(view.tree, Qt.Key.Key_E)
+    (url,) = opened
+    assert url.scheme() == "mailto" and url.path() == item.email
+    subject = QUrlQuery(url).queryItemValue("subject", QUrl_decoded())
+    assert subject.startswith("Re: ")
+    assert " " not in url.toString(QUrl_encoded())  # spaces are percent-encoded
+
+
+def test_mailto_url_encodes_awkward_subjects():
+    """Ampersands, question marks, hashes and umlauts survive the mailto round trip."""
+    url = mailto_url("anna@example.com", "Re: Küche & Bad? #2")
+    encoded = bytes(url.toEncoded()).decode()
+    assert encoded == "mailto:anna@example.com?subject=Re%3A%20K%C3%BCche%20%26%20Bad%3F%20%232"
+    assert QUrlQuery(url).queryItemValue("subject", QUrl_decoded()) == "Re: Küche & Bad? #2"
+
+
+def test_call_action_opens_tel(view, qtbot, monkeypatch):
+    """C dials the row's phone number through a tel: link."""
+    opened = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(url) or True))
+    index = next(view.model.find(i.lead_id, s) for s in today.SECTIONS[:-1]
+                 for i in view.model.today.sections[s] if i.phone)
+    view.tree.setCurrentIndex(index)
+    qtbot.keyClick(view.tree, Qt.Key.Key_C)
+    assert [u.toString() for u in opened] == [f"tel:{index.data(ITEM_ROLE).phone}"]
+
+
+def test_empty_today_says_what_to_do(controller, qtbot):
+    """With nothing to do, Today says so and points at Settings and Ctrl+N."""
+    widget = TodayView(controller)
+    qtbot.add_widget(widget)
+    widget.show()
+    widget.refresh()
+    assert widget.stack.currentWidget() is widget.empty
+    assert widget.empty.text() == EMPTY_TEXT
+    assert "Ctrl+N" in widget.empty.text()
+
+
+def test_data_change_while_hidden_waits_for_show(controller, qtbot):
+    """A change while Today is hidden is loaded when it is shown again, not before."""
+    widget = TodayView(controller)
+    qtbot.add_widget(widget)
+    widget.show()
+    widget.refresh()
+    widget.hide()
+    leads.add_lead("Nora Neu", email="nora@example.com")
+    controller.data_changed.emit()
+    assert widget.model.is_empty()
+    with qtbot.wait_signal(widget.loaded, timeout=1000):
+        widget.show()
+    assert widget.model.today.counts["respond_now"] == 1
+
+
+def QUrl_decoded():
+    from PySide6.QtCore import QUrl
+
+    return QUrl.ComponentFormattingOption.FullyDecoded
+
+
+def QUrl_encoded():
+    from PySide6.QtCore import QUrl
+
+    return QUrl.ComponentFormattingOption.FullyEncoded

@@ -1,0 +1,96 @@
+"""Mail storage rules without a server: deterministic ids, known leads, review decisions."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: mail_samples
+
+import mail_samples as samples  # noqa: E402
+
+from models import leads  # noqa: E402
+from models.errors import RuleError  # noqa: E402
+from models.mail import DbKnown, accept_review, ignored_mail, message_key, reject_review, review_queue, store_verdict  # noqa: E402
+from models.tables import Lead, MailMessage, SenderRule  # noqa: E402
+from sync.mail.classify import classify  # noqa: E402
+
+
+def keep(raw: bytes, sent: bool = False):
+    verdict = classify(raw, me=[samples.OWNER], known=DbKnown(), sent_folder=sent)
+    return store_verdict(verdict, None, "Sent" if sent else "INBOX", 1)
+
+
+def test_message_key_is_deterministic_and_bracket_blind():
+    """The same Message-ID gives the same id on every machine, with or without angle brackets."""
+    assert message_key("<abc@x.example>") == message_key("abc@x.example") == message_key(" <abc@x.example> ")
+    assert message_key("<abc@x.example>") != message_key("<abd@x.example>")
+
+
+def test_storing_twice_is_a_no_op(store):
+    """A message already stored is skipped entirely: one row, one lead."""
+    raw = samples.direct_en()
+    assert keep(raw).verdict == "lead"
+    assert keep(raw) is None
+    assert Lead.select().count() == 1 and MailMessage.select().count() == 1
+
+
+def test_lead_already_synced_from_a_teammate_is_not_created_again(store):
+    """If team sync brought in the lead born from this message, storing it links to that lead."""
+    raw = samples.formspree()
+    lead, _ = leads.add_lead("Ahmed Khan", email="ahmed.khan@example.com", lead_id=message_key(samples.mid_of(raw)))
+    row = keep(raw)
+    assert row.lead_id == lead.id and Lead.select().count() == 1
+
+
+def test_known_lead_lookups_follow_merges(store):
+    """Thread and address lookups land on the lead a merged one was joined into."""
+    raw = samples.direct_en()
+    first = Lead.get_by_id(keep(raw).lead_id)
+    keeper, _ = leads.add_lead("Keeper", email="keeper@example.com")
+    leads.merge_leads(keeper, first)
+    known = DbKnown()
+    assert known.lead_for_thread([samples.mid_of(raw)]) == keeper.id
+    assert known.lead_for_address("sam.taylor@example.com") == keeper.id
+    assert known.lead_for_address("nobody@example.com") is None
+
+
+def test_accept_creates_the_lead_and_trusts_the_sender(store):
+    """Accepting a review item makes it a lead and adds a sender rule that classify then follows."""
+    row = keep(samples.personal())
+    assert row.verdict == "review" and [s.id for s in review_queue()] == [row.id]
+    lead = accept_review(row.id[:8])
+    assert lead.email == "chris.park@partner-firm.example" and lead.name == "Chris Park"
+    assert SenderRule.get_by_id("chris.park@partner-firm.example").action == "lead"
+    assert review_queue() == []
+    with pytest.raises(RuleError):
+        accept_review(row.id)
+    assert DbKnown().rule_for("chris.park@partner-firm.example") == "lead"
+
+
+def test_reject_ignores_the_domain_but_freemail_only_by_address(store):
+    """Rejecting ignores the sender's domain; a freemail sender is ignored by address only."""
+    work = keep(samples.personal(email="a@partner-firm.example"))
+    other = keep(samples.personal(name="B", email="b@partner-firm.example"))
+    free = keep(samples.personal(name="C", email="c.someone@gmail.com"))
+    assert reject_review(work.id) == "@partner-firm.example"
+    assert MailMessage.get_by_id(other.id).verdict == "ignored"  # the queue follows the new rule at once
+    assert reject_review(free.id) == "c.someone@gmail.com"
+    assert DbKnown().rule_for("x@partner-firm.example") == "ignored"
+    assert DbKnown().rule_for("someone.else@gmail.com") is None
+    assert {m.id for m in ignored_mail()} == {work.id, other.id, free.id}
+
+
+def test_outgoing_before_the_reply_keeps_our_turn(store):
+    """A lead's reply newer than our answer still shows as their turn, whatever order the folders are read."""
+    from datetime import UTC, datetime, timedelta
+
+    inquiry = samples.direct_en(when=datetime.now(UTC) - timedelta(hours=5))
+    lead = Lead.get_by_id(keep(inquiry).lead_id)
+    ours = samples.owner_reply(lead.email, samples.mid_of(inquiry), when=datetime.now(UTC) - timedelta(hours=3))
+    theirs = samples.reply_from(lead.email, samples.mid_of(ours), when=datetime.now(UTC) - timedelta(hours=1))
+    assert keep(ours, sent=True).verdict == "outgoing"
+    assert keep(theirs).verdict == "reply"
+    lead = Lead.get_by_id(lead.id)
+    assert lead.first_response_at is not None and lead.awaiting_since is not None
