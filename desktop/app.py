@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from models import backup, db, stages
@@ -39,13 +40,48 @@ def build(data_dir: Path) -> tuple[Controller, MainWindow]:
     return controller, window
 
 
+def seconds_since_process_start() -> float:
+    """Wall time since this process was started (Linux /proc; benchmarks)."""
+    with open("/proc/self/stat") as stat, open("/proc/uptime") as uptime:
+        started = int(stat.read().rsplit(")", 1)[1].split()[19]) / os.sysconf("SC_CLK_TCK")
+        return float(uptime.read().split()[0]) - started
+
+
+class ExitAfterPaint(QObject):
+    """LEADBOOK_EXIT_AFTER_PAINT=1 (the start-up benchmark): once Today has loaded and painted, print
+    "painted <seconds since process start>" and quit."""
+
+    def __init__(self, view) -> None:
+        super().__init__(view)
+        self._loaded = self._done = False
+        view.loaded.connect(self._on_loaded)
+        for widget in (view.tree.viewport(), view.empty):
+            widget.installEventFilter(self)
+
+    def _on_loaded(self) -> None:
+        self._loaded = True
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if self._loaded and not self._done and event.type() == QEvent.Type.Paint:
+            self._done = True
+            QTimer.singleShot(0, self._finish)  # after this paint has completed
+        return False
+
+    def _finish(self) -> None:
+        print(f"painted {seconds_since_process_start():.4f}", flush=True)
+        QApplication.quit()
+
+
 def run(data_dir: Path) -> int:
     app = create_app()
     controller, window = build(data_dir)
     if needs_first_run():
         FirstRunDialog(controller, window).exec()
+    if os.environ.get("LEADBOOK_EXIT_AFTER_PAINT"):
+        window._exit_probe = ExitAfterPaint(window.views["today"])
     window.show()
     watchers = MailWatchers(controller, window)
+    window.mail_watchers = watchers
     window.tray = Tray(controller, window)
     app.aboutToQuit.connect(watchers.stop)
     QTimer.singleShot(0, watchers.start)

@@ -264,10 +264,21 @@ def cmd_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_screenshots(args: argparse.Namespace) -> int:
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from .screenshots import render_all
+
+    for path in render_all(args.data_dir, Path(args.out_dir)):
+        print(path)
+    return 0
+
+
 # --- parser -------------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="leadbook", description="Leadbook: the lead tracker that says what to do today.")
+    parser = argparse.ArgumentParser(prog="leadbook",
+                                     description="Leadbook: the lead tracker that says what to do today.")
     parser.add_argument("--data-dir", type=Path, default=None, help="data folder (default: $LEADBOOK_DATA_DIR or "
                                                                      "the user data folder)")
     parser.set_defaults(func=cmd_app, needs_store=False)
@@ -357,6 +368,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("config", cmd_config, "read or set a setting (user_name, phone_region)")
     p.add_argument("key", choices=("user_name", "phone_region", "my_addresses"))
     p.add_argument("value", nargs="?")
+
+    p = command("screenshots", cmd_screenshots, "render every view to PNG files (for the README)")
+    p.add_argument("out_dir", metavar="OUT_DIR")
+    p.set_defaults(needs_store=False)
 
     cli_mail.register(sub)
     return parser

@@ -1,10 +1,20 @@
 """The main window: navigation between the views, the status bar, global shortcuts."""
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QStackedWidget, QWidget,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QSizePolicy,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from . import resources
@@ -47,7 +57,30 @@ class MainWindow(QMainWindow):
         layout = QHBoxLayout(body)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(self.nav)
+        side = QVBoxLayout()  # the sidebar: views, then Settings and Check mail at the foot
+        side.setContentsMargins(0, 0, 0, 0)
+        side.setSpacing(0)
+        side.addWidget(self.nav, 1)
+        self.side_buttons = QWidget(objectName="navFoot")
+        self.side_buttons.setFixedWidth(170)
+        self.side_buttons.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.side_buttons.setStyleSheet("#navFoot { background: palette(alternate-base); "
+                                        "border-right: 1px solid palette(mid); }")
+        foot = QVBoxLayout(self.side_buttons)
+        foot.setContentsMargins(6, 4, 6, 8)
+        self.settings_button = QToolButton(text="Settings", toolTip="Settings (Ctrl+,)",
+                                           icon=resources.icon("settings"))
+        self.check_mail_button = QToolButton(text="Check mail", toolTip="Check mail now (F5)",
+                                             icon=resources.icon("mail"))
+        for button in (self.check_mail_button, self.settings_button):
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            button.setIconSize(self.nav.iconSize().expandedTo(QSize(20, 20)))
+            foot.addWidget(button)
+        self.settings_button.clicked.connect(self.open_settings)
+        self.check_mail_button.clicked.connect(self.check_mail)
+        side.addWidget(self.side_buttons)
+        layout.addLayout(side)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(body)
 
@@ -56,6 +89,11 @@ class MainWindow(QMainWindow):
         controller.mail_status_changed.connect(self.mail_label.setText)
         controller.message.connect(self._on_message)
         controller.lead_opened.connect(self.show_lead)
+
+        self.mail_watchers = None  # desktop.mail_watch.MailWatchers, set by app.run
+        review = self.views["review"]
+        review.count_changed.connect(self._on_review_count_changed)
+        self._on_review_count_changed(review.count)
 
         self.switcher = QuickSwitcher(controller, self)
         self._details: dict[str, LeadDetailDialog] = {}
@@ -76,6 +114,8 @@ class MainWindow(QMainWindow):
 
         self.new_lead_action = action("New lead", QKeySequence.StandardKey.New, self.new_lead, "add")
         self.switch_action = action("Find a lead", "Ctrl+K", self.switcher.popup, "search")
+        self.settings_action = action("Settings", "Ctrl+,", self.open_settings, "settings")
+        self.check_mail_action = action("Check mail", "F5", self.check_mail, "mail")
         for number, (key, _title, _cls) in enumerate(VIEWS, start=1):
             action(f"Go to {key}", f"Ctrl+{number}", lambda _=False, k=key: self.show_view(k))
         action("Quit", QKeySequence.StandardKey.Quit, self.close)
@@ -88,6 +128,27 @@ class MainWindow(QMainWindow):
         view = self.stack.currentWidget()
         view.refresh()
         view.setFocus()
+
+    def _on_review_count_changed(self, count: int) -> None:
+        item = self.nav.item([k for k, _t, _c in VIEWS].index("review"))
+        item.setText(f"Review ({count})" if count else "Review")
+        item.setToolTip(f"{count} message(s) might be inquiries: accept or reject them" if count else "")
+
+    def open_settings(self) -> None:
+        from .settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.controller, self)
+        dialog.accounts_changed.connect(self._on_accounts_changed)
+        dialog.open()
+
+    def _on_accounts_changed(self) -> None:
+        if self.mail_watchers is not None:
+            self.mail_watchers.restart()
+
+    def check_mail(self) -> None:
+        """Check every inbox now (F5): the watchers run the pass off the UI thread."""
+        if self.mail_watchers is not None:
+            self.mail_watchers.check_now()
 
     def new_lead(self) -> None:
         dialog = NewLeadDialog(self.controller, self)

@@ -126,7 +126,7 @@ ID, NAME, COMPANY, EMAIL, PHONE, STAGE, STATUS, OWNER, VALUE, SOURCE, NEXT_DUE, 
 # hash-joined, instead of probing follow_up once per lead; no ORDER BY (the table sorts).
 _LEAD_TABLE_SQL = """
 WITH pending AS MATERIALIZED (
-  SELECT lead_id, due, title FROM follow_up INDEXED BY follow_up_pending WHERE done_at IS NULL)
+  SELECT lead_id, due, title FROM follow_up INDEXED BY follow_up_pending_lead WHERE done_at IS NULL)
 SELECT l.id, l.name, l.company, l.email, l.phone, s.name, l.status, m.name, l.value, l.source,
        p.due, p.title, l.created_at, l.last_activity_at, s.position,
        lower(l.name || char(10) || coalesce(l.email, '') || char(10) || coalesce(l.phone, '')

@@ -13,7 +13,7 @@ from . import settings, stages, writes
 from .clock import now
 from .contacts import normalise_email, normalise_phone
 from .errors import InvalidInput, NotFound, RuleError
-from .tables import Activity, FollowUp, Lead, Member, Stage, database
+from .tables import Activity, FollowUp, Lead, Member, Stage, database, new_id
 
 RESPOND = "Respond to inquiry"
 FOLLOW_UP = "Follow up"
@@ -127,16 +127,33 @@ def add_lead(name: str, *, email: str | None = None, phone: str | None = None, c
             log(twin, "email_in" if message else "note", "Another inquiry from the same contact",
                 body=message, at=received, author=author)
             return twin, False
-        stage = stages.first_stage()
-        values = dict(fields, message=message, stage=stage, status="open", owner=owner, relay=relay,
-                      created_at=received, stage_changed_at=received, last_activity_at=received)
-        if lead_id:
-            values["id"] = lead_id
-        lead = writes.insert(Lead, **values)
-        log(lead, "created", f"Inquiry received{' via ' + fields['source'] if fields['source'] else ''}",
-            body=message, at=received, author=author)
-        writes.insert(FollowUp, lead=lead, title=RESPOND, due=received, created_at=now())
+        lead_row, created, respond = new_lead_rows(
+            fields, received=received, first=stages.first_stage(), author=author or settings.user_name(),
+            message=message, owner_id=owner.id if owner else None, relay=relay, lead_id=lead_id)
+        lead = writes.insert(Lead, **lead_row)
+        writes.insert(Activity, **created)
+        writes.insert(FollowUp, **respond)
         return lead, True
+
+
+def new_lead_rows(fields: dict[str, Any], *, received: datetime, first: Stage, author: str,
+                  message: str | None = None, owner_id: str | None = None, relay: str | None = None,
+                  lead_id: str | None = None) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The rows a new inquiry starts as: the lead, its "created" entry, and "Respond to inquiry"
+    due when the inquiry came in. add_lead writes them one at a time, imports many at once:
+    one definition of a new lead. `fields` are normalised (see normalised()).
+    """
+    lead = dict(id=lead_id or new_id(), name=fields["name"], email=fields.get("email"), phone=fields.get("phone"),
+                company=fields.get("company"), source=fields.get("source"), service=fields.get("service"),
+                message=message, stage=first.id, status="open", owner=owner_id, value=None, lost_reason=None,
+                relay=relay, created_at=received, stage_changed_at=received, first_response_at=None,
+                last_activity_at=received, awaiting_since=None, closed_at=None, merged_into=None)
+    source = fields.get("source")
+    created = dict(id=new_id(), lead=lead["id"], kind="created", at=received, author=author,
+                   summary=f"Inquiry received{' via ' + source if source else ''}", body=message, message_id=None)
+    respond = dict(id=new_id(), lead=lead["id"], title=RESPOND, due=received, done_at=None, outcome=None,
+                   created_at=now())
+    return lead, created, respond
 
 
 def edit_lead(lead: Lead, author: str | None = None, **fields: Any) -> Lead:
@@ -160,7 +177,8 @@ def schedule_followup(lead: Lead, due: datetime | None = None, title: str | None
                       author: str | None = None) -> FollowUp:
     """Set the lead's next step, replacing the pending one (snooze and reschedule use this)."""
     if lead.status != "open":
-        raise RuleError(f"{lead.name} is {lead.status}: a closed lead has no next step (move it to an open stage first).")
+        raise RuleError(f"{lead.name} is {lead.status}: a closed lead has no next step "
+                        "(move it to an open stage first).")
     with database.atomic("IMMEDIATE"):
         pending = pending_followup(lead)
         due = due or _default_due(lead.stage)

@@ -27,7 +27,8 @@ CREATE TABLE setting ("key" TEXT NOT NULL PRIMARY KEY, "value" TEXT NOT NULL);
 CREATE INDEX lead_email ON lead (email) WHERE email IS NOT NULL;
 CREATE INDEX lead_phone ON lead (phone) WHERE phone IS NOT NULL;
 CREATE INDEX lead_relay ON lead (relay) WHERE relay IS NOT NULL;
-CREATE INDEX lead_open_activity ON lead (last_activity_at) WHERE status = 'open' AND merged_into IS NULL;
+CREATE INDEX lead_open_stage_activity ON lead (stage_id, last_activity_at)
+  WHERE status = 'open' AND merged_into IS NULL;
 CREATE INDEX lead_unanswered ON lead (created_at)
   WHERE status = 'open' AND first_response_at IS NULL AND merged_into IS NULL;
 CREATE INDEX lead_awaiting ON lead (awaiting_since) WHERE awaiting_since IS NOT NULL;
@@ -38,7 +39,7 @@ CREATE INDEX lead_company_lower ON lead (lower(company)) WHERE company IS NOT NU
 CREATE INDEX activity_lead ON activity (lead_id, at);
 CREATE INDEX activity_message ON activity (message_id) WHERE message_id IS NOT NULL;
 CREATE INDEX follow_up_lead ON follow_up (lead_id);
-CREATE INDEX follow_up_pending ON follow_up (due) WHERE done_at IS NULL;
+CREATE INDEX follow_up_pending ON follow_up (due, lead_id) WHERE done_at IS NULL;
 CREATE INDEX follow_up_pending_lead ON follow_up (lead_id, due, title) WHERE done_at IS NULL;
 CREATE INDEX follow_up_done ON follow_up (done_at) WHERE done_at IS NOT NULL;
 """

@@ -483,27 +483,23 @@ class _Batch:
         moment, first = self.moment, self.first
         received = f.get("created") or moment
         owner = self.owner(f.get("owner"))
-        lead = dict(id=new_id(), name=f["name"], email=f.get("email"), phone=f.get("phone"),
-                    company=f.get("company"), source=f.get("source"), service=f.get("service"),
-                    message=f.get("message"), stage=first.id, status="open", owner=owner.id if owner else None,
-                    value=None, lost_reason=None, relay=None, created_at=received, stage_changed_at=received,
-                    first_response_at=None, last_activity_at=received, awaiting_since=None, closed_at=None,
-                    merged_into=None)
+        lead, created, respond = leads.new_lead_rows(
+            f, received=received, first=first, author=self.author, message=f.get("message"),
+            owner_id=owner.id if owner else None)
         self.leads.append(lead)
-        # add_lead: the "created" entry and "Respond to inquiry" due when the inquiry came in
-        self._log(lead, "created", received, f"Inquiry received{' via ' + f['source'] if f.get('source') else ''}",
-                  f.get("message"))
+        self.activities.append(created)
         stage = self.stages.get(f.get("stage", ""))
         closing = stage is not None and stage.kind != "open"
         # a closed lead has no next step: move_lead deletes the pending one, here it is never made
-        respond = None if closing else self._followup(lead, leads.RESPOND, received)
+        if not closing:
+            self.followups.append(respond)
         if f.get("value") is not None:  # edit_lead(value=...)
             lead["value"] = f["value"]
             self._log(lead, "edit", moment, "Changed value")
         if stage is not None and stage.id != first.id:  # move_lead(stage, reason=...)
             reason = _lost_reason(self.reasons, f.get("lost_reason")) if stage.kind == "lost" else None
             lead.update(stage=stage.id, stage_changed_at=moment, status=stage.kind)
-            if respond is not None:
+            if not closing:
                 lead["first_response_at"] = moment  # moved past New: the owner says they have been in touch
                 respond.update(done_at=moment, outcome=f"Moved to {stage.name}")
                 self._followup(lead, leads.FOLLOW_UP, moment + timedelta(days=stage.followup_days))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from operator import itemgetter
 from typing import Any, TypeVar
 
@@ -48,11 +49,8 @@ def _columns(model: type[Synced], values: dict[str, Any]) -> dict[str, Any]:
 
 def insert(model: type[T], **values: Any) -> T:
     values.setdefault("updated_at", now())
-    row = model(**values)
-    row.save(force_insert=True)
-    _emit(Change(model._meta.table_name, row.id, _columns(model, {
-        name: getattr(row, name) for name in model._meta.fields
-    })))
+    row = model(**values)  # fills defaults (a new UUID) and holds foreign keys as ids
+    _flush(model, [dict(row.__data__)])
     return row
 
 
@@ -82,15 +80,20 @@ def _flush(model: type[Synced], chunk: list[dict[str, Any]]) -> int:
             for f in fields:
                 if f.name not in row:
                     row[f.name] = f.default() if callable(f.default) else f.default
-    columns = ", ".join(f'"{f.column_name}"' for f in fields)
-    sql = f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES ({", ".join("?" * len(fields))})'
     params = zip(*(_column(f, list(map(itemgetter(f.name), chunk))) for f in fields), strict=True)
     with pw.__exception_wrapper__:  # sqlite3 errors as peewee's, like every other query
-        model._meta.database.cursor().executemany(sql, params)
+        model._meta.database.cursor().executemany(_insert_sql(model), params)
     if listeners:
         for row in chunk:
             _emit(Change(model._meta.table_name, row["id"], _columns(model, row)))
     return len(chunk)
+
+
+@cache
+def _insert_sql(model: type[Synced]) -> str:
+    fields = model._meta.sorted_fields
+    columns = ", ".join(f'"{f.column_name}"' for f in fields)
+    return f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES ({", ".join("?" * len(fields))})'
 
 
 _PLAIN = {pw.TextField: str, pw.FloatField: float, pw.IntegerField: int, pw.DateTimeField: datetime}
@@ -120,7 +123,11 @@ def update(row: T, **values: Any) -> T:
     changed["updated_at"] = now()
     for name, value in changed.items():
         setattr(row, name, value)
-    row.save(only=[row._meta.fields[name] for name in changed])
+    fields = [row._meta.fields[name] for name in changed]
+    assignments = ", ".join(f'"{f.column_name}" = ?' for f in fields)
+    params = [_column(f, [row.__data__[f.name]])[0] for f in fields] + [row.id]
+    with pw.__exception_wrapper__:  # a prepared statement: peewee's query builder costs more than SQLite here
+        row._meta.database.execute_sql(f'UPDATE "{row._meta.table_name}" SET {assignments} WHERE "id" = ?', params)
     _emit(Change(row._meta.table_name, row.id, _columns(type(row), changed)))
     return row
 

@@ -6,6 +6,7 @@ import pytest
 from desktop.controller import Controller
 from desktop.tasks import TaskRunner
 
+
 @pytest.fixture
 def controller(store, qapp):
     """A Controller on an empty store whose background tasks run synchronously."""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import peewee as pw
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
@@ -189,13 +189,13 @@ def drag_and_drop(widget, lead_id: str) -> QDropEvent:
     delivers a drop to the widget that accepted the drag)."""
     mime = lead_mime([lead_id])
     assert mime.hasFormat(MIME_TYPE)
-    point = QPointF(widget.width() / 2, 10)
+    point = QPoint(widget.width() // 2, 10)  # enter/move events take whole pixels, the drop a QPointF
     args = (Qt.DropAction.MoveAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     enter, move = QDragEnterEvent(point, *args), QDragMoveEvent(point, *args)
     QApplication.sendEvent(widget, enter)
     assert enter.isAccepted(), "the target refused the lead"
     QApplication.sendEvent(widget, move)
-    drop = QDropEvent(point, *args)
+    drop = QDropEvent(QPointF(point), *args)
     drop.ignore()  # as Qt delivers it: the target accepts it by taking the drop
     QApplication.sendEvent(widget, drop)
     return drop

@@ -5,7 +5,7 @@ import sqlite3
 
 import pytest
 
-from models import db, leads, migrations, stages
+from models import db, leads, migrations
 from models.errors import StoreError
 from models.tables import Lead, MailMessage
 

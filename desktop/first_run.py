@@ -1,0 +1,146 @@
+"""The first-run screen: your name, then add an inbox, skip, or open demo data."""
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from models import settings
+from models.tables import Lead
+
+from .controller import Controller
+
+DEMO_LEADS = 300
+
+
+def needs_first_run() -> bool:
+    """Nobody has set up this data folder yet: no name stored and no leads."""
+    return settings.get("user_name") is None and not Lead.select().exists()
+
+
+class FirstRunDialog(QDialog):
+    demo_loaded = Signal()  # the demo data is in (tests)
+
+    def __init__(self, controller: Controller, parent: QWidget | None = None, ssl_context: Any = None):
+        super().__init__(parent)
+        self.controller = controller
+        self.ssl_context = ssl_context
+        self.account_dialog = None
+        self.setWindowTitle("Welcome to Leadbook")
+        self.setModal(True)
+
+        title = QLabel("Welcome to Leadbook")
+        title.setProperty("role", "title")
+        font = title.font()
+        font.setPointSizeF(max(font.pointSizeF(), 9) * 1.6)
+        title.setFont(font)
+        intro = QLabel("Leadbook reads the inbox your inquiries arrive in and turns each one into a lead with a "
+                       "next step, so every morning the Today list says who to answer, call or chase.")
+        intro.setWordWrap(True)
+
+        self.name = QLineEdit(placeholderText="e.g. Sam Baker")
+        self.name.setText(settings.get("user_name") or "")
+        form = QFormLayout()
+        form.addRow("Your name", self.name)
+
+        self.add_inbox_button = QPushButton("Add an inbox…")
+        self.add_inbox_button.setProperty("primary", True)
+        self.add_inbox_button.setDefault(True)
+        self.add_inbox_button.clicked.connect(self.add_inbox)
+        self.demo_button = QPushButton("Open demo data")
+        self.demo_button.setToolTip(f"Try Leadbook with {DEMO_LEADS} made-up leads (you can add your inbox later)")
+        self.demo_button.clicked.connect(self.open_demo)
+        self.skip_button = QPushButton("Skip")
+        self.skip_button.setToolTip("Start empty; add an inbox later in Settings (Ctrl+,)")
+        self.skip_button.clicked.connect(self.skip)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_inbox_button)
+        buttons.addWidget(self.demo_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.skip_button)
+
+        self.progress = QProgressBar()
+        self.progress.setRange(0, DEMO_LEADS)
+        self.progress.setVisible(False)
+        self.status = QLabel("")
+        self.status.setProperty("role", "hint")
+        self.status.setWordWrap(True)
+
+        hint = QLabel("Your mail password goes to your system keychain; Leadbook only reads mail, never "
+                      "changes or sends it.")
+        hint.setWordWrap(True)
+        hint.setProperty("role", "hint")
+
+        layout = QVBoxLayout(self)
+        layout.setSpacing(12)
+        layout.addWidget(title)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        layout.addWidget(hint)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        self.resize(560, self.sizeHint().height())
+
+    def _store_name(self) -> None:
+        name = self.name.text().strip()
+        if name:
+            self.controller.write(lambda: settings.put("user_name", name))
+
+    def skip(self) -> None:
+        self._store_name()
+        self.accept()
+
+    def add_inbox(self) -> None:
+        from .settings_dialog import AccountDialog
+
+        self._store_name()
+        dialog = AccountDialog(self.controller, self, ssl_context=self.ssl_context)
+        dialog.saved.connect(lambda _name: self.accept())
+        self.account_dialog = dialog
+        dialog.open()
+
+    def open_demo(self) -> None:
+        self._store_name()
+        for button in (self.add_inbox_button, self.demo_button, self.skip_button):
+            button.setEnabled(False)
+        self.progress.setVisible(True)
+        self.progress.setValue(0)
+        self.status.setText(f"Adding {DEMO_LEADS} demo leads…")
+        from models import demo
+
+        relay = _Progress(self)
+        relay.advanced.connect(self.progress.setValue, Qt.ConnectionType.QueuedConnection)
+        self.controller.tasks.run(
+            lambda: demo.generate(DEMO_LEADS, progress=lambda done, _total: relay.advanced.emit(done)),
+            self._on_demo_done, write=True)
+
+    def _on_demo_done(self, stats: dict | None, error: BaseException | None) -> None:
+        if error is not None or stats is None:
+            for button in (self.add_inbox_button, self.demo_button, self.skip_button):
+                button.setEnabled(True)
+            self.progress.setVisible(False)
+            self.status.setText(f"The demo data could not be added: {error}")
+            return
+        self.controller.data_changed.emit()
+        self.progress.setValue(DEMO_LEADS)
+        self.status.setText(f"Added {stats['leads']} demo leads.")
+        self.demo_loaded.emit()
+        self.accept()
+
+
+class _Progress(QObject):
+    """Emitted from the worker thread, delivered (queued) on the UI thread."""
+
+    advanced = Signal(int)

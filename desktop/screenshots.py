@@ -1,0 +1,185 @@
+"""Render every view to PNG (README screenshots, tests): `leadbook screenshots OUT_DIR`.
+
+Builds the real app over a data folder (demo data already in it), adds a few messages to
+Review and Ignored mail from the test corpus, and grabs each view after its off-thread
+loads have finished. Works offscreen (QT_QPA_PLATFORM=offscreen) and under Xvfb.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from PySide6.QtCore import QPoint
+from PySide6.QtGui import QColor, QPainter, QPalette, QPixmap
+from PySide6.QtWidgets import QApplication, QWidget
+
+from models.tables import Lead, MailMessage
+
+SIZE = (1280, 800)
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "tests" / "sync" / "mail" / "messages"
+# messages that show what Review and Ignored mail are for
+SAMPLE_FILES = ("personal_unclear.eml", "empty_body.eml", "reply_in_thread.eml", "newsletter_bulk.eml",
+                "autoreply.eml", "receipt.eml", "noreply.eml", "mailing_list.eml", "ooo_exchange.eml",
+                "social.eml", "shipping.eml")
+
+
+def store_sample_mail(paths: Iterable[Path] | None = None) -> int:
+    """Classify raw messages as capture would and store their verdicts; returns how many were new."""
+    from models.mail import DbKnown, store_verdict
+    from sync.mail.capture import _clean_body, my_addresses
+    from sync.mail.classify import classify
+
+    paths = list(paths) if paths is not None else [SAMPLES / name for name in SAMPLE_FILES]
+    known, me, stored = DbKnown(), my_addresses(), 0
+    for path in paths:
+        if not path.exists():
+            continue
+        raw = path.read_bytes()
+        verdict = classify(raw, me=me, known=known)
+        if verdict.verdict == "lead":  # only what Review and Ignored show; inquiries are in the demo data
+            continue
+        if store_verdict(verdict, None, "INBOX", None, raw=raw, body=_clean_body(verdict)) is not None:
+            stored += 1
+    return stored
+
+
+def dark_palette() -> QPalette:
+    palette = QPalette()
+    colors = {
+        QPalette.ColorRole.Window: "#1f2227", QPalette.ColorRole.WindowText: "#e6e6e6",
+        QPalette.ColorRole.Base: "#16181c", QPalette.ColorRole.AlternateBase: "#24282e",
+        QPalette.ColorRole.Text: "#e6e6e6", QPalette.ColorRole.Button: "#2a2e35",
+        QPalette.ColorRole.ButtonText: "#e6e6e6", QPalette.ColorRole.Highlight: "#2f6fdb",
+        QPalette.ColorRole.HighlightedText: "#ffffff", QPalette.ColorRole.ToolTipBase: "#2a2e35",
+        QPalette.ColorRole.ToolTipText: "#e6e6e6", QPalette.ColorRole.PlaceholderText: "#9aa0a6",
+        QPalette.ColorRole.Mid: "#3a3f47", QPalette.ColorRole.Midlight: "#30353c",
+        QPalette.ColorRole.Dark: "#555b64", QPalette.ColorRole.Light: "#3a3f47",
+        QPalette.ColorRole.Link: "#79a8ff", QPalette.ColorRole.BrightText: "#ffffff",
+    }
+    for role, color in colors.items():
+        palette.setColor(role, QColor(color))
+    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.WindowText, QPalette.ColorRole.ButtonText):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#7a7f87"))
+    return palette
+
+
+def settle(app: QApplication, controller, rounds: int = 4) -> None:
+    """Let off-thread loads finish and their results paint."""
+    for _ in range(rounds):
+        controller.tasks.wait()
+        app.processEvents()
+
+
+def _save(widget: QWidget, path: Path) -> Path:
+    pixmap = widget.grab()
+    if not pixmap.save(str(path)):
+        raise OSError(f"could not write {path}")
+    return path
+
+
+def render_all(data_dir: Path, out_dir: Path) -> list[Path]:
+    """Build the app over data_dir and save a PNG of every view into out_dir; returns the files."""
+    from . import app as desktop_app
+    from .first_run import FirstRunDialog
+    from .settings_dialog import SettingsDialog
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    app = desktop_app.create_app()
+    controller, window = desktop_app.build(data_dir)
+    store_sample_mail()
+    window.resize(*SIZE)
+    window.show()
+    settle(app, controller)
+    written: list[Path] = []
+
+    for key in ("today", "board", "leads", "review"):
+        window.show_view(key)
+        settle(app, controller)
+        if key == "review":
+            view = window.views["review"]
+            view.review.table.setFocus()
+            settle(app, controller)
+        written.append(_save(window, out_dir / f"{key}.png"))
+
+    # a lead with a history: the open lead with the most activity among the first few
+    lead_id = (Lead.select(Lead.id).where((Lead.status == "open") & Lead.merged_into.is_null())
+               .order_by(Lead.last_activity_at.desc()).limit(1).scalar())
+    if lead_id:
+        window.show_lead(lead_id)
+        settle(app, controller)
+        dialog = window._details.get(lead_id)
+        if dialog is not None:
+            dialog.resize(900, 700)
+            settle(app, controller)
+            written.append(_save(dialog, out_dir / "lead.png"))
+            dialog.close()
+
+    settings = SettingsDialog(controller, window)
+    settings.tabs.setCurrentIndex(2)  # Stages: the most telling tab
+    settings.show()
+    settle(app, controller)
+    written.append(_save(settings, out_dir / "settings.png"))
+    settings.close()
+
+    first = FirstRunDialog(controller, window)
+    first.show()
+    settle(app, controller)
+    written.append(_save(first, out_dir / "first_run.png"))
+    first.close()
+
+    window.show_view("today")
+    settle(app, controller)
+    switcher = window.switcher
+    switcher.popup()
+    name = Lead.select(Lead.name).where(Lead.merged_into.is_null()).limit(1).scalar() or "a"
+    switcher.edit.setText(name.split()[0][:4])
+    if hasattr(switcher, "search_now"):
+        switcher.search_now()
+    settle(app, controller)
+    shot = window.grab()
+    painter = QPainter(shot)
+    offset = window.mapFromGlobal(switcher.mapToGlobal(QPoint(0, 0)))
+    painter.drawPixmap(offset, switcher.grab())
+    painter.end()
+    path = out_dir / "quick_switcher.png"
+    shot.save(str(path))
+    written.append(path)
+    switcher.hide()
+
+    # Today in a dark system theme
+    previous = app.palette()
+    app.setPalette(dark_palette())
+    app.setStyleSheet(app.styleSheet())  # palette() in the stylesheet is resolved again
+    window.views["today"].refresh()
+    settle(app, controller)
+    written.append(_save(window, out_dir / "today-dark.png"))
+    app.setPalette(previous)
+    app.setStyleSheet(app.styleSheet())
+
+    window.close()
+    settle(app, controller)
+    window.deleteLater()
+    controller.deleteLater()
+    app.processEvents()
+    return written
+
+
+def review_counts() -> tuple[int, int]:
+    review = MailMessage.select().where(MailMessage.verdict == "review").count()
+    ignored = MailMessage.select().where(MailMessage.verdict == "ignored").count()
+    return review, ignored
+
+
+def flat(path: Path, samples: int = 12) -> bool:
+    """True when the image is one flat colour (a blank render)."""
+    pixmap = QPixmap(str(path))
+    image = pixmap.toImage()
+    if image.isNull():
+        return True
+    w, h = image.width(), image.height()
+    colours = {image.pixel(int(w * (i + 0.5) / samples), int(h * (j + 0.5) / samples))
+               for i in range(samples) for j in range(samples)}
+    return len(colours) <= 1
+
+

@@ -1,0 +1,413 @@
+"""Mail storage rules: what a classified message does to the database. No network.
+
+Every message seen becomes one MailMessage row whose id is derived from its Message-ID,
+so storing is idempotent across passes, UIDVALIDITY rescans and accounts that see the
+same message. A lead created from a message gets that same id, and activities logged
+from mail get ids derived from it too: two machines reading one shared inbox create the
+same lead, and when team sync has already brought that lead in, the message is recorded
+here but applied only once.
+
+The verdict passed in is duck-typed (sync.mail.classify.Verdict): models imports nothing
+from sync.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from . import leads, settings, writes
+from .clock import now, to_utc
+from .contacts import normalise_email, normalise_phone
+from .errors import InvalidInput, NotFound, RuleError
+from .tables import Activity, Lead, MailMessage, SenderRule, database
+
+# Fixed forever: changing it would give every mail-born lead a new id.
+NAMESPACE = uuid.UUID("6f1c3a52-8d0e-5b7a-9c44-2e6b1f0d9a31")
+FREEMAIL = frozenset("""
+gmail.com googlemail.com outlook.com hotmail.com hotmail.de hotmail.co.uk hotmail.fr live.com live.de msn.com
+yahoo.com yahoo.de yahoo.co.uk yahoo.fr ymail.com aol.com icloud.com me.com mac.com web.de gmx.de gmx.net gmx.at
+gmx.ch gmx.com t-online.de freenet.de mail.de posteo.de mailbox.org protonmail.com proton.me pm.me zoho.com
+yandex.ru yandex.com mail.ru orange.fr free.fr laposte.net wanadoo.fr libero.it virgilio.it seznam.cz wp.pl
+o2.pl interia.pl bluewin.ch comcast.net verizon.net att.net sbcglobal.net qq.com 163.com
+""".split())
+BODY_LIMIT = 20_000  # characters of cleaned text kept per message
+
+
+def message_key(message_id: str) -> str:
+    """The deterministic id of a message's MailMessage row and of a lead created from it."""
+    return str(uuid.uuid5(NAMESPACE, message_id.strip().strip("<>").strip()))
+
+
+def raw_key(raw: bytes) -> str:
+    """A stable stand-in Message-ID for bytes that could not even be parsed."""
+    return f"<{hashlib.sha256(raw).hexdigest()}@leadbook.unparsed>"
+
+
+def _activity_id(kind: str, message_id: str) -> str:
+    return str(uuid.uuid5(NAMESPACE, f"{kind}:{message_id.strip().strip('<>').strip()}"))
+
+
+# Capture runs these lookups for every message: plain SQL skips peewee's query building,
+# which costs more than SQLite's answer here (see tests/benchmarks/capture.py).
+def _one(sql: str, params: Sequence[Any]) -> Any:
+    row = database.execute_sql(sql, params).fetchone()
+    return row[0] if row else None
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ",".join("?" * len(values))
+
+
+def _live(lead_id: str | None) -> str | None:
+    """Follow merges to the lead that absorbed this one (None when there is no such lead)."""
+    seen: set[str] = set()
+    while lead_id and lead_id not in seen:
+        seen.add(lead_id)
+        row = database.execute_sql("SELECT merged_into FROM lead WHERE id = ?", (lead_id,)).fetchone()
+        if row is None:
+            return None
+        if row[0] is None:
+            return lead_id
+        lead_id = row[0]
+    return None
+
+
+def _domain(address: str) -> str:
+    return address.rsplit("@", 1)[-1].lower() if "@" in address else ""
+
+
+class DbKnown:
+    """What the classifier may ask of the database (the classify.Known protocol)."""
+
+    def __init__(self) -> None:
+        self._rules: dict[str, str] | None = None  # small table: read once per pass
+
+    def lead_for_thread(self, message_ids: Sequence[str]) -> str | None:
+        ids = [m for m in message_ids if m]
+        if not ids:
+            return None
+        keys = [message_key(m) for m in ids]
+        hit = _one(f"SELECT lead_id FROM mail_message WHERE id IN ({_marks(keys)}) AND lead_id IS NOT NULL "
+                   "LIMIT 1", keys)
+        if hit is None:  # a lead born from the first message has its id
+            hit = _one(f"SELECT id FROM lead WHERE id IN ({_marks(keys)}) LIMIT 1", keys)
+        if hit is None:  # activities arrive by team sync from other machines too
+            hit = _one(f"SELECT lead_id FROM activity WHERE message_id IN ({_marks(ids)}) LIMIT 1", ids)
+        return _live(hit)
+
+    def lead_for_address(self, address: str) -> str | None:
+        address = (address or "").strip().lower()
+        if not address:
+            return None
+        row = database.execute_sql(
+            "SELECT id FROM lead WHERE email = ? OR relay = ? "
+            "ORDER BY merged_into IS NOT NULL, status != 'open', created_at LIMIT 1",
+            (address, address)).fetchone()
+        return _live(row[0]) if row else None
+
+    def rule_for(self, address: str) -> str | None:
+        if self._rules is None:
+            self._rules = {r.pattern: r.action for r in SenderRule.select()}
+        address = (address or "").strip().lower()
+        if not address:
+            return None
+        return self._rules.get(address) or self._rules.get("@" + _domain(address))
+
+
+# --- storing verdicts --------------------------------------------------------------
+
+
+def _field_dict(fields: Any) -> dict[str, str | None]:
+    names = ("name", "email", "phone", "company", "message", "service")
+    return {n: getattr(fields, n, None) for n in names} if fields is not None else dict.fromkeys(names)
+
+
+def _received(mail: Any) -> datetime:
+    date = getattr(mail, "date", None)
+    if date is None:
+        return now()
+    return to_utc(date) if date.tzinfo else date
+
+
+def _body(verdict: Any) -> str:
+    text = getattr(verdict.fields, "message", None) if verdict.verdict == "lead" else None
+    if not text and verdict.mail is not None:
+        text = verdict.mail.text or ""
+    return (text or "")[:BODY_LIMIT]
+
+
+class StoreContext:
+    """Per-pass answers that would otherwise cost a query per message (phone region, author)."""
+
+    def __init__(self) -> None:
+        self._region: str | None = None
+        self._author: str | None = None
+
+    @property
+    def region(self) -> str:
+        if self._region is None:
+            self._region = settings.phone_region()
+        return self._region
+
+    @property
+    def author(self) -> str:
+        if self._author is None:
+            self._author = settings.user_name()
+        return self._author
+
+
+_COLUMNS = ("id", "message_id", "account_id", "folder", "uid", "received_at", "from_addr", "from_name", "subject",
+            "verdict", "reason", "source", "fields", "body", "lead_id", "created_at", "decided_at")
+_INSERT = f"INSERT INTO mail_message ({', '.join(_COLUMNS)}) VALUES ({_marks(_COLUMNS)})"
+
+
+def _stamp(value: datetime | None) -> str | None:
+    return None if value is None else str(value)  # the text form peewee stores and reads back
+
+
+def store_verdict(verdict: Any, account_id: str | None, folder: str, uid: int | None, *,
+                  raw: bytes | None = None, body: str | None = None,
+                  context: StoreContext | None = None) -> MailMessage | None:
+    """Record a classified message and apply it (lead, reply, outgoing), in one transaction.
+
+    `body` is the cleaned text (quotes and signature stripped by sync.mail, which models
+    may not import); without it the lead's message or the mail's text is kept. `raw`
+    keys a message that could not be parsed at all. Returns None when the message was
+    already stored (a second pass, a rescan, another account seeing it).
+    """
+    mail = verdict.mail
+    message_id = mail.message_id if mail is not None else raw_key(raw or repr(verdict).encode())
+    key = message_key(message_id)
+    if _one("SELECT 1 FROM mail_message WHERE id = ?", (key,)):
+        return None
+    row = MailMessage(
+        id=key, message_id=message_id, account=account_id, folder=folder, uid=uid,
+        received_at=_received(mail) if mail is not None else None,
+        from_addr=(mail.from_addr if mail else "") or "", from_name=(mail.from_name if mail else "") or "",
+        subject=(mail.subject if mail else "") or "", verdict=verdict.verdict, reason=verdict.reason or "",
+        source=verdict.source, fields=json.dumps(_field_dict(verdict.fields), ensure_ascii=False),
+        body=(body if body is not None else _body(verdict))[:BODY_LIMIT], lead_id=None, created_at=now())
+    apply = {"lead": _apply_lead, "reply": _apply_reply, "outgoing": _apply_outgoing}.get(verdict.verdict)
+    with database.atomic():
+        if apply is not None and mail is not None:
+            row.lead_id = apply(verdict, row, context or StoreContext())
+        database.execute_sql(_INSERT, (
+            row.id, row.message_id, account_id, row.folder, row.uid, _stamp(row.received_at), row.from_addr,
+            row.from_name, row.subject, row.verdict, row.reason, row.source, row.fields, row.body, row.lead_id,
+            _stamp(row.created_at), None))
+    return row
+
+
+def _usable(fields: dict[str, str | None], context: StoreContext) -> dict[str, str | None]:
+    """Drop an email or phone that normalising would refuse: a lead with less beats no lead."""
+    out = dict(fields)
+    try:
+        normalise_email(out.get("email"))
+    except InvalidInput:
+        out["email"] = None
+    try:
+        normalise_phone(out.get("phone"), context.region)
+    except InvalidInput:
+        out["phone"] = None
+    return out
+
+
+def _lead_name(fields: dict[str, str | None], row: MailMessage, source: str | None) -> str:
+    return (fields.get("name") or fields.get("email") or fields.get("phone") or fields.get("company")
+            or (row.from_name if row.verdict != "lead" or not source else "")
+            or (f"{source} inquiry" if source else "") or row.from_addr or "Unknown sender")
+
+
+def _create_lead(row: MailMessage, fields: dict[str, str | None], source: str | None,
+                 relay: str | None, context: StoreContext) -> str:
+    """A lead with the message's id, or the open lead it duplicates; plus its email_in entry."""
+    existing = _live(row.id)
+    if existing:  # team sync brought this lead in from a machine that read the same inbox
+        return existing
+    fields = _usable(fields, context)
+    received = row.received_at or now()
+    message = fields.get("message") or row.body or row.subject or None
+    lead, created = leads.add_lead(
+        _lead_name(fields, row, source), email=fields.get("email"), phone=fields.get("phone"),
+        company=fields.get("company"), source=source, service=fields.get("service"), message=message,
+        received_at=received, lead_id=row.id, relay=relay, author=context.author)
+    summary = f"Email: {row.subject}" if row.subject else "Email received"
+    if created:
+        leads.log(lead, "email_in", summary, body=message, at=received, author=row.from_name or row.from_addr,
+                  message_id=row.message_id, activity_id=_activity_id("email_in", row.message_id))
+    else:  # add_lead logged the repeat inquiry: tie it to the message for thread matching
+        entry = _one("SELECT id FROM activity WHERE lead_id = ? AND kind = 'email_in' AND message_id IS NULL "
+                     "AND at = ? ORDER BY updated_at DESC LIMIT 1", (lead.id, _stamp(received)))
+        if entry is not None:  # a key-only row: writes.update saves just the changed field
+            writes.update(Activity(id=entry, message_id=None), message_id=row.message_id)
+    return lead.id
+
+
+def _apply_lead(verdict: Any, row: MailMessage, context: StoreContext) -> str:
+    return _create_lead(row, _field_dict(verdict.fields), verdict.source, verdict.relay, context)
+
+
+def _known_lead(verdict: Any) -> Lead | None:
+    lead_id = _live(verdict.lead_id)
+    return Lead.get_or_none(Lead.id == lead_id) if lead_id else None
+
+
+def _apply_reply(verdict: Any, row: MailMessage, context: StoreContext) -> str | None:
+    """The lead wrote back: on the timeline, and their turn becomes ours."""
+    lead = _known_lead(verdict)
+    if lead is None:
+        return None
+    activity_id = _activity_id("email_in", row.message_id)
+    if _one("SELECT 1 FROM activity WHERE id = ?", (activity_id,)):
+        return lead.id
+    at = row.received_at or now()
+    leads.log(lead, "email_in", f"Reply: {row.subject}" if row.subject else "Reply received", body=row.body,
+              at=at, author=row.from_name or row.from_addr, message_id=row.message_id, activity_id=activity_id)
+    last_out = _one("SELECT max(at) FROM activity WHERE lead_id = ? AND kind = 'email_out'", (lead.id,))
+    last_out = datetime.fromisoformat(last_out) if isinstance(last_out, str) else last_out
+    if lead.status == "open" and (last_out is None or at > last_out):
+        if lead.awaiting_since is None or at < lead.awaiting_since:
+            writes.update(lead, awaiting_since=at)
+    return lead.id
+
+
+def _apply_outgoing(verdict: Any, row: MailMessage, context: StoreContext) -> str | None:
+    """We answered: logged, first response time, New → Contacted, "respond" done, next step set."""
+    lead = _known_lead(verdict)
+    if lead is None:
+        return None
+    activity_id = _activity_id("email_out", row.message_id)
+    if _one("SELECT 1 FROM activity WHERE id = ?", (activity_id,)):
+        return lead.id
+    at = row.received_at or now()
+    leads.log(lead, "email_out", f"Replied: {row.subject}" if row.subject else "Replied by email",
+              body=row.body, at=at, author=context.author, message_id=row.message_id, activity_id=activity_id)
+    awaiting = lead.awaiting_since
+    leads.record_response(lead, at, author=context.author)
+    if awaiting is not None and awaiting > at:  # their newer reply (read earlier this pass) still waits
+        writes.update(lead, awaiting_since=awaiting)
+    pending = leads.pending_followup(lead)
+    if lead.status == "open" and pending is not None and pending.title == leads.RESPOND:
+        # the next step counts from our reply, by the stage's interval (Contacted: 2 days)
+        leads.complete_followup(lead, outcome="Replied by email", author=context.author,
+                                next_due=at + timedelta(days=lead.stage.followup_days))
+    return lead.id
+
+
+# --- review decisions --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MailSummary:
+    """A stored message as the review and ignored lists show it."""
+
+    id: str
+    received_at: datetime | None
+    from_name: str
+    from_addr: str
+    subject: str
+    verdict: str
+    reason: str
+    source: str | None
+    fields: dict[str, str | None]
+    excerpt: str
+    lead_id: str | None
+
+
+def _summary(row: MailMessage) -> MailSummary:
+    try:
+        fields = json.loads(row.fields or "{}")
+    except ValueError:
+        fields = {}
+    excerpt = " ".join((row.body or "").split())[:200]
+    return MailSummary(row.id, row.received_at, row.from_name, row.from_addr, row.subject, row.verdict,
+                       row.reason, row.source, fields, excerpt, row.lead_id)
+
+
+def find_message(ref: str) -> MailMessage:
+    """A stored message by id or unique id prefix (6+ characters)."""
+    ref = ref.strip().lower()
+    row = MailMessage.get_or_none(MailMessage.id == ref)
+    if row is None and len(ref) >= 6:
+        matches = list(MailMessage.select().where(MailMessage.id.startswith(ref)).limit(2))
+        if len(matches) > 1:
+            raise NotFound(f"'{ref}' matches several messages: give more of the id.")
+        row = matches[0] if matches else None
+    if row is None:
+        raise NotFound(f"There is no stored message '{ref}'.")
+    return row
+
+
+def review_queue(limit: int = 500) -> list[MailSummary]:
+    rows = (MailMessage.select().where((MailMessage.verdict == "review") & MailMessage.decided_at.is_null())
+            .order_by(MailMessage.received_at.desc()).limit(limit))
+    return [_summary(r) for r in rows]
+
+
+def ignored_mail(limit: int = 100) -> list[MailSummary]:
+    rows = (MailMessage.select().where(MailMessage.verdict == "ignored")
+            .order_by(MailMessage.received_at.desc()).limit(limit))
+    return [_summary(r) for r in rows]
+
+
+def _set_rule(pattern: str, action: str) -> None:
+    SenderRule.insert(pattern=pattern, action=action, created_at=now()).on_conflict_replace().execute()
+
+
+def accept_review(message_row_id: str) -> Lead:
+    """The owner says "this is a lead": create it, and trust this sender from now on.
+
+    Works for messages waiting in review and for ignored ones the owner rescues.
+    """
+    row = find_message(message_row_id)
+    if row.verdict not in ("review", "ignored"):
+        raise RuleError(f"Message {row.id[:8]} cannot become a lead: its verdict is {row.verdict}.")
+    try:
+        fields = json.loads(row.fields or "{}")
+    except ValueError:
+        fields = {}
+    if not fields.get("email") and "@" in row.from_addr:
+        fields["email"] = row.from_addr
+    if not fields.get("name") and row.from_name:
+        fields["name"] = row.from_name
+    with database.atomic("IMMEDIATE"):
+        lead_id = _create_lead(row, fields, row.source, None, StoreContext())
+        if row.from_addr:
+            _set_rule(row.from_addr.lower(), "lead")
+        row.verdict, row.lead_id, row.decided_at = "lead", lead_id, now()
+        row.reason = f"accepted by you (was: {row.reason})"
+        row.save()
+    return Lead.get_by_id(lead_id)
+
+
+def reject_review(message_row_id: str, scope: str = "domain") -> str:
+    """The owner says "not a lead": ignore this sender (or domain) from now on. Returns the rule's pattern.
+
+    Freemail domains are shared by millions, so their rule is always per address. Other
+    messages still waiting for review from the same sender follow the new rule at once.
+    """
+    if scope not in ("domain", "address"):
+        raise InvalidInput(f"'{scope}' is not a scope: use domain or address.")
+    row = find_message(message_row_id)
+    if row.verdict != "review" or row.decided_at is not None:
+        raise RuleError(f"Message {row.id[:8]} is not waiting for review (its verdict is {row.verdict}).")
+    address = row.from_addr.lower()
+    domain = _domain(address)
+    by_domain = scope == "domain" and domain and domain not in FREEMAIL
+    pattern = "@" + domain if by_domain else address
+    with database.atomic("IMMEDIATE"):
+        if pattern:
+            _set_rule(pattern, "ignored")
+        row.verdict, row.decided_at, row.reason = "ignored", now(), f"rejected by you (was: {row.reason})"
+        row.save()
+        if pattern:
+            match = (MailMessage.from_addr.endswith(pattern) if by_domain
+                     else MailMessage.from_addr == address)
+            (MailMessage.update(verdict="ignored", decided_at=now(), reason=f"sender rule {pattern}: not a lead")
+             .where((MailMessage.verdict == "review") & MailMessage.decided_at.is_null() & match).execute())
+    return pattern

@@ -1,0 +1,139 @@
+"""Mail accounts: add (tested, password to the keychain only), list, test, remove."""
+from __future__ import annotations
+
+import json
+import ssl
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from models.clock import now
+from models.errors import InvalidInput, NotFound
+from models.tables import MailAccount, MailCursor, database
+from sync import credentials
+
+from . import imap
+from .capture import account_folders
+
+DEFAULT_SINCE_DAYS = 30
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    """An account as lists show it (no password, ever)."""
+
+    id: str
+    name: str
+    host: str
+    port: int
+    security: str
+    username: str
+    folders: tuple[str, ...]
+    sent_folder: str | None
+    since: datetime
+    last_check_at: datetime | None
+    last_error: str | None
+
+
+def _info(row: MailAccount) -> AccountInfo:
+    return AccountInfo(row.id, row.name, row.host, row.port, row.security, row.username,
+                       tuple(account_folders(row)), row.sent_folder, row.since, row.last_check_at, row.last_error)
+
+
+def find_account(name: str) -> MailAccount:
+    row = MailAccount.get_or_none(MailAccount.name == name.strip())
+    if row is None:
+        names = ", ".join(a.name for a in MailAccount.select().order_by(MailAccount.name)) or "none yet"
+        raise NotFound(f"There is no mail account '{name}' (accounts: {names}).")
+    return row
+
+
+def _validate(name: str, host: str, port: int | None, security: str, username: str) -> int:
+    if not name.strip():
+        raise InvalidInput("A mail account needs a name.")
+    if not host.strip():
+        raise InvalidInput("A mail account needs the IMAP server's host name.")
+    if not username.strip():
+        raise InvalidInput("A mail account needs a user name.")
+    if security not in imap.SECURITY:
+        raise InvalidInput(f"'{security}' is not a security mode: use ssl, starttls or none.")
+    if security == "none" and not imap.is_loopback(host):
+        raise InvalidInput(f"An unencrypted connection (--security none) is only allowed to this computer, "
+                           f"not to {host}: use ssl or starttls.")
+    port = port or imap.SECURITY[security]
+    if not 0 < port < 65536:
+        raise InvalidInput(f"{port} is not a port number.")
+    if MailAccount.select().where(MailAccount.name == name.strip()).exists():
+        raise InvalidInput(f"There is already a mail account named '{name.strip()}': pick another name "
+                           "or remove that one first.")
+    return port
+
+
+def add_account(name: str, host: str, port: int | None = None, security: str = "ssl", username: str = "",
+                password: str | None = None, folders: Sequence[str] | None = None, sent_folder: str | None = None,
+                since: datetime | None = None, test: bool = True,
+                ssl_context: ssl.SSLContext | None = None) -> AccountInfo:
+    """Add an account; with a password the connection is tested first and nothing is kept on failure.
+
+    The password goes to the system keychain and nowhere else.
+    """
+    port = _validate(name, host, port, security, username)
+    row = MailAccount(name=name.strip(), host=host.strip(), port=port, security=security,
+                      username=username.strip(), folders=json.dumps(list(folders or ["INBOX"])),
+                      sent_folder=sent_folder or None, since=since or now() - timedelta(days=DEFAULT_SINCE_DAYS),
+                      created_at=now())
+    if password and test:
+        client = imap.connect(row, password, ssl_context=ssl_context)
+        try:
+            for folder in folders or ():
+                imap.select_readonly(client, folder)
+        finally:
+            imap.disconnect(client)
+    if password:
+        credentials.set_password(row.name, row.username, password)
+    try:
+        with database.atomic("IMMEDIATE"):
+            row.save(force_insert=True)
+    except Exception:
+        if password:
+            credentials.delete_password(row.name, row.username)
+        raise
+    return _info(row)
+
+
+def list_accounts() -> list[AccountInfo]:
+    return [_info(row) for row in MailAccount.select().order_by(MailAccount.name)]
+
+
+def test_account(name: str, ssl_context: ssl.SSLContext | None = None) -> str:
+    """One line saying what works: login, folders, Sent folder. Raises MailError on failure."""
+    row = find_account(name)
+    password = credentials.get_password(row.name, row.username)
+    if password is None:
+        raise imap.MailAuthError(f"Mail account '{row.name}' has no password in the system keychain: remove the "
+                                 "account and add it again with its password.")
+    client = imap.connect(row, password, ssl_context=ssl_context)
+    try:
+        names = [str(n) for _flags, _delim, n in client.list_folders()]
+        sent = row.sent_folder or imap.find_sent_folder(client)
+        missing = [f for f in account_folders(row) if f not in names and f.upper() != "INBOX"]
+        if row.sent_folder and row.sent_folder not in names:
+            missing.append(row.sent_folder)
+        idle = "IDLE" if client.has_capability("IDLE") else "no IDLE (polling)"
+    finally:
+        imap.disconnect(client)
+    if missing:
+        raise imap.FolderError(f"Mail account '{row.name}': logged in, but the folder(s) {', '.join(missing)} "
+                               f"do not exist; the server has {', '.join(names)}.")
+    shown = ", ".join(names[:12]) + (f" and {len(names) - 12} more" if len(names) > 12 else "")
+    return (f"OK: logged in to {row.host}:{row.port} ({row.security}) as {row.username}; {len(names)} folders "
+            f"({shown}); Sent folder: {sent or 'not found (replies will not be tracked)'}; {idle}.")
+
+
+def remove_account(name: str) -> None:
+    """Forget an account, its password and cursors; the messages already read stay (and their leads)."""
+    row = find_account(name)
+    with database.atomic("IMMEDIATE"):
+        MailCursor.delete().where(MailCursor.account == row.id).execute()
+        row.delete_instance()  # stored messages keep their verdicts; their account_id becomes NULL
+    credentials.delete_password(row.name, row.username)

@@ -1,0 +1,141 @@
+"""Mail capture benchmark: Leadbook's full pass beside a plain imapclient fetch of the same mail.
+
+Starts a Dovecot on loopback, APPENDs `count` mixed messages (web forms of several kinds,
+direct inquiries, replies to earlier inquiries, the owner's replies in Sent, newsletters,
+auto-replies, bounces, personal notes), then times in the same run:
+  plain     imapclient: read-only select, SEARCH, FETCH BODY.PEEK[] in batches of 200
+  leadbook  capture_account(): fetch + parse + classify + store, cursor per batch
+Targets (DESIGN.md): >= 500 messages/s and >= 50 % of the plain fetch.
+
+    python tests/benchmarks/capture.py [COUNT]
+"""
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+for path in (ROOT, ROOT / "tests"):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
+
+import mail_samples as samples  # noqa: E402
+from imap_server import ImapServer  # noqa: E402
+
+BATCH = 200
+FIRST = ["Anna", "Ben", "Carla", "David", "Emma", "Felix", "Greta", "Hugo", "Ines", "Jonas", "Klara", "Luis"]
+LAST = ["Schmidt", "Meyer", "Garcia", "Rossi", "Dubois", "Nowak", "Jensen", "Silva", "Brown", "Kim"]
+
+
+def mixed_messages(count: int, seed: int = 7) -> tuple[list[bytes], list[bytes]]:
+    """(inbox, sent): about 55 % inquiries, 10 % replies, 10 % our answers, the rest noise."""
+    rng = random.Random(seed)
+    forms = list(samples.FORMS.values())
+    inbox: list[bytes] = []
+    sent: list[bytes] = []
+    inquiries: list[tuple[str, str]] = []  # (email, message id)
+    for n in range(count):
+        roll = rng.random()
+        name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+        email = f"{name.lower().replace(' ', '.')}.{n}@example.com"
+        if roll < 0.55 or not inquiries:
+            maker = forms[n % len(forms)]
+            raw = maker() if maker is samples.yelp else maker(name=name, email=email)
+            inbox.append(raw)
+            inquiries.append((email, samples.mid_of(raw)))
+        elif roll < 0.65:
+            lead_email, thread = rng.choice(inquiries)
+            inbox.append(samples.reply_from(lead_email, thread, name="A Customer"))
+        elif roll < 0.75:
+            lead_email, thread = rng.choice(inquiries)
+            sent.append(samples.owner_reply(lead_email, thread))
+        else:
+            noise = rng.choice([samples.newsletter, samples.auto_reply, samples.bounce, samples.personal])
+            inbox.append(noise())
+    return inbox, sent
+
+
+def _append(server: ImapServer, user: str, folder: str, raws: list[bytes]) -> None:
+    with server.client(user) as client:
+        if folder != "INBOX" and not client.folder_exists(folder):
+            client.create_folder(folder)
+        for start in range(0, len(raws), 500):
+            client.multiappend(folder, raws[start:start + 500])
+
+
+def plain_fetch(server: ImapServer, user: str, folders: list[str]) -> tuple[int, int]:
+    """What any IMAP client must do at least: (messages, bytes) read with BODY.PEEK[] in batches."""
+    messages = size = 0
+    with server.client(user) as client:
+        for folder in folders:
+            client.select_folder(folder, readonly=True)
+            uids = client.search("ALL")
+            for start in range(0, len(uids), BATCH):
+                for data in client.fetch(uids[start:start + BATCH], ["BODY.PEEK[]"]).values():
+                    messages += 1
+                    size += len(data[b"BODY[]"])
+    return messages, size
+
+
+def run(count: int = 5000, show: bool = True) -> dict[str, Any]:
+    from models import db, settings, stages
+    from models.clock import now
+    from models.tables import Lead, MailAccount
+    from sync.mail.capture import capture_account
+
+    server = ImapServer().start()
+    data_dir = Path(tempfile.mkdtemp(prefix="leadbook-bench-"))
+    try:
+        user, password = server.new_user()
+        inbox, sent = mixed_messages(count)
+        _append(server, user, "INBOX", inbox)
+        _append(server, user, "Sent", sent)
+        folders = ["INBOX", "Sent"]
+
+        plain_fetch(server, user, folders)  # warm the server's caches for both contestants
+        started = time.perf_counter()
+        plain_count, plain_bytes = plain_fetch(server, user, folders)
+        plain_seconds = time.perf_counter() - started
+
+        db.open_database(data_dir)
+        stages.ensure_defaults()
+        settings.put("my_addresses", samples.OWNER)
+        # the password is handed over directly: a benchmark must not touch the user's keychain
+        account = MailAccount.create(name="Bench", host=server.host, port=server.port, security="none",
+                                     username=user, since=now().replace(year=now().year - 1), created_at=now())
+        started = time.perf_counter()
+        result = capture_account(account, password=password, batch=BATCH)
+        seconds = time.perf_counter() - started
+        leads = Lead.select().count()
+        db.close_database()
+    finally:
+        server.cleanup()
+        shutil.rmtree(data_dir, ignore_errors=True)
+    if result.error:
+        raise RuntimeError(result.error)
+    plain_rate, rate = plain_count / plain_seconds, result.seen / seconds
+    figures = {
+        "messages": result.seen, "plain_messages": plain_count, "plain_mb": round(plain_bytes / 1e6, 1),
+        "plain_seconds": round(plain_seconds, 3), "plain_per_s": round(plain_rate),
+        "leadbook_seconds": round(seconds, 3), "leadbook_per_s": round(rate), "ratio": round(rate / plain_rate, 3),
+        "verdicts": dict(sorted(result.counts.items())), "leads": leads,
+        "targets_met": rate >= 500 and rate / plain_rate >= 0.5,
+    }
+    if show:
+        print(f"mail capture, {result.seen} messages ({plain_bytes / 1e6:.1f} MB) on a local Dovecot")
+        print(f"  plain imapclient fetch : {plain_rate:8.0f} msg/s  ({plain_seconds:.2f} s)")
+        print(f"  leadbook full pass     : {rate:8.0f} msg/s  ({seconds:.2f} s)  fetch+parse+classify+store")
+        print(f"  ratio                  : {rate / plain_rate:8.1%}   (targets: >= 500 msg/s, >= 50 %)"
+              f"  {'OK' if figures['targets_met'] else 'BELOW TARGET'}")
+        print(f"  verdicts: {json.dumps(figures['verdicts'])}; leads created: {leads}")
+    return figures
+
+
+if __name__ == "__main__":
+    run(int(sys.argv[1]) if len(sys.argv) > 1 else 5000)

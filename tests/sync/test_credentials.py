@@ -1,0 +1,68 @@
+"""Mail passwords live in the keychain only: not in the database, a log or an error message."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import keyring
+import mail_samples as samples
+import pytest
+from conftest import new_mailbox
+from keyring.backends.fail import Keyring as NoKeyring
+
+from models import db
+from models.tables import MailAccount
+from sync import credentials
+from sync.mail import accounts
+from sync.mail.capture import capture_account
+
+SECRET = "Sup3r-Secret-Passw0rd"
+
+
+def test_password_goes_to_the_keychain_and_nowhere_else(store, keyring_tmp, private_server, caplog):
+    """After add, a pass and a failed login, the password is in the keyring file only."""
+    mailbox = new_mailbox(private_server)  # failed logins slow a shared server's later logins
+    caplog.set_level(logging.DEBUG)
+    info = accounts.add_account("Work", mailbox.server.host, port=mailbox.server.port, security="none",
+                                username=mailbox.user, password=mailbox.password)
+    mailbox.append("INBOX", samples.direct())
+    assert capture_account(MailAccount.get_by_id(info.id)).ok
+    assert credentials.get_password("Work", mailbox.user) == mailbox.password
+    accounts.add_account("Typo", mailbox.server.host, port=mailbox.server.port, security="none",
+                         username=mailbox.user, password=SECRET, test=False)
+    failed = capture_account(MailAccount.get(MailAccount.name == "Typo"))
+    with pytest.raises(Exception) as refused:
+        accounts.add_account("Again", mailbox.server.host, port=mailbox.server.port, security="none",
+                             username=mailbox.user, password=SECRET)
+    db.database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    files = [p for p in Path(store).iterdir() if p.name.startswith(db.DB_NAME)]
+    for path in files:
+        data = path.read_bytes()
+        assert SECRET.encode() not in data and mailbox.password.encode() not in data, path
+    assert keyring_tmp.get_password(credentials.SERVICE, f"Typo:{mailbox.user}") == SECRET  # the keyring file
+    for text in (caplog.text, failed.error, str(refused.value), MailAccount.get(MailAccount.name == "Typo").last_error):
+        assert SECRET not in text and mailbox.password not in text
+
+
+def test_no_keychain_gives_one_clear_sentence(store):
+    """Without any keychain backend the user is told so, and nothing is stored elsewhere."""
+    previous = keyring.get_keyring()
+    keyring.set_keyring(NoKeyring())
+    try:
+        with pytest.raises(credentials.KeychainError, match="No system keychain is available") as error:
+            credentials.set_password("Work", "me@example.com", SECRET)
+        assert "does not store passwords anywhere else" in str(error.value) and SECRET not in str(error.value)
+        with pytest.raises(credentials.KeychainError):
+            accounts.add_account("Work", "127.0.0.1", port=1, security="none", username="u", password=SECRET,
+                                 test=False)
+        assert not MailAccount.select().exists()
+    finally:
+        keyring.set_keyring(previous)
+
+
+def test_delete_forgets_and_tolerates_a_missing_entry(keyring_tmp):
+    """delete_password removes the entry; deleting again is not an error."""
+    credentials.set_password("Work", "me@example.com", SECRET)
+    credentials.delete_password("Work", "me@example.com")
+    assert credentials.get_password("Work", "me@example.com") is None
+    credentials.delete_password("Work", "me@example.com")
