@@ -78,7 +78,7 @@ def run(data_dir: Path) -> int:
     if needs_first_run():
         FirstRunDialog(controller, window).exec()
     if os.environ.get("LEADBOOK_EXIT_AFTER_PAINT"):
-        window._exit_probe = ExitAfterPaint(window.views["today"])
+        window._exit_probe = ExitAfterPaint(window.view("today"))
     window.show()
     watchers = MailWatchers(controller, window)
     window.mail_watchers = watchers

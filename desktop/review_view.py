@@ -55,11 +55,6 @@ IGNORED_EMPTY = ("No mail has been ignored.\n\nNewsletters, auto-replies, receip
 
 # --- queries (run off the UI thread) ---------------------------------------------------------------
 
-def review_count() -> int:
-    return (MailMessage.select().where((MailMessage.verdict == "review") & MailMessage.decided_at.is_null())
-            .count())
-
-
 def load_review() -> tuple[list[MailSummary], int]:
     """The review queue and how many accounts exist (for the empty state)."""
     return mail_store.review_queue(), MailAccount.select().count()
@@ -324,13 +319,11 @@ class ReviewView(QWidget):
     """The Review tab (accept A / reject R) and the Ignored mail tab (make it a lead)."""
 
     loaded = Signal()  # a refresh has been applied (tests)
-    count_changed = Signal(int)  # messages waiting for review (the navigation badge)
     lead_accepted = Signal(str)  # the id of a lead made from a message
 
     def __init__(self, controller: Controller, parent: QWidget | None = None):
         super().__init__(parent)
         self.controller = controller
-        self.count = 0
         self._stale = True
         self._generation = 0
 
@@ -424,7 +417,6 @@ class ReviewView(QWidget):
         self.ignored.current_changed.connect(self._update_buttons)
         self._update_buttons()
         controller.data_changed.connect(self._on_data_changed)
-        self._count_now()
 
     # --- loading ---------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -440,7 +432,6 @@ class ReviewView(QWidget):
         (queue, accounts), ignored = result
         self.review.set_items(queue, REVIEW_EMPTY if accounts or ignored else NO_INBOX)
         self.ignored.set_items(ignored)
-        self._set_count(len(queue))
         self.summary.setText(f"{len(queue)} to decide" if queue else "nothing to decide")
         self.tabs.setTabText(0, f"Might be inquiries ({len(queue)})" if queue else "Might be inquiries")
         self._update_buttons()
@@ -451,15 +442,6 @@ class ReviewView(QWidget):
             self.refresh()
         else:
             self._stale = True
-            self._count_now()
-
-    def _count_now(self) -> None:
-        self.controller.read(review_count, self._set_count)
-
-    def _set_count(self, count: int) -> None:
-        if count != self.count:
-            self.count = count
-            self.count_changed.emit(count)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         super().showEvent(event)

@@ -97,7 +97,7 @@ def render_all(data_dir: Path, out_dir: Path) -> list[Path]:
         window.show_view(key)
         settle(app, controller)
         if key == "review":
-            view = window.views["review"]
+            view = window.view("review")
             view.review.table.setFocus()
             settle(app, controller)
         written.append(_save(window, out_dir / f"{key}.png"))
@@ -151,7 +151,7 @@ def render_all(data_dir: Path, out_dir: Path) -> list[Path]:
     previous = app.palette()
     app.setPalette(dark_palette())
     app.setStyleSheet(app.styleSheet())  # palette() in the stylesheet is resolved again
-    window.views["today"].refresh()
+    window.view("today").refresh()
     settle(app, controller)
     written.append(_save(window, out_dir / "today-dark.png"))
     app.setPalette(previous)

@@ -1,6 +1,8 @@
 """The main window: navigation between the views, the status bar, global shortcuts."""
 from __future__ import annotations
 
+import importlib
+
 from PySide6.QtCore import QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -17,18 +19,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from . import resources
-from .board_view import BoardView
-from .controller import Controller
-from .lead_detail import LeadDetailDialog
-from .lead_form import NewLeadDialog
-from .leads_view import LeadsView
-from .review_view import ReviewView
-from .switcher import QuickSwitcher
-from .today_view import TodayView
+from models import mail as mail_store
 
-VIEWS = (("today", "Today", TodayView), ("board", "Board", BoardView), ("leads", "Leads", LeadsView),
-         ("review", "Review", ReviewView))
+from . import resources
+from .controller import Controller
+
+# key, title, module, class. Only Today is built at start; the others on their first visit,
+# so start-up imports and builds one view, not five.
+VIEWS = (("today", "Today", "today_view", "TodayView"), ("board", "Board", "board_view", "BoardView"),
+         ("leads", "Leads", "leads_view", "LeadsView"), ("review", "Review", "review_view", "ReviewView"))
+KEYS = [key for key, *_ in VIEWS]
 
 
 class MainWindow(QMainWindow):
@@ -43,11 +43,9 @@ class MainWindow(QMainWindow):
         self.nav = QListWidget(objectName="nav")
         self.nav.setFixedWidth(170)
         self.stack = QStackedWidget()
-        self.views: dict[str, QWidget] = {}
-        for key, title, cls in VIEWS:
-            view = cls(controller)
-            self.views[key] = view
-            self.stack.addWidget(view)
+        self.views: dict[str, QWidget] = {}  # the views built so far
+        for key, title, *_ in VIEWS:
+            self.stack.addWidget(QWidget())  # a placeholder until the view is first shown
             item = QListWidgetItem(resources.icon(key), title)
             item.setData(Qt.ItemDataRole.UserRole, key)
             self.nav.addItem(item)
@@ -91,12 +89,11 @@ class MainWindow(QMainWindow):
         controller.lead_opened.connect(self.show_lead)
 
         self.mail_watchers = None  # desktop.mail_watch.MailWatchers, set by app.run
-        review = self.views["review"]
-        review.count_changed.connect(self._on_review_count_changed)
-        self._on_review_count_changed(review.count)
+        controller.data_changed.connect(self._count_review)
+        self._count_review()
 
-        self.switcher = QuickSwitcher(controller, self)
-        self._details: dict[str, LeadDetailDialog] = {}
+        self._switcher = None
+        self._details: dict[str, QWidget] = {}
         self._add_actions()
         self._restore_state()
         self.nav.setCurrentRow(0)
@@ -113,24 +110,48 @@ class MainWindow(QMainWindow):
             return act
 
         self.new_lead_action = action("New lead", QKeySequence.StandardKey.New, self.new_lead, "add")
-        self.switch_action = action("Find a lead", "Ctrl+K", self.switcher.popup, "search")
+        self.switch_action = action("Find a lead", "Ctrl+K", lambda: self.switcher.popup(), "search")
         self.settings_action = action("Settings", "Ctrl+,", self.open_settings, "settings")
         self.check_mail_action = action("Check mail", "F5", self.check_mail, "mail")
-        for number, (key, _title, _cls) in enumerate(VIEWS, start=1):
+        for number, key in enumerate(KEYS, start=1):
             action(f"Go to {key}", f"Ctrl+{number}", lambda _=False, k=key: self.show_view(k))
         action("Quit", QKeySequence.StandardKey.Quit, self.close)
 
+    @property
+    def switcher(self) -> QWidget:
+        if self._switcher is None:
+            from .switcher import QuickSwitcher
+
+            self._switcher = QuickSwitcher(self.controller, self)
+        return self._switcher
+
+    def view(self, key: str) -> QWidget:
+        """The view for key, built (and put in its place in the stack) on first use."""
+        if key not in self.views:
+            row = KEYS.index(key)
+            _key, _title, module, cls = VIEWS[row]
+            view = getattr(importlib.import_module(f".{module}", __package__), cls)(self.controller)
+            placeholder = self.stack.widget(row)
+            self.stack.insertWidget(row, view)
+            self.stack.removeWidget(placeholder)
+            placeholder.deleteLater()
+            self.views[key] = view
+        return self.views[key]
+
     def show_view(self, key: str) -> None:
-        self.nav.setCurrentRow([k for k, _t, _c in VIEWS].index(key))
+        self.nav.setCurrentRow(KEYS.index(key))
 
     def _on_nav_changed(self, row: int) -> None:
+        view = self.view(KEYS[row])
         self.stack.setCurrentIndex(row)
-        view = self.stack.currentWidget()
         view.refresh()
         view.setFocus()
 
+    def _count_review(self) -> None:
+        self.controller.read(mail_store.review_count, self._on_review_count_changed)
+
     def _on_review_count_changed(self, count: int) -> None:
-        item = self.nav.item([k for k, _t, _c in VIEWS].index("review"))
+        item = self.nav.item(KEYS.index("review"))
         item.setText(f"Review ({count})" if count else "Review")
         item.setToolTip(f"{count} message(s) might be inquiries: accept or reject them" if count else "")
 
@@ -151,12 +172,16 @@ class MainWindow(QMainWindow):
             self.mail_watchers.check_now()
 
     def new_lead(self) -> None:
+        from .lead_form import NewLeadDialog
+
         dialog = NewLeadDialog(self.controller, self)
         dialog.open()
 
     def show_lead(self, lead_id: str) -> None:
         dialog = self._details.get(lead_id)
         if dialog is None or not dialog.isVisible():
+            from .lead_detail import LeadDetailDialog
+
             dialog = LeadDetailDialog(self.controller, lead_id, self)
             dialog.finished.connect(lambda _r, i=lead_id: self._details.pop(i, None))
             self._details[lead_id] = dialog

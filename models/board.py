@@ -151,7 +151,9 @@ def lead_table() -> list[tuple]:
     if len({row[ID] for row in rows}) != len(rows):  # two pending steps (a sync merge): keep the earliest
         rows.sort(key=lambda row: (row[ID], row[NEXT_DUE] is None, row[NEXT_DUE] or ""))
         rows = [row for number, row in enumerate(rows) if number == 0 or rows[number - 1][ID] != row[ID]]
+    intern = {}.setdefault  # stage, status, owner and source repeat: one string each, not one per row
     for number, row in enumerate(rows):
-        if not row[HAYSTACK].isascii():  # Müller, Åsa, Ölçer: finish the lower-casing in Python
-            rows[number] = (*row[:HAYSTACK], row[HAYSTACK].lower())
+        haystack = row[HAYSTACK] if row[HAYSTACK].isascii() else row[HAYSTACK].lower()  # Müller, Åsa, Ölçer
+        shared = [intern(v, v) if v is not None else None for v in row[STAGE:SOURCE + 1]]
+        rows[number] = (*row[:STAGE], *shared, *row[SOURCE + 1:HAYSTACK], haystack)
     return rows

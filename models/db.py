@@ -19,9 +19,8 @@ PRAGMAS = {
     "foreign_keys": 1,
     "busy_timeout": 5000,
     "synchronous": "normal",  # safe with WAL: a power cut loses at most the last commit
-    "cache_size": -32_000,  # 32 MB
+    "cache_size": -16_000,  # 16 MB per connection: the UI, two readers and the writer each have one
     "temp_store": "memory",
-    "mmap_size": 256 * 1024 * 1024,  # reads of big joins (the board) skip the page-cache copy
 }
 
 

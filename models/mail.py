@@ -343,6 +343,11 @@ def find_message(ref: str) -> MailMessage:
     return row
 
 
+def review_count() -> int:
+    """Messages waiting for the owner's decision: the navigation badge."""
+    return MailMessage.select().where((MailMessage.verdict == "review") & MailMessage.decided_at.is_null()).count()
+
+
 def review_queue(limit: int = 500) -> list[MailSummary]:
     rows = (MailMessage.select().where((MailMessage.verdict == "review") & MailMessage.decided_at.is_null())
             .order_by(MailMessage.received_at.desc()).limit(limit))

@@ -75,13 +75,13 @@ def wait(qapp, signal_owner, timeout=60):
 qapp = desktop_app.create_app()
 controller, window = desktop_app.build(Path(sys.argv[1]))
 window.show()
-wait(qapp, window.views["today"])
+wait(qapp, window.view("today"))
 for _ in range(3):
     controller.tasks.wait(); qapp.processEvents()
 from models.tables import Lead
 open_leads = Lead.select().where((Lead.status == "open") & Lead.merged_into.is_null()).count()
 
-board = window.views["board"]
+board = window.view("board")
 window.show_view("board")          # first show: loads once
 wait(qapp, board)
 qapp.processEvents()
@@ -93,7 +93,7 @@ for _ in range(5):                  # refresh() -> loaded -> painted, warm
     board.repaint()
     times.append((time.perf_counter() - started) * 1000)
 
-leads = window.views["leads"]
+leads = window.view("leads")
 window.show_view("leads")
 wait(qapp, leads)
 qapp.processEvents()

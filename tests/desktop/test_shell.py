@@ -172,7 +172,7 @@ def test_tray_notify_falls_back_to_the_status_bar(demo_controller, host, qtbot):
 def test_main_window_opens_on_today(window, qtbot):
     """The main window starts on Today with demo rows, and Ctrl+K opens the switcher."""
     window.show()
-    view = window.views["today"]
+    view = window.view("today")
     qtbot.waitUntil(lambda: view.model.rowCount() > 0, timeout=2000)
     assert window.stack.currentWidget() is view
     window.switch_action.trigger()
