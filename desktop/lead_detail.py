@@ -69,7 +69,7 @@ log = logging.getLogger("leadbook.desktop.detail")
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
 KIND_ICONS = {
     "created": "mail", "email_in": "mail", "email_out": "email", "call": "call", "note": "note",
-    "meeting": "call", "stage": "board", "edit": "settings", "followup": "done", "merge": "leads",
+    "meeting": "today", "stage": "board", "edit": "settings", "followup": "done", "merge": "leads",
     "conflict": "warning",
 }
 

@@ -102,18 +102,18 @@ COLUMNS: tuple[Column, ...] = (
     # Name sorts by the lower-cased search text, which starts with the lower-cased name.
     Column("Name", lambda r: r[B.NAME], itemgetter(B.HAYSTACK), 170),
     Column("Company", lambda r: r[B.COMPANY] or "", _folded(B.COMPANY), 160, field=B.COMPANY),
+    Column("Stage", lambda r: r[B.STAGE], itemgetter(B.STAGE_POSITION, B.STAGE), 85),
+    Column("Next step", lambda r: f"{_date(r[B.NEXT_DUE])} · {r[B.NEXT_TITLE]}" if r[B.NEXT_DUE] else "",
+           itemgetter(B.NEXT_DUE), 190, field=B.NEXT_DUE),
     Column("Email", lambda r: r[B.EMAIL] or "", itemgetter(B.EMAIL), 190, field=B.EMAIL),
     Column("Phone", lambda r: _phone(r[B.PHONE]) if r[B.PHONE] else "", itemgetter(B.PHONE), 125, field=B.PHONE),
-    Column("Stage", lambda r: r[B.STAGE], itemgetter(B.STAGE_POSITION, B.STAGE), 85),
     Column("Owner", lambda r: r[B.OWNER] or "unclaimed", _folded(B.OWNER), 100, field=B.OWNER),
     Column("Value", lambda r: format_amount(r[B.VALUE]), itemgetter(B.VALUE), 75, right=True, field=B.VALUE),
     Column("Source", lambda r: r[B.SOURCE] or "", _folded(B.SOURCE), 130, field=B.SOURCE),
-    Column("Next step", lambda r: f"{_date(r[B.NEXT_DUE])} · {r[B.NEXT_TITLE]}" if r[B.NEXT_DUE] else "",
-           itemgetter(B.NEXT_DUE), 190, field=B.NEXT_DUE),
     Column("Created", lambda r: _date(r[B.CREATED]), itemgetter(B.CREATED), 100),
     Column("Last activity", lambda r: _date(r[B.LAST_ACTIVITY]), itemgetter(B.LAST_ACTIVITY), 100),
 )
-NAME_COLUMN, DUE_COLUMN, CREATED_COLUMN = 0, 8, 9
+NAME_COLUMN, DUE_COLUMN, CREATED_COLUMN = 0, 3, 9  # the columns a user reads first come first
 
 
 class LeadsTableModel(QAbstractTableModel):

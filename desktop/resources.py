@@ -5,17 +5,35 @@ from functools import cache
 from importlib import resources as importlib_resources
 from pathlib import Path
 
-from PySide6.QtGui import QIcon
+from PySide6.QtGui import QGuiApplication, QIcon, QPalette, QPixmap
+
+ICON_INK = "#5f6b7a"  # the stroke colour the SVG files are drawn in
+ICON_SIZES = (16, 20, 24, 32, 48)
 
 
 def path(name: str) -> Path:
     return Path(str(importlib_resources.files("resources").joinpath(name)))
 
 
+def icon_ink() -> str:
+    """The stroke colour for the current palette: the files' grey on light themes, a light grey on dark ones."""
+    window = QGuiApplication.palette().color(QPalette.ColorRole.Window)
+    return ICON_INK if window.lightness() >= 128 else "#b8c2cc"
+
+
 @cache
 def icon(name: str) -> QIcon:
-    """An SVG icon from resources/icons by name (without .svg)."""
-    return QIcon(str(path(f"icons/{name}.svg")))
+    """An SVG icon from resources/icons by name (without .svg), inked for the palette."""
+    svg = path(f"icons/{name}.svg").read_bytes().replace(ICON_INK.encode(), icon_ink().encode())
+    result = QIcon()
+    for size in ICON_SIZES:  # rendered crisp at each size (and at 2x for high-DPI screens)
+        for scale in (1, 2):
+            pixmap = QPixmap()
+            pixmap.loadFromData(svg.replace(b'width="24" height="24"', f'width="{size * scale}" '
+                                            f'height="{size * scale}"'.encode()), "SVG")
+            pixmap.setDevicePixelRatio(scale)
+            result.addPixmap(pixmap)
+    return result
 
 
 def stylesheet() -> str:

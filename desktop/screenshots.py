@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from PySide6.QtCore import QPoint
-from PySide6.QtGui import QColor, QPainter, QPalette, QPixmap
+from PySide6.QtGui import QColor, QCursor, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QApplication, QWidget
 
 from models.tables import Lead, MailMessage
@@ -81,15 +81,19 @@ def _save(widget: QWidget, path: Path) -> Path:
 def render_all(data_dir: Path, out_dir: Path) -> list[Path]:
     """Build the app over data_dir and save a PNG of every view into out_dir; returns the files."""
     from . import app as desktop_app
+    from . import resources
     from .first_run import FirstRunDialog
     from .settings_dialog import SettingsDialog
+    from .window import MainWindow
 
     out_dir.mkdir(parents=True, exist_ok=True)
     app = desktop_app.create_app()
     controller, window = desktop_app.build(data_dir)
     store_sample_mail()
+    controller.data_changed.emit()  # the sample mail is in: the Review badge counts it
     window.resize(*SIZE)
     window.show()
+    QCursor.setPos(window.mapToGlobal(QPoint(SIZE[0] // 2, SIZE[1] - 2)))  # no hover tint on the sidebar
     settle(app, controller)
     written: list[Path] = []
 
@@ -147,15 +151,20 @@ def render_all(data_dir: Path, out_dir: Path) -> list[Path]:
     written.append(path)
     switcher.hide()
 
-    # Today in a dark system theme
+    # Today in a dark system theme: a new window, as the app would start under that theme
     previous = app.palette()
     app.setPalette(dark_palette())
     app.setStyleSheet(app.styleSheet())  # palette() in the stylesheet is resolved again
-    window.view("today").refresh()
+    resources.icon.cache_clear()  # icons are inked for the palette they are first made under
+    dark = MainWindow(controller, window.settings)
+    dark.resize(*SIZE)
+    dark.show()
     settle(app, controller)
-    written.append(_save(window, out_dir / "today-dark.png"))
+    written.append(_save(dark, out_dir / "today-dark.png"))
+    dark.close()
     app.setPalette(previous)
     app.setStyleSheet(app.styleSheet())
+    resources.icon.cache_clear()
 
     window.close()
     settle(app, controller)

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from desktop import leads_view, stage_dialogs
-from desktop.leads_view import LEAD_ID_ROLE, LeadsTableModel, LeadsView
+from desktop.leads_view import COLUMNS, LEAD_ID_ROLE, LeadsTableModel, LeadsView
 from models import board, stages
 from models.tables import Lead, Member
 
@@ -67,7 +67,7 @@ def test_sorts_by_name_both_ways(view):
 
 def test_sorts_by_value_with_empty_values_last(view):
     """Sorting by value orders the amounts; leads without a value come last."""
-    view.table.sortByColumn(6, Qt.SortOrder.AscendingOrder)
+    view.table.sortByColumn([c.title for c in COLUMNS].index("Value"), Qt.SortOrder.AscendingOrder)
     values = [view.model._rows[row][board.VALUE] for row in range(view.model.rowCount())]
     known = [v for v in values if v is not None]
     assert known == sorted(known) and values[:len(known)] == known
