@@ -17,6 +17,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -300,3 +301,22 @@ def _wait_closed(port: int, timeout: float = 5.0) -> None:
                 time.sleep(0.05)
         except OSError:
             return
+
+
+@dataclass
+class Mailbox:
+    server: ImapServer
+    user: str
+    password: str
+
+    def append(self, folder: str, raw: bytes, **kw) -> int | None:
+        return self.server.append(folder, raw, user=self.user, **kw)
+
+    def append_many(self, folder: str, raws, **kw) -> list[int | None]:
+        return self.server.append_many(folder, raws, user=self.user, **kw)
+
+
+def new_mailbox(server: ImapServer) -> Mailbox:
+    """A fresh, empty user on a running server: tests never see each other's mail."""
+    user, password = server.new_user()
+    return Mailbox(server, user, password)

@@ -1,12 +1,9 @@
 """The desktop's mail watchers against a real Dovecot: results arrive by signal, errors show and retry."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-import keyring
+import mail_samples as samples  # noqa: E402
 import pytest
-from keyrings.alt.file import PlaintextKeyring
+from imap_server import ImapServer, free_port  # noqa: E402
 from PySide6.QtCore import QObject
 
 from desktop.mail_watch import NO_INBOX, MailWatchers, ago
@@ -14,32 +11,8 @@ from models import settings
 from models.tables import Lead
 from sync.mail import accounts
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: imap_server, mail_samples
-import mail_samples as samples  # noqa: E402
-from imap_server import ImapServer, free_port  # noqa: E402
-
 pytestmark = [pytest.mark.gui, pytest.mark.imap]
 FAST = dict(poll_seconds=60, idle_check=0.2, backoff_start=0.3, backoff_max=1.0, timeout=10)
-
-
-@pytest.fixture(scope="module")
-def imap():
-    reason = ImapServer.unavailable()
-    if reason:
-        pytest.skip(reason)
-    server = ImapServer().start()
-    yield server
-    server.cleanup()
-
-
-@pytest.fixture
-def keyring_tmp(tmp_path):
-    previous = keyring.get_keyring()
-    backend = PlaintextKeyring()
-    backend.file_path = str(tmp_path / "keyring" / "keyring_pass.cfg")
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 class Tray:
@@ -79,22 +52,23 @@ def make_watchers(controller, window, keyring_tmp):
         watchers.stop()
 
 
-def _account(imap: ImapServer, name: str = "Shop") -> tuple[str, str]:
-    user, password = imap.new_user()
-    accounts.add_account(name, imap.host, port=imap.port, security="none", username=user, password=password)
+def _account(imap_server: ImapServer, name: str = "Shop") -> tuple[str, str]:
+    user, password = imap_server.new_user()
+    accounts.add_account(name, imap_server.host, port=imap_server.port, security="none", username=user,
+                         password=password)
     return user, password
 
 
-def test_a_message_appended_to_the_server_becomes_a_lead_and_data_changed_fires(imap, make_watchers, controller,
+def test_a_message_appended_to_the_server_becomes_a_lead_and_data_changed_fires(imap_server, make_watchers, controller,
                                                                                   window, qtbot):
     """A watcher per account captures a message APPENDed to the real server; data_changed fires on the UI thread."""
     settings.put("my_addresses", samples.OWNER)
-    user, _ = _account(imap)
+    user, _ = _account(imap_server)
     watchers = make_watchers()
     with qtbot.wait_signal(watchers.pass_finished, timeout=15000):
         watchers.start()
     assert watchers.status.startswith("Mail checked just now")
-    imap.append("INBOX", samples.squarespace(), user=user)
+    imap_server.append("INBOX", samples.squarespace(), user=user)
     with qtbot.wait_signal(controller.data_changed, timeout=15000):
         pass
     assert Lead.select().where(Lead.email == "olivia.smith@example.org").exists()
@@ -103,30 +77,30 @@ def test_a_message_appended_to_the_server_becomes_a_lead_and_data_changed_fires(
     assert window.tray.shown[0] == ("New inquiry", "Olivia Smith")
 
 
-def test_no_notification_when_switched_off(imap, make_watchers, controller, window, qtbot):
+def test_no_notification_when_switched_off(imap_server, make_watchers, controller, window, qtbot):
     """With 'notify_new' off a new inquiry refreshes the views but shows no desktop notification."""
     settings.put("notify_new", "0")
-    user, _ = _account(imap)
+    user, _ = _account(imap_server)
     watchers = make_watchers()
     with qtbot.wait_signal(watchers.pass_finished, timeout=15000):
         watchers.start()
-    imap.append("INBOX", samples.wpforms(), user=user)
+    imap_server.append("INBOX", samples.wpforms(), user=user)
     with qtbot.wait_signal(controller.data_changed, timeout=15000):
         pass
     qtbot.wait(300)
     assert window.tray.shown == []
 
 
-def test_check_now_runs_a_pass_on_a_polling_watcher(imap, make_watchers, controller, qtbot, monkeypatch):
+def test_check_now_runs_a_pass_on_a_polling_watcher(imap_server, make_watchers, controller, qtbot, monkeypatch):
     """F5 (check_now) wakes a watcher that polls (no IDLE) and the new message arrives at once."""
     from sync.mail import watch
 
     monkeypatch.setattr(watch.Watcher, "_wait", lambda self, client, account: self._sleep(self.poll_seconds))
-    user, _ = _account(imap)
+    user, _ = _account(imap_server)
     watchers = make_watchers(poll_seconds=600)
     with qtbot.wait_signal(watchers.pass_finished, timeout=15000):
         watchers.start()
-    imap.append("INBOX", samples.contact_form_7(), user=user)
+    imap_server.append("INBOX", samples.contact_form_7(), user=user)
     with qtbot.wait_signal(controller.data_changed, timeout=10000):
         watchers.check_now()
     assert Lead.select().where(Lead.email == "maria.gonzalez@example.org").exists()
@@ -148,12 +122,12 @@ def test_an_unreachable_server_shows_in_the_status_bar_and_is_retried(make_watch
     assert watcher.is_alive()
 
 
-def test_restart_follows_account_changes(imap, make_watchers, qtbot):
+def test_restart_follows_account_changes(imap_server, make_watchers, qtbot):
     """No account: the status says so; after an account is added, restart() starts its watcher."""
     watchers = make_watchers()
     watchers.start()
     assert watchers.status == NO_INBOX and watchers.watchers() == []
-    _account(imap)
+    _account(imap_server)
     with qtbot.wait_signal(watchers.pass_finished, timeout=15000):
         watchers.restart()
     assert len(watchers.watchers()) == 1

@@ -1,13 +1,10 @@
 """The window never freezes: slow mail work runs off the UI thread while the UI keeps ticking."""
 from __future__ import annotations
 
-import sys
 import time
-from pathlib import Path
 
-import keyring
+import mail_samples as samples  # noqa: E402
 import pytest
-from keyrings.alt.file import PlaintextKeyring
 from PySide6.QtCore import QElapsedTimer, QTimer
 
 from desktop.controller import Controller
@@ -16,32 +13,8 @@ from desktop.settings_dialog import AccountDialog
 from models.tables import Lead
 from sync.mail import accounts
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: imap_server, mail_samples
-import mail_samples as samples  # noqa: E402
-from imap_server import ImapServer  # noqa: E402
-
 pytestmark = [pytest.mark.gui, pytest.mark.imap]
 SLOW = 3.0  # seconds the deliberately slow work takes
-
-
-@pytest.fixture(scope="module")
-def imap():
-    reason = ImapServer.unavailable()
-    if reason:
-        pytest.skip(reason)
-    server = ImapServer().start()
-    yield server
-    server.cleanup()
-
-
-@pytest.fixture
-def keyring_tmp(tmp_path):
-    previous = keyring.get_keyring()
-    backend = PlaintextKeyring()
-    backend.file_path = str(tmp_path / "keyring" / "keyring_pass.cfg")
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 @pytest.fixture
@@ -80,7 +53,7 @@ class Ticker:
         self.max_gap = max(self.max_gap, elapsed - self._last)
 
 
-def test_a_slow_capture_pass_does_not_freeze_the_ui(imap, threaded, keyring_tmp, qtbot, monkeypatch):
+def test_a_slow_capture_pass_does_not_freeze_the_ui(imap_server, threaded, keyring_tmp, qtbot, monkeypatch):
     """A capture pass made to take 3 s runs while a 50 ms UI timer keeps ticking (≥ 40 ticks, gaps < 200 ms)."""
     from sync.mail import watch
 
@@ -91,9 +64,10 @@ def test_a_slow_capture_pass_does_not_freeze_the_ui(imap, threaded, keyring_tmp,
         return real_pass(*args, **kwargs)
 
     monkeypatch.setattr(watch, "run_pass", slow_pass)
-    user, password = imap.new_user()
-    accounts.add_account("Shop", imap.host, port=imap.port, security="none", username=user, password=password)
-    imap.append("INBOX", samples.squarespace(), user=user)
+    user, password = imap_server.new_user()
+    accounts.add_account("Shop", imap_server.host, port=imap_server.port, security="none", username=user,
+                         password=password)
+    imap_server.append("INBOX", samples.squarespace(), user=user)
     watchers = MailWatchers(threaded, None, idle_check=0.2, poll_seconds=60)
     ticker = Ticker()
     started = time.monotonic()

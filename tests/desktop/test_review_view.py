@@ -1,9 +1,7 @@
 """Review: the review and ignored lists from a real database, accept, reject, make-a-lead, safe HTML."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
+import mail_samples as samples  # noqa: E402
 import pytest
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QTextDocument
@@ -14,9 +12,6 @@ from models import mail as mail_store
 from models.mail import DbKnown, message_key, store_verdict
 from models.tables import Lead, MailMessage, SenderRule
 from sync.mail.classify import classify
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: mail_samples
-import mail_samples as samples  # noqa: E402
 
 pytestmark = pytest.mark.gui
 

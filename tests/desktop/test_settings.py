@@ -2,12 +2,8 @@
 lost reasons, notifications; the first-run screen."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-import keyring
 import pytest
-from keyrings.alt.file import PlaintextKeyring
+from imap_server import ImapServer  # noqa: E402
 
 from desktop.first_run import FirstRunDialog, needs_first_run
 from desktop.settings_dialog import AccountDialog, SettingsDialog
@@ -18,32 +14,7 @@ from models.tables import Lead, LostReason, MailAccount, Stage
 from sync import credentials
 from sync.mail import accounts
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: imap_server
-from imap_server import ImapServer  # noqa: E402
-
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture(scope="module")
-def imap():
-    """A real Dovecot on loopback for this module."""
-    reason = ImapServer.unavailable()
-    if reason:
-        pytest.skip(reason)
-    server = ImapServer().start()
-    yield server
-    server.cleanup()
-
-
-@pytest.fixture
-def keyring_tmp(tmp_path):
-    """A real keyring backend (plaintext file) in the test's temporary folder."""
-    previous = keyring.get_keyring()
-    backend = PlaintextKeyring()
-    backend.file_path = str(tmp_path / "keyring" / "keyring_pass.cfg")
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 def _fill(dialog: AccountDialog, server: ImapServer, user: str, password: str, name: str = "Shop") -> None:
@@ -62,10 +33,10 @@ def account_dialog(controller, qtbot, keyring_tmp):
     return dialog
 
 
-def test_test_connection_succeeds_with_the_right_password(imap, account_dialog, qtbot):
+def test_test_connection_succeeds_with_the_right_password(imap_server, account_dialog, qtbot):
     """"Test connection" against the real server logs in and shows a one-line OK with the folders."""
-    user, password = imap.new_user()
-    _fill(account_dialog, imap, user, password)
+    user, password = imap_server.new_user()
+    _fill(account_dialog, imap_server, user, password)
     with qtbot.wait_signal(account_dialog.tested, timeout=15000) as blocker:
         account_dialog.test_button.click()
     ok, text = blocker.args
@@ -75,10 +46,10 @@ def test_test_connection_succeeds_with_the_right_password(imap, account_dialog, 
     assert MailAccount.select().count() == 0  # testing stores nothing
 
 
-def test_test_connection_shows_a_clear_failure_with_a_wrong_password(imap, account_dialog, qtbot):
+def test_test_connection_shows_a_clear_failure_with_a_wrong_password(private_server, account_dialog, qtbot):
     """A wrong password gives one clear sentence naming the user, never the password."""
-    user, _password = imap.new_user()
-    _fill(account_dialog, imap, user, "not-the-Passw0rd")
+    user, _password = private_server.new_user()
+    _fill(account_dialog, private_server, user, "not-the-Passw0rd")
     with qtbot.wait_signal(account_dialog.tested, timeout=15000) as blocker:
         account_dialog.test_button.click()
     ok, text = blocker.args
@@ -88,15 +59,15 @@ def test_test_connection_shows_a_clear_failure_with_a_wrong_password(imap, accou
     assert account_dialog.result.property("role") == "error"
 
 
-def test_saving_puts_the_password_in_the_keyring_and_not_in_the_database(imap, account_dialog, qtbot, store,
+def test_saving_puts_the_password_in_the_keyring_and_not_in_the_database(imap_server, account_dialog, qtbot, store,
                                                                          keyring_tmp):
     """Save stores the account; its password is in the (tmp) keyring and nowhere in the database files."""
-    user, password = imap.new_user()
-    _fill(account_dialog, imap, user, password)
+    user, password = imap_server.new_user()
+    _fill(account_dialog, imap_server, user, password)
     with qtbot.wait_signal(account_dialog.saved, timeout=15000):
         account_dialog.buttons.button(account_dialog.buttons.StandardButton.Save).click()
     [info] = accounts.list_accounts()
-    assert (info.name, info.username, info.port, info.security) == ("Shop", user, imap.port, "none")
+    assert (info.name, info.username, info.port, info.security) == ("Shop", user, imap_server.port, "none")
     assert credentials.get_password("Shop", user) == password
     assert keyring_tmp.get_password(credentials.SERVICE, f"Shop:{user}") == password  # the tmp backend
     db.close_database()  # checkpoint the WAL so every byte is in files we can read
@@ -108,10 +79,10 @@ def test_saving_puts_the_password_in_the_keyring_and_not_in_the_database(imap, a
     assert account_dialog.password.text() == ""
 
 
-def test_saving_with_a_wrong_password_keeps_nothing(imap, account_dialog, qtbot, keyring_tmp):
+def test_saving_with_a_wrong_password_keeps_nothing(imap_server, account_dialog, qtbot, keyring_tmp):
     """A failed login on Save shows the error and stores neither account nor password."""
-    user, _password = imap.new_user()
-    _fill(account_dialog, imap, user, "wrong-one")
+    user, _password = imap_server.new_user()
+    _fill(account_dialog, imap_server, user, "wrong-one")
     with qtbot.wait_signal(account_dialog.tested, timeout=15000) as blocker:
         account_dialog.save()
     assert not blocker.args[0]
@@ -119,11 +90,12 @@ def test_saving_with_a_wrong_password_keeps_nothing(imap, account_dialog, qtbot,
     assert credentials.get_password("Shop", user) is None
 
 
-def test_settings_dialog_tests_edits_and_removes_an_account(imap, controller, qtbot, keyring_tmp):
+def test_settings_dialog_tests_edits_and_removes_an_account(imap_server, controller, qtbot, keyring_tmp):
     """The accounts tab lists an account, tests it on the real server, edits its folders and removes it."""
-    user, password = imap.new_user()
-    imap.create_folder("Sent", user=user)
-    accounts.add_account("Shop", imap.host, port=imap.port, security="none", username=user, password=password)
+    user, password = imap_server.new_user()
+    imap_server.create_folder("Sent", user=user)
+    accounts.add_account("Shop", imap_server.host, port=imap_server.port, security="none", username=user,
+                         password=password)
     dialog = SettingsDialog(controller)
     qtbot.add_widget(dialog)
     assert dialog.current_account().name == "Shop"

@@ -1,14 +1,8 @@
 """Mail storage rules without a server: deterministic ids, known leads, review decisions."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: mail_samples
-
 import mail_samples as samples  # noqa: E402
+import pytest
 
 from models import leads  # noqa: E402
 from models.errors import RuleError  # noqa: E402

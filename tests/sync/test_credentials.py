@@ -7,7 +7,7 @@ from pathlib import Path
 import keyring
 import mail_samples as samples
 import pytest
-from conftest import new_mailbox
+from imap_server import new_mailbox
 from keyring.backends.fail import Keyring as NoKeyring
 
 from models import db

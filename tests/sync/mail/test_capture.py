@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import mail_samples as samples
 import pytest
-from conftest import Mailbox, new_mailbox
+from imap_server import Mailbox, new_mailbox
 
 from models import settings, today
 from models.errors import InvalidInput

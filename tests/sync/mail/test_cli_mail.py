@@ -9,7 +9,7 @@ from pathlib import Path
 
 import mail_samples as samples
 import pytest
-from conftest import new_mailbox
+from imap_server import new_mailbox
 
 ROOT = Path(__file__).resolve().parents[3]
 pytestmark = [pytest.mark.imap,

@@ -7,7 +7,7 @@ from unittest import mock
 
 import mail_samples as samples
 import pytest
-from conftest import new_mailbox
+from imap_server import new_mailbox
 
 from models import settings
 from models.tables import Lead, MailAccount
