@@ -49,6 +49,7 @@ from models.board import Card, Choices, StageInfo
 from . import resources, stage_dialogs
 from .controller import Controller
 from .stage_dialogs import error_color, format_amount, muted_color, when_text
+from .widgets import view_title
 
 log = logging.getLogger("leadbook.desktop.board")
 
@@ -489,12 +490,7 @@ class BoardView(QWidget):
         outer.setContentsMargins(12, 10, 12, 12)
         outer.setSpacing(8)
         bar = QHBoxLayout()
-        title = QLabel("Board")
-        title.setObjectName("viewTitle")
-        font = title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.4)
-        font.setWeight(QFont.Weight.DemiBold)
-        title.setFont(font)
+        title = view_title("Board")
         bar.addWidget(title)
         bar.addSpacing(16)
         self.totals = QLabel()

@@ -54,6 +54,7 @@ from models.tables import Lead, database
 from . import resources, stage_dialogs
 from .controller import Controller
 from .stage_dialogs import error_color, format_amount, when_text
+from .widgets import view_title
 
 log = logging.getLogger("leadbook.desktop.leads")
 
@@ -340,12 +341,7 @@ class LeadsView(QWidget):
         outer.setContentsMargins(12, 10, 12, 12)
         outer.setSpacing(8)
         bar = QHBoxLayout()
-        title = QLabel("Leads")
-        title.setObjectName("viewTitle")
-        font = title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.4)
-        font.setWeight(QFont.Weight.DemiBold)
-        title.setFont(font)
+        title = view_title("Leads")
         bar.addWidget(title)
         bar.addSpacing(12)
         self.search = QLineEdit()

@@ -37,6 +37,7 @@ from models.tables import MailAccount, MailMessage
 
 from . import resources
 from .controller import Controller
+from .widgets import view_title
 
 _ROOT = QModelIndex()
 SUMMARY_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -327,11 +328,7 @@ class ReviewView(QWidget):
         self._stale = True
         self._generation = 0
 
-        title = QLabel("Review")
-        title.setProperty("role", "title")
-        font = title.font()
-        font.setPointSizeF(max(font.pointSizeF(), 9) * 1.6)
-        title.setFont(font)
+        title = view_title("Review")
         self.summary = QLabel("")
         self.summary.setProperty("role", "subtitle")
         header = QHBoxLayout()

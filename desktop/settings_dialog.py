@@ -44,7 +44,6 @@ from models.errors import InvalidInput
 from models.tables import MailAccount, database
 from sync import credentials
 from sync.mail import accounts, imap
-from sync.mail.capture import account_folders
 
 from .controller import Controller
 
@@ -143,22 +142,7 @@ def check_settings(form: AccountForm, password: str | None, existing: str | None
         raise InvalidInput("Type the password to test the connection.")
     if form.security == "none" and not imap.is_loopback(form.host):
         raise InvalidInput("An unencrypted connection is only allowed to this computer: choose SSL or STARTTLS.")
-    row = _transient(form)
-    client = imap.connect(row, password, timeout=20, ssl_context=ssl_context)
-    try:
-        names = [str(n) for _flags, _delim, n in client.list_folders()]
-        sent = form.sent_folder or imap.find_sent_folder(client)
-        missing = [f for f in account_folders(row) if f not in names and f.upper() != "INBOX"]
-        if form.sent_folder and form.sent_folder not in names:
-            missing.append(form.sent_folder)
-        idle = "IDLE" if client.has_capability("IDLE") else "no IDLE (polling)"
-    finally:
-        imap.disconnect(client)
-    if missing:
-        raise imap.FolderError(f"Logged in, but the folder(s) {', '.join(missing)} do not exist; the server has "
-                               f"{', '.join(names[:12])}.")
-    return (f"OK: logged in to {form.host}:{form.port} as {form.username}; {len(names)} folders; Sent folder: "
-            f"{sent or 'not found (replies will not be tracked)'}; {idle}.")
+    return accounts.check_connection(_transient(form), password, ssl_context=ssl_context, timeout=20)
 
 
 def save_account(form: AccountForm, password: str | None, existing: accounts.AccountInfo | None = None,

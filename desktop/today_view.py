@@ -63,6 +63,7 @@ from models.tables import Activity
 
 from . import followup_dialogs, resources
 from .controller import Controller
+from .widgets import view_title
 
 log = logging.getLogger("leadbook.desktop.today")
 _ROOT = QModelIndex()
@@ -458,11 +459,7 @@ class TodayView(QWidget):
         self.snooze_menu: followup_dialogs.SnoozeMenu | None = None
         self._undo: followup_dialogs.Undo | None = None
 
-        self.title = QLabel("Today")
-        self.title.setProperty("role", "title")
-        title_font = self.title.font()
-        title_font.setPointSizeF(max(title_font.pointSizeF(), 9) * 1.6)
-        self.title.setFont(title_font)
+        self.title = view_title("Today")
         self.summary = QLabel("")
         self.summary.setProperty("role", "subtitle")
 

@@ -112,7 +112,13 @@ def test_account(name: str, ssl_context: ssl.SSLContext | None = None) -> str:
     if password is None:
         raise imap.MailAuthError(f"Mail account '{row.name}' has no password in the system keychain: remove the "
                                  "account and add it again with its password.")
-    client = imap.connect(row, password, ssl_context=ssl_context)
+    return check_connection(row, password, ssl_context=ssl_context)
+
+
+def check_connection(row: MailAccount, password: str, ssl_context: ssl.SSLContext | None = None,
+                     timeout: float = 30) -> str:
+    """Log in with these settings (saved or not) and check the folders; one line on success."""
+    client = imap.connect(row, password, timeout=timeout, ssl_context=ssl_context)
     try:
         names = [str(n) for _flags, _delim, n in client.list_folders()]
         sent = row.sent_folder or imap.find_sent_folder(client)
