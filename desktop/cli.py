@@ -15,7 +15,7 @@ from typing import Any
 
 import peewee as pw
 
-from models import db, leads, stages, today
+from models import db, export, importing, leads, stages, today
 from models.clock import iso, parse_when
 from models.errors import InvalidInput, LeadbookError
 
@@ -50,9 +50,7 @@ def _lead_line(record: dict[str, Any]) -> str:
 
 
 def _record(lead: leads.Lead) -> dict[str, Any]:
-    from models import transfer
-
-    return next(transfer.lead_records(leads.live().where(leads.Lead.id == lead.id)))
+    return next(export.lead_records(leads.live().where(leads.Lead.id == lead.id)))
 
 
 # --- commands ---------------------------------------------------------------------------------
@@ -84,8 +82,6 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_leads(args: argparse.Namespace) -> int:
-    from models import transfer
-
     query = leads.live().order_by(leads.Lead.created_at.desc())
     if args.stage:
         query = query.where(leads.Lead.stage == stages.find_stage(args.stage).id)
@@ -93,7 +89,7 @@ def cmd_leads(args: argparse.Namespace) -> int:
         query = query.where(leads.Lead.status == args.status)
     if args.limit:
         query = query.limit(args.limit)
-    records = list(transfer.lead_records(query))
+    records = list(export.lead_records(query))
     emit(args, records, "\n".join(_lead_line(r) for r in records) or "No leads.")
     return 0
 
@@ -193,9 +189,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from models import transfer
-
-    plan = transfer.plan_import(Path(args.file), _pairs(args.map, "COLUMN"), duplicates=args.duplicates)
+    plan = importing.plan_import(Path(args.file), _pairs(args.map, "COLUMN"), duplicates=args.duplicates)
     mapping = ", ".join(f"{col} → {field}" for col, field in plan.mapping.items())
     counts = {action: sum(1 for r in plan.rows if r.action == action) for action in ("add", "merge", "skip")}
     lines = [f"Columns: {mapping}"]
@@ -214,7 +208,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         return 1 if plan.rejected and not args.skip_invalid else 0
     if plan.rejected and not args.skip_invalid:
         print("\n".join(lines[1:]), file=sys.stderr)
-    result = transfer.apply_import(plan, skip_invalid=args.skip_invalid)
+    result = importing.apply_import(plan, skip_invalid=args.skip_invalid)
     lines.append(f"Imported: added {result.added}, merged {result.merged}, skipped {result.skipped}, "
                  f"rejected {result.rejected}.")
     emit(args, summary | {"added": result.added, "merged": result.merged, "skipped": result.skipped}, "\n".join(lines))
@@ -222,13 +216,11 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from models import transfer
-
     fmt = args.format or (Path(args.output).suffix.lstrip(".").lower() if args.output else "csv")
     target = Path(args.output) if args.output else sys.stdout
     if fmt == "xlsx" and target is sys.stdout:
         raise InvalidInput("XLSX cannot be written to the terminal: name a file with -o.")
-    count = transfer.export_leads(target, fmt)
+    count = export.export_leads(target, fmt)
     if args.output:
         print(f"Exported {count} leads to {args.output}.", file=sys.stderr)
     return 0

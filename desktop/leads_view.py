@@ -46,7 +46,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from models import board, leads, members, transfer
+from models import board, export, leads, members
 from models.board import Choices, StageInfo
 from models.contacts import display_phone
 from models.tables import Lead, database
@@ -277,7 +277,7 @@ def assign_owner(lead_ids: Sequence[str], owner_name: str) -> int:
 
 def export_selected(path: str, lead_ids: Sequence[str]) -> int:
     fmt = Path(path).suffix.lstrip(".").lower() or "csv"
-    return transfer.export_leads(path, fmt, selected_query(lead_ids))
+    return export.export_leads(path, fmt, selected_query(lead_ids))
 
 
 def load_leads() -> tuple[Choices, list[tuple]]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from models import leads, settings, stages, transfer, writes
+from models import export, importing, leads, settings, stages, writes
 from models.errors import InvalidInput
 from models.tables import Activity, FollowUp, Lead
 
@@ -60,15 +60,15 @@ def test_messy_xlsx_with_german_headers_imports(de, tmp_path):
         [],
         ["Bob Jones", None, "030 7654321", None, None, None, "won", "$1,200", "31.12.2023"],
     ])
-    plan = transfer.plan_import(path, {"Status": "ignore"})
+    plan = importing.plan_import(path, {"Status": "ignore"})
     assert plan.mapping == {"Vollständiger Name": "name", "E-Mail": "email", "Tel.": "phone", "Firma": "company",
                             "Betrag": "value", "Datum": "created"}
     assert plan.ignored == ("Kundennummer", "column 6", "Status")
     assert [(r.line, r.action) for r in plan.rows] == [(2, "add"), (4, "add"), (6, "add")]
     assert plan.rows[0].fields["phone"] == "+49301234567"
     assert plan.rows[1].fields["value"] == 1234.5 and plan.rows[2].fields["value"] == 1200.0
-    result = transfer.apply_import(plan)
-    assert result == transfer.ImportResult(added=3, merged=0, skipped=0, rejected=0)
+    result = importing.apply_import(plan)
+    assert result == importing.ImportResult(added=3, merged=0, skipped=0, rejected=0)
     jurgen = Lead.get(Lead.name == "Jürgen Müller")
     assert (jurgen.email, jurgen.phone, jurgen.company) == ("juergen@example.de", "+49301234567", "Müller Bau GmbH")
     assert pending(jurgen) == [leads.RESPOND]
@@ -81,7 +81,7 @@ def test_read_rows_renders_numbers_and_dates_like_a_spreadsheet(store, tmp_path)
     path = write_xlsx(tmp_path / "n.xlsx", [["Name", "Phone", "Date", "Amount"], [],
                                            ["A", 49301234567.0, datetime(2024, 5, 6), 12.5],
                                            ["B", None, datetime(2024, 5, 6, 14, 30), 7]])
-    header, rows = transfer.read_rows(path)
+    header, rows = importing.read_rows(path)
     assert header == ["Name", "Phone", "Date", "Amount"]
     assert rows == [(3, ["A", "49301234567", "2024-05-06", "12.5"]), (4, ["B", "", "2024-05-06T14:30:00", "7"])]
 
@@ -93,10 +93,10 @@ def test_bom_semicolon_csv_with_quoted_newlines(de, tmp_path):
                      'Jürgen Müller;j@example.de;030 1234567;"Erste Zeile\r\nzweite Zeile";Website\r\n'
                      '\r\n'
                      'Eva Weiß;eva@example.de;;Kurz;Empfehlung\r\n')
-    header, rows = transfer.read_rows(path)
+    header, rows = importing.read_rows(path)
     assert header == ["Name", "E-Mail", "Telefon", "Notizen", "Quelle"]
     assert [line for line, _ in rows] == [2, 5]
-    plan = transfer.plan_import(path)
+    plan = importing.plan_import(path)
     assert plan.rows[0].fields["message"] == "Erste Zeile\r\nzweite Zeile"
     assert plan.rows[1].fields == {"name": "Eva Weiß", "email": "eva@example.de", "message": "Kurz",
                                    "source": "Empfehlung"}
@@ -106,7 +106,7 @@ def test_cp1252_csv_with_umlauts(de, tmp_path):
     """A file saved by Excel in the Windows code page keeps its umlauts."""
     path = write_csv(tmp_path / "alt.csv", "Name,Firma,E-Mail\r\nJürgen Größe,Bäckerei Süß,jg@example.de\r\n",
                      encoding="cp1252")
-    plan = transfer.plan_import(path)
+    plan = importing.plan_import(path)
     assert plan.rows[0].fields["name"] == "Jürgen Größe"
     assert plan.rows[0].fields["company"] == "Bäckerei Süß"
 
@@ -114,7 +114,7 @@ def test_cp1252_csv_with_umlauts(de, tmp_path):
 def test_tab_separated_csv(de, tmp_path):
     """Tab-separated text is recognised by its header."""
     path = write_csv(tmp_path / "t.csv", "Full name\tEmail address\tCompany\nAda Lovelace\tada@example.com\tEngines\n")
-    assert transfer.plan_import(path).rows[0].fields == {"name": "Ada Lovelace", "email": "ada@example.com",
+    assert importing.plan_import(path).rows[0].fields == {"name": "Ada Lovelace", "email": "ada@example.com",
                                                          "company": "Engines"}
 
 
@@ -127,21 +127,21 @@ def test_tab_separated_csv(de, tmp_path):
 def test_first_and_last_name_columns_are_joined(de, tmp_path, header, row, expected):
     """First- and last-name columns in several languages become one name ('Nom' next to 'Prénom' is the surname)."""
     path = write_csv(tmp_path / "n.csv", f"{header}\n{row}\n")
-    assert transfer.plan_import(path).rows[0].fields["name"] == expected
+    assert importing.plan_import(path).rows[0].fields["name"] == expected
 
 
 def test_map_overrides_and_their_errors(de, tmp_path):
     """--map renames a column's field or ignores it; a missing column or unknown field is refused."""
     path = write_csv(tmp_path / "m.csv", "Wer,Kontaktweg,Customer\nAnna,anna@example.com,ACME\n")
-    plan = transfer.plan_import(path, {"wer": "name", "Kontaktweg": "email", "Customer": "company"})
+    plan = importing.plan_import(path, {"wer": "name", "Kontaktweg": "email", "Customer": "company"})
     assert plan.mapping == {"Wer": "name", "Kontaktweg": "email", "Customer": "company"}
     assert plan.rows[0].fields == {"name": "Anna", "email": "anna@example.com", "company": "ACME"}
     with pytest.raises(InvalidInput, match="no column 'Telefon'"):
-        transfer.plan_import(path, {"Telefon": "phone"})
+        importing.plan_import(path, {"Telefon": "phone"})
     with pytest.raises(InvalidInput, match="'shoe size' is not a field"):
-        transfer.plan_import(path, {"Wer": "shoe size"})
+        importing.plan_import(path, {"Wer": "shoe size"})
     with pytest.raises(InvalidInput, match="No column of m.csv holds a name, email or phone"):
-        transfer.plan_import(path, {"Customer": "ignore"} | {"Wer": "ignore"} | {"Kontaktweg": "ignore"})
+        importing.plan_import(path, {"Customer": "ignore"} | {"Wer": "ignore"} | {"Kontaktweg": "ignore"})
 
 
 # --- validation and all-or-nothing --------------------------------------------------------------
@@ -158,7 +158,7 @@ BAD = ("Name,Email,Phone,Stage,Value,Created\n"
 
 def test_rejected_rows_name_their_line_and_reason(de, tmp_path):
     """Each unusable row is rejected with its line number and one plain reason."""
-    plan = transfer.plan_import(write_csv(tmp_path / "bad.csv", BAD))
+    plan = importing.plan_import(write_csv(tmp_path / "bad.csv", BAD))
     assert plan.rejected == (
         (3, "'not-an-email' is not an email address"),
         (4, "no name, email or phone"),
@@ -172,19 +172,19 @@ def test_rejected_rows_name_their_line_and_reason(de, tmp_path):
 
 def test_a_bad_row_means_nothing_is_imported(de, tmp_path):
     """With rejected rows and no skip_invalid, apply writes nothing; with skip_invalid the good rows go in."""
-    plan = transfer.plan_import(write_csv(tmp_path / "bad.csv", BAD))
+    plan = importing.plan_import(write_csv(tmp_path / "bad.csv", BAD))
     with pytest.raises(InvalidInput, match=r"^6 rows of bad.csv were rejected \(line 3: 'not-an-email'"):
-        transfer.apply_import(plan)
+        importing.apply_import(plan)
     assert Lead.select().count() == 0 and Activity.select().count() == 0
-    result = transfer.apply_import(plan, skip_invalid=True)
-    assert result == transfer.ImportResult(added=1, merged=0, skipped=0, rejected=6)
+    result = importing.apply_import(plan, skip_invalid=True)
+    assert result == importing.ImportResult(added=1, merged=0, skipped=0, rejected=6)
     assert [lead.name for lead in Lead.select()] == ["Good One"]
 
 
 def test_failure_midway_rolls_back_everything(de, tmp_path, monkeypatch):
     """An error after the leads are written undoes the whole import: one transaction."""
     path = write_csv(tmp_path / "ok.csv", "Name,Email\nA,a@example.com\nB,b@example.com\n")
-    plan = transfer.plan_import(path)
+    plan = importing.plan_import(path)
     real = writes.insert_many
 
     def failing(model, rows, batch=500):
@@ -194,7 +194,7 @@ def test_failure_midway_rolls_back_everything(de, tmp_path, monkeypatch):
 
     monkeypatch.setattr(writes, "insert_many", failing)
     with pytest.raises(RuntimeError):
-        transfer.apply_import(plan)
+        importing.apply_import(plan)
     assert Lead.select().count() == 0 and Activity.select().count() == 0
 
 
@@ -211,7 +211,7 @@ def test_malformed_files_are_refused_in_one_sentence(store, tmp_path, name, data
     """Files that are not a usable table raise InvalidInput naming the file."""
     (tmp_path / name).write_bytes(data)
     with pytest.raises(InvalidInput, match=message):
-        transfer.plan_import(tmp_path / name)
+        importing.plan_import(tmp_path / name)
 
 
 def test_truncated_xlsx_is_refused(store, tmp_path):
@@ -219,7 +219,7 @@ def test_truncated_xlsx_is_refused(store, tmp_path):
     whole = write_xlsx(tmp_path / "whole.xlsx", [["Name"], *[[f"Person {i}"] for i in range(500)]]).read_bytes()
     (tmp_path / "cut.xlsx").write_bytes(whole[: len(whole) // 2])
     with pytest.raises(InvalidInput, match="cut.xlsx is not a readable Excel workbook: it is damaged or truncated"):
-        transfer.read_rows(tmp_path / "cut.xlsx")
+        importing.read_rows(tmp_path / "cut.xlsx")
 
 
 # --- duplicates ---------------------------------------------------------------------------------
@@ -234,14 +234,14 @@ DUPES = ("Name,E-Mail,Telefon,Firma,Notes\n"
 def test_duplicates_are_skipped(de, tmp_path):
     """Rows matching a lead in the database or an earlier line of the file are skipped, with the reason."""
     anna, _ = leads.add_lead("Anna Schmidt", email="anna@example.com")
-    plan = transfer.plan_import(write_csv(tmp_path / "d.csv", DUPES))
+    plan = importing.plan_import(write_csv(tmp_path / "d.csv", DUPES))
     assert [(r.line, r.action, r.duplicate_of, r.duplicate_reason) for r in plan.rows] == [
         (2, "skip", anna.id, "same email as Anna Schmidt"),
         (3, "add", None, None),
         (4, "skip", None, "same phone as line 3"),
         (5, "add", None, None),
     ]
-    assert transfer.apply_import(plan) == transfer.ImportResult(added=2, merged=0, skipped=2, rejected=0)
+    assert importing.apply_import(plan) == importing.ImportResult(added=2, merged=0, skipped=2, rejected=0)
     assert sorted(lead.name for lead in Lead.select()) == ["Anna Schmidt", "Ben Berg", "Cara Neu"]
     assert Lead.get_by_id(anna.id).company is None
 
@@ -249,9 +249,9 @@ def test_duplicates_are_skipped(de, tmp_path):
 def test_duplicates_are_merged(de, tmp_path):
     """With merge, empty fields of the existing lead are filled and the row's note lands on its timeline."""
     anna, _ = leads.add_lead("Anna Schmidt", email="anna@example.com")
-    plan = transfer.plan_import(write_csv(tmp_path / "d.csv", DUPES), duplicates="merge")
+    plan = importing.plan_import(write_csv(tmp_path / "d.csv", DUPES), duplicates="merge")
     assert [r.action for r in plan.rows] == ["merge", "add", "merge", "add"]
-    assert transfer.apply_import(plan) == transfer.ImportResult(added=2, merged=2, skipped=0, rejected=0)
+    assert importing.apply_import(plan) == importing.ImportResult(added=2, merged=2, skipped=0, rejected=0)
     anna = Lead.get_by_id(anna.id)
     assert anna.company == "Schmidt GmbH" and anna.name == "Anna Schmidt"
     assert ("note", "Imported again from d.csv, line 2", "second inquiry") in timeline(anna)
@@ -264,9 +264,9 @@ def test_duplicates_are_merged(de, tmp_path):
 
 def test_lead_added_after_planning_is_not_duplicated(de, tmp_path):
     """A contact that arrives between plan and apply (e.g. by mail) is caught under the write lock."""
-    plan = transfer.plan_import(write_csv(tmp_path / "late.csv", "Name,Email\nLate,late@example.com\n"))
+    plan = importing.plan_import(write_csv(tmp_path / "late.csv", "Name,Email\nLate,late@example.com\n"))
     leads.add_lead("Late Mail", email="late@example.com")
-    assert transfer.apply_import(plan) == transfer.ImportResult(added=0, merged=0, skipped=1, rejected=0)
+    assert importing.apply_import(plan) == importing.ImportResult(added=0, merged=0, skipped=1, rejected=0)
     assert Lead.select().count() == 1
 
 
@@ -280,7 +280,7 @@ def test_imported_stages_keep_the_follow_up_rules(de, tmp_path):
                                          "W,w@example.com,Won,5000,\n"
                                          "L,l@example.com,Lost,,\n"
                                          "P,p@example.com,lost,,price too high\n")
-    transfer.apply_import(transfer.plan_import(path))
+    importing.apply_import(importing.plan_import(path))
     by_name = {lead.name: lead for lead in Lead.select()}
     assert pending(by_name["N"]) == [leads.RESPOND] and by_name["N"].first_response_at is None
     assert pending(by_name["C"]) == [leads.FOLLOW_UP] and by_name["C"].first_response_at is not None
@@ -305,7 +305,7 @@ def test_bulk_import_leaves_the_same_rows_as_the_domain_functions(de, tmp_path, 
     path = write_csv(tmp_path / "one.csv", "Name,Email,Phone,Company,Source,Notes,Stage,Value,Reason,Created\n"
                                            f"Imp,imp@example.com,030 7654321,ACME,Fair,Hello,{stage},{value or ''},"
                                            f"{reason or ''},2024-03-01T08:00:00Z\n")
-    transfer.apply_import(transfer.plan_import(path))
+    importing.apply_import(importing.plan_import(path))
     ref, imp = Lead.get(Lead.name == "Ref"), Lead.get(Lead.name == "Imp")
     skip = {"id", "name", "email", "phone", "updated_at", "stage_changed_at", "first_response_at",
             "last_activity_at", "closed_at"}
@@ -325,7 +325,7 @@ def test_bulk_import_leaves_the_same_rows_as_the_domain_functions(de, tmp_path, 
 def test_owner_column_names_a_team_member(de, tmp_path):
     """An owner cell assigns the member of that name, adding them to the team if new."""
     path = write_csv(tmp_path / "o.csv", "Name,Email,Owner\nA,a@example.com,Sam Porter\nB,b@example.com,sam porter\n")
-    transfer.apply_import(transfer.plan_import(path))
+    importing.apply_import(importing.plan_import(path))
     owners = {lead.name: lead.owner.name for lead in Lead.select()}
     assert owners == {"A": "Sam Porter", "B": "Sam Porter"}
 
@@ -334,7 +334,7 @@ def test_owner_column_names_a_team_member(de, tmp_path):
                                             ("12,5", 12.5), ("EUR 2 000", 2000.0), ("-3.5", -3.5)])
 def test_amounts_in_local_formats(text, expected):
     """Currency signs, spaces and either decimal separator are understood."""
-    assert transfer._amount(text) == expected
+    assert importing._amount(text) == expected
 
 
 # --- records and export -------------------------------------------------------------------------
@@ -347,12 +347,12 @@ def test_lead_records_have_the_documented_keys(de):
     leads.edit_lead(lead, owner=members.find_member("Sam"))
     other, _ = leads.add_lead("Anna 2", email="anna2@example.com")
     leads.merge_leads(lead, other)
-    [record] = list(transfer.lead_records())
-    assert tuple(record) == transfer.RECORD_KEYS
+    [record] = list(export.lead_records())
+    assert tuple(record) == export.RECORD_KEYS
     assert (record["name"], record["phone"], record["stage"], record["status"], record["owner"]) == \
            ("Anna", "+49301234567", "New", "open", "Sam")
     assert record["created_at"].endswith("Z") and record["next_followup"]["title"] == leads.RESPOND
-    assert record == transfer.lead_record(lead)
+    assert record == export.lead_record(lead)
 
 
 def test_lead_records_respect_a_filtered_ordered_query(de):
@@ -360,15 +360,15 @@ def test_lead_records_respect_a_filtered_ordered_query(de):
     for name in ("B", "A", "C"):
         leads.add_lead(name)
     query = leads.live().where(Lead.name != "C").order_by(Lead.name).limit(5)
-    assert [r["name"] for r in transfer.lead_records(query)] == ["A", "B"]
+    assert [r["name"] for r in export.lead_records(query)] == ["A", "B"]
 
 
 def test_json_export(de, tmp_path):
     """JSON export is a list of lead records, not neutralised."""
     leads.add_lead("=1+2", email="x@example.com")
-    assert transfer.export_leads(tmp_path / "out.json", "json") == 1
+    assert export.export_leads(tmp_path / "out.json", "json") == 1
     data = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
-    assert tuple(data[0]) == transfer.RECORD_KEYS and data[0]["name"] == "=1+2"
+    assert tuple(data[0]) == export.RECORD_KEYS and data[0]["name"] == "=1+2"
 
 
 INJECTIONS = ["=HYPERLINK(\"http://evil\",\"x\")", "+cmd|' /C calc'!A0", "-2+3", "@SUM(1,2)", "Plain"]
@@ -376,7 +376,7 @@ INJECTIONS = ["=HYPERLINK(\"http://evil\",\"x\")", "+cmd|' /C calc'!A0", "-2+3",
 
 def test_neutralise_quotes_only_formula_starts():
     """Text starting with = + - @ tab or CR gets a quote; other text and numbers pass unchanged."""
-    assert [transfer.neutralise(v) for v in ("=1", "+1", "-1", "@a", "\tx", "\rx", "a=1", "", 3.5, None)] == \
+    assert [export.neutralise(v) for v in ("=1", "+1", "-1", "@a", "\tx", "\rx", "a=1", "", 3.5, None)] == \
            ["'=1", "'+1", "'-1", "'@a", "'\tx", "'\rx", "a=1", "", 3.5, None]
 
 
@@ -384,13 +384,13 @@ def test_formula_injection_is_neutralised_in_csv_and_xlsx(de, tmp_path):
     """Cells starting with = + - @ or tab get a leading quote in CSV and XLSX; XLSX holds no formula."""
     for index, name in enumerate(INJECTIONS):
         leads.add_lead(name, email=f"p{index}@example.com", company=name)
-    transfer.export_leads(tmp_path / "out.csv", "csv")
+    export.export_leads(tmp_path / "out.csv", "csv")
     with open(tmp_path / "out.csv", encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert sorted(r["company"] for r in rows) == sorted("'" + n if n != "Plain" else n for n in INJECTIONS)
     assert all(r["phone"] == "" and r["email"].startswith("p") for r in rows)
 
-    transfer.export_leads(tmp_path / "out.xlsx", "xlsx")
+    export.export_leads(tmp_path / "out.xlsx", "xlsx")
     sheet = openpyxl.load_workbook(tmp_path / "out.xlsx").active  # not data_only: formulas would show as such
     cells = [cell for row in sheet.iter_rows() for cell in row if cell.value is not None]
     assert not [c for c in cells if c.data_type == "f"]
@@ -401,9 +401,9 @@ def test_formula_injection_is_neutralised_in_csv_and_xlsx(de, tmp_path):
 def test_exported_csv_imports_back_unchanged(de, tmp_path):
     """Our own export re-imports with the formula guard taken off again."""
     leads.add_lead("=1+2", email="eq@example.com", phone="030 1234567", company="-Minus")
-    transfer.export_leads(tmp_path / "out.csv", "csv")
+    export.export_leads(tmp_path / "out.csv", "csv")
     Lead.update(merged_into="gone").execute()  # so the re-import is not a duplicate
-    plan = transfer.plan_import(tmp_path / "out.csv")
+    plan = importing.plan_import(tmp_path / "out.csv")
     assert plan.rows[0].fields["name"] == "=1+2" and plan.rows[0].fields["company"] == "-Minus"
     assert plan.rows[0].fields["phone"] == "+49301234567" and plan.rows[0].fields["stage"] == "New"
 
@@ -412,10 +412,10 @@ def test_export_to_a_stream_and_unknown_format(de, tmp_path):
     """Export writes to an open text stream (no BOM); an unknown format is refused and writes nothing."""
     leads.add_lead("Ada", email="ada@example.com")
     out = io.StringIO()
-    assert transfer.export_leads(out, "csv") == 1
-    assert out.getvalue().splitlines()[0] == ",".join(transfer.EXPORT_COLUMNS)
+    assert export.export_leads(out, "csv") == 1
+    assert out.getvalue().splitlines()[0] == ",".join(export.EXPORT_COLUMNS)
     with pytest.raises(InvalidInput, match="'ods' is not an export format"):
-        transfer.export_leads(tmp_path / "x.ods", "ods")
+        export.export_leads(tmp_path / "x.ods", "ods")
     assert list(tmp_path.glob("x.ods*")) == []
 
 
@@ -429,8 +429,8 @@ def test_failed_export_leaves_the_old_file(de, tmp_path, monkeypatch):
     def broken(record):
         raise OSError("disk full")
 
-    monkeypatch.setattr(transfer, "_flat", broken)
+    monkeypatch.setattr(export, "_flat", broken)
     with pytest.raises(OSError):
-        transfer.export_leads(target, "csv")
+        export.export_leads(target, "csv")
     assert target.read_text() == "previous export"
     assert [p.name for p in target.parent.iterdir()] == ["out.csv"]
