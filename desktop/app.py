@@ -84,6 +84,7 @@ def run(data_dir: Path) -> int:
     window.mail_watchers = watchers
     window.tray = Tray(controller, window)
     app.aboutToQuit.connect(watchers.stop)
+    app.aboutToQuit.connect(controller.tasks.wait)  # let running reads and writes finish
     QTimer.singleShot(0, watchers.start)
     # The rolling daily backup runs once the window is up, off the UI thread.
     QTimer.singleShot(2000, lambda: controller.tasks.run(lambda: backup.rolling_backup(data_dir), None, write=True))

@@ -31,7 +31,10 @@ class _Task(QRunnable):
             result, error = self.func(), None
         except BaseException as exc:  # reported to the callback on the UI thread
             result, error = None, exc
-        self.relay.finished.emit(self.number, result, error)
+        try:
+            self.relay.finished.emit(self.number, result, error)
+        except RuntimeError:  # the app quit while this ran: nobody is left to take the result
+            log.debug("task %d finished after shutdown", self.number)
 
 
 class TaskRunner(QObject):

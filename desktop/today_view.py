@@ -69,6 +69,9 @@ log = logging.getLogger("leadbook.desktop.today")
 _ROOT = QModelIndex()
 
 ITEM_ROLE = Qt.ItemDataRole.UserRole + 1  # the TodayItem (items only)
+# A checklist, not a report: the first 50 of a section are shown (headers give the true counts)
+# and the next ones move up as these are ticked off. Also keeps the first paint fast.
+PER_SECTION = 50
 SECTION_ROLE = Qt.ItemDataRole.UserRole + 2  # the section key ("overdue")
 COUNT_ROLE = Qt.ItemDataRole.UserRole + 3  # how many in the section (headers)
 
@@ -554,7 +557,8 @@ class TodayView(QWidget):
         self._loading = True
         self._dirty = False
         started = time.perf_counter()
-        self.controller.read(today_query.today, lambda result: self._on_loaded(result, started))
+        self.controller.read(lambda: today_query.today(limit=PER_SECTION),
+                             lambda result: self._on_loaded(result, started))
 
     def _on_data_changed(self) -> None:
         if self.isVisible():

@@ -205,6 +205,5 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/view", self.nav.currentRow())
         QTimer.singleShot(0, self.controller.tasks.wait)
         super().closeEvent(event)

@@ -1,7 +1,7 @@
 """Desktop benchmark: cold start to Today painted (beside an empty PySide6 window), board with ~10k open
 leads, resident memory with 100k leads.
 
-    python tests/benchmarks/desktop.py --leads 100000
+    python tests/benchmarks/gui.py --leads 100000
 
 Targets (DESIGN.md): start ≤ 1.0 s and ≤ 1.5× an empty PySide6 window started the same way; board
 ≤ 200 ms from BoardView.refresh() to painted; ≤ 300 MB RSS with Today, Board and Leads loaded.
