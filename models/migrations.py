@@ -29,9 +29,10 @@ CREATE INDEX lead_phone ON lead (phone) WHERE phone IS NOT NULL;
 CREATE INDEX lead_relay ON lead (relay) WHERE relay IS NOT NULL;
 -- Open leads only (a tenth of them). Stale leads by stage and last activity; the columns after
 -- those (with the WHERE's own columns, which SQLite needs to treat it as covering) let the board
--- read every card from this small index instead of 10,000 lookups into wide lead rows.
+-- read every card (and Today its stale leads) from this small index, not from wide lead rows.
 CREATE INDEX lead_open_stage_activity ON lead (stage_id, last_activity_at, status, merged_into, id, name,
-  company, value, stage_changed_at, owner_id, source) WHERE status = 'open' AND merged_into IS NULL;
+  company, value, stage_changed_at, owner_id, source, first_response_at, awaiting_since)
+  WHERE status = 'open' AND merged_into IS NULL;
 CREATE INDEX lead_unanswered ON lead (created_at)
   WHERE status = 'open' AND first_response_at IS NULL AND merged_into IS NULL;
 CREATE INDEX lead_awaiting ON lead (awaiting_since) WHERE awaiting_since IS NOT NULL;
