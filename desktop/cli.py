@@ -10,6 +10,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import peewee as pw
 
 from models import db, export, importing, leads, stages, today
 from models.clock import iso, parse_when
+from models.contacts import display_phone
 from models.errors import InvalidInput, LeadbookError
 
 from . import cli_mail
@@ -42,9 +44,19 @@ def emit(args: argparse.Namespace, data: Any, text: str) -> None:
         print(text)
 
 
+def _local(stamp: str) -> str:
+    """An ISO UTC time from a record, as local 'YYYY-MM-DD HH:MM' for people to read."""
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _one_line(text: str, width: int = 70) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[:width - 1] + "…"
+
+
 def _lead_line(record: dict[str, Any]) -> str:
     follow = record["next_followup"]
-    nxt = f"{follow['due'][:16].replace('T', ' ')}  {follow['title']}" if follow else "—"
+    nxt = f"{_local(follow['due'])}  {follow['title']}" if follow else "—"
     who = record["name"] + (f" ({record['company']})" if record["company"] else "")
     return f"{record['id'][:8]}  {who[:38]:38}  {record['stage']:10}  {nxt}"
 
@@ -119,8 +131,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     timeline = [{"at": iso(a.at), "kind": a.kind, "summary": a.summary, "body": a.body, "author": a.author}
                 for a in lead.activities.order_by(leads.Activity.at)]
     record["timeline"] = timeline
-    lines = [_lead_line(record), f"  email {record['email'] or '—'}  phone {record['phone'] or '—'}"]
-    lines += [f"  {t['at'][:16].replace('T', ' ')}  {t['summary']}" + (f": {t['body'][:60]}" if t["body"] else "")
+    lines = [_lead_line(record), f"  email {record['email'] or '—'}  phone {display_phone(record['phone']) or '—'}"]
+    lines += [f"  {_local(t['at'])}  {t['summary']}" + (f": {_one_line(t['body'])}" if t["body"] else "")
               for t in timeline]
     emit(args, record, "\n".join(lines))
     return 0

@@ -91,13 +91,25 @@ def cmd_account_remove(args: argparse.Namespace) -> int:
 
 # --- fetching and parsing --------------------------------------------------------------------
 
+VERDICT_WORDS = {  # verdict -> (one, many) as the fetch summary says it
+    "lead": ("new lead", "new leads"), "reply": ("reply from a lead", "replies from leads"),
+    "outgoing": ("reply of yours", "replies of yours"), "review": ("to review", "to review"),
+    "ignored": ("ignored", "ignored"), "error": ("unreadable", "unreadable"),
+}
+
+
+def _counted(verdict: str, count: int) -> str:
+    one, many = VERDICT_WORDS.get(verdict, (verdict, verdict))
+    return f"{count} {one if count == 1 else many}"
+
+
 def cmd_fetch(args: argparse.Namespace) -> int:
     from sync.mail.capture import capture_all
 
     results = capture_all()
     lines = []
     for r in results:
-        counts = ", ".join(f"{v} {k}" for k, v in sorted(r.counts.items())) or "nothing new"
+        counts = ", ".join(_counted(k, v) for k, v in sorted(r.counts.items()) if v) or "nothing new"
         line = f"{r.account}: {counts} ({r.seen} read, {r.seconds:.1f} s)"
         lines.append(line + (f"\n  error: {r.error}" if r.error else ""))
     _print(args, [r.as_dict() for r in results],

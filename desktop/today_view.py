@@ -56,10 +56,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from models import mail as mail_store
 from models import today as today_query
 from models.contacts import display_phone
 from models.leads import find_lead
-from models.tables import Activity
 
 from . import followup_dialogs, resources
 from .controller import Controller
@@ -108,19 +108,9 @@ def tel_url(phone: str) -> QUrl:
 
 
 def reply_subject(lead_id: str) -> str:
-    """'Re: ' and the subject of the lead's latest mail (or its service): read off the UI thread."""
+    """'Re: ' and the subject of the lead's latest correspondence (or its service): read off the UI thread."""
     lead = find_lead(lead_id)
-    last = (Activity.select(Activity.summary)
-            .where((Activity.lead == lead.id) & (Activity.kind.in_(("email_in", "email_out"))))
-            .order_by(Activity.at.desc()).first())
-    subject = ""
-    if last is not None:
-        subject = last.summary
-        for prefix in ("Email: ", "Reply: ", "Replied: "):
-            if subject.startswith(prefix):
-                subject = subject[len(prefix):]
-        if subject in ("Email received", "Reply received", "Replied by email"):
-            subject = ""
+    subject = mail_store.last_subject(lead.id)
     if not subject:
         subject = f"Your inquiry about {lead.service.lower()}" if lead.service else "Your inquiry"
     return subject if subject.lower().startswith("re:") else f"Re: {subject}"

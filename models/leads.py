@@ -4,6 +4,7 @@ Invariant: an open lead always has exactly one pending follow-up with a date.
 """
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -109,10 +110,11 @@ def normalised(fields: dict[str, Any], region: str | None = None) -> dict[str, A
 def add_lead(name: str, *, email: str | None = None, phone: str | None = None, company: str | None = None,
              source: str | None = None, service: str | None = None, message: str | None = None,
              owner: Member | None = None, received_at: datetime | None = None, lead_id: str | None = None,
-             relay: str | None = None, author: str | None = None) -> tuple[Lead, bool]:
+             relay: str | None = None, author: str | None = None,
+             message_id: str | None = None) -> tuple[Lead, bool]:
     """Create a lead with "Respond to inquiry" due now, or attach to the open lead it duplicates.
 
-    Returns (lead, created).
+    message_id ties the inquiry's timeline entry to its mail (thread matching). Returns (lead, created).
     """
     fields = normalised(dict(name=name or email or phone, email=email, phone=phone, company=company,
                              source=source, service=service))
@@ -124,11 +126,12 @@ def add_lead(name: str, *, email: str | None = None, phone: str | None = None, c
             if fill:
                 writes.update(twin, **fill)
             log(twin, "email_in" if message else "note", "Another inquiry from the same contact",
-                body=message, at=received, author=author)
+                body=message, at=received, author=author, message_id=message_id)
             return twin, False
         lead_row, created, respond = new_lead_rows(
             fields, received=received, first=stages.first_stage(), author=author or settings.user_name(),
-            message=message, owner_id=owner.id if owner else None, relay=relay, lead_id=lead_id)
+            message=message, owner_id=owner.id if owner else None, relay=relay, lead_id=lead_id,
+            message_id=message_id)
         lead = writes.insert(Lead, **lead_row)
         writes.insert(Activity, **created)
         writes.insert(FollowUp, **respond)
@@ -137,20 +140,28 @@ def add_lead(name: str, *, email: str | None = None, phone: str | None = None, c
 
 def new_lead_rows(fields: dict[str, Any], *, received: datetime, first: Stage, author: str,
                   message: str | None = None, owner_id: str | None = None, relay: str | None = None,
-                  lead_id: str | None = None) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+                  lead_id: str | None = None, message_id: str | None = None,
+                  ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """The rows a new inquiry starts as: the lead, its "created" entry, and "Respond to inquiry"
     due when the inquiry came in. add_lead writes them one at a time, imports many at once:
     one definition of a new lead. `fields` are normalised (see normalised()).
+
+    A lead with a given id (one made from a mail message) gets entry and step ids derived from
+    it, so two machines reading the same inbox make the very same rows, not twins.
     """
+    def row_id(part: str) -> str:
+        return str(uuid.uuid5(uuid.UUID(lead_id), part)) if lead_id else new_id()
+
     lead = dict(id=lead_id or new_id(), name=fields["name"], email=fields.get("email"), phone=fields.get("phone"),
                 company=fields.get("company"), source=fields.get("source"), service=fields.get("service"),
                 message=message, stage=first.id, status="open", owner=owner_id, value=None, lost_reason=None,
                 relay=relay, created_at=received, stage_changed_at=received, first_response_at=None,
                 last_activity_at=received, awaiting_since=None, closed_at=None, merged_into=None)
     source = fields.get("source")
-    created = dict(id=new_id(), lead=lead["id"], kind="created", at=received, author=author,
-                   summary=f"Inquiry received{' via ' + source if source else ''}", body=message, message_id=None)
-    respond = dict(id=new_id(), lead=lead["id"], title=RESPOND, due=received, done_at=None, outcome=None,
+    created = dict(id=row_id("created"), lead=lead["id"], kind="created", at=received, author=author,
+                   summary=f"Inquiry received{' via ' + source if source else ''}", body=message,
+                   message_id=message_id)
+    respond = dict(id=row_id("respond"), lead=lead["id"], title=RESPOND, due=received, done_at=None, outcome=None,
                    created_at=now())
     return lead, created, respond
 

@@ -24,7 +24,7 @@ from . import leads, settings, writes
 from .clock import now, to_utc
 from .contacts import normalise_email, normalise_phone
 from .errors import InvalidInput, NotFound, RuleError
-from .tables import Activity, Lead, MailMessage, SenderRule, database
+from .tables import Lead, MailMessage, SenderRule, database
 
 # Fixed forever: changing it would give every mail-born lead a new id.
 NAMESPACE = uuid.UUID("6f1c3a52-8d0e-5b7a-9c44-2e6b1f0d9a31")
@@ -225,26 +225,16 @@ def _lead_name(fields: dict[str, str | None], row: MailMessage, source: str | No
 
 def _create_lead(row: MailMessage, fields: dict[str, str | None], source: str | None,
                  relay: str | None, context: StoreContext) -> str:
-    """A lead with the message's id, or the open lead it duplicates; plus its email_in entry."""
+    """A lead with the message's id (its inquiry entry tied to the message), or the open lead it duplicates."""
     existing = _live(row.id)
     if existing:  # team sync brought this lead in from a machine that read the same inbox
         return existing
     fields = _usable(fields, context)
-    received = row.received_at or now()
-    message = fields.get("message") or row.body or row.subject or None
-    lead, created = leads.add_lead(
+    lead, _created = leads.add_lead(
         _lead_name(fields, row, source), email=fields.get("email"), phone=fields.get("phone"),
-        company=fields.get("company"), source=source, service=fields.get("service"), message=message,
-        received_at=received, lead_id=row.id, relay=relay, author=context.author)
-    summary = f"Email: {row.subject}" if row.subject else "Email received"
-    if created:
-        leads.log(lead, "email_in", summary, body=message, at=received, author=row.from_name or row.from_addr,
-                  message_id=row.message_id, activity_id=_activity_id("email_in", row.message_id))
-    else:  # add_lead logged the repeat inquiry: tie it to the message for thread matching
-        entry = _one("SELECT id FROM activity WHERE lead_id = ? AND kind = 'email_in' AND message_id IS NULL "
-                     "AND at = ? ORDER BY updated_at DESC LIMIT 1", (lead.id, _stamp(received)))
-        if entry is not None:  # a key-only row: writes.update saves just the changed field
-            writes.update(Activity(id=entry, message_id=None), message_id=row.message_id)
+        company=fields.get("company"), source=source, service=fields.get("service"),
+        message=fields.get("message") or row.body or row.subject or None, received_at=row.received_at or now(),
+        lead_id=row.id, relay=relay, author=context.author, message_id=row.message_id)
     return lead.id
 
 
@@ -341,6 +331,14 @@ def find_message(ref: str) -> MailMessage:
     if row is None:
         raise NotFound(f"There is no stored message '{ref}'.")
     return row
+
+
+def last_subject(lead_id: str) -> str | None:
+    """The subject of the lead's newest real correspondence (not a form service's notification):
+    what a reply should be about."""
+    return _one("SELECT subject FROM mail_message WHERE lead_id = ? AND subject != '' "
+                "AND (verdict IN ('reply', 'outgoing') OR source = 'email') "
+                "ORDER BY received_at DESC LIMIT 1", (lead_id,))
 
 
 def review_count() -> int:

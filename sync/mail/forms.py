@@ -189,6 +189,7 @@ def find_phone(text: str) -> str | None:
 # --- label/value structure -------------------------------------------------------
 
 _DASHED = re.compile(r"^-{2,}\s*(\S.{0,80}?)\s*-{2,}$")  # WPForms: --- Label ---
+_SEPARATOR = re.compile(r"^-{2,}$")  # a separator or signature line: the footer follows
 _DOUBLE = re.compile(r"^([^:\t]{1,60}?)\s*::\s*(.*)$")  # CallRail: Label:: value
 _COLON = re.compile(r"^([^:\t]{1,60}?)\s*[:：]\s*(.*)$")  # Label: value
 _TAB = re.compile(r"^([^\t]{1,80}?)\s*:?\t+(.*)$")  # HTML table row: label<TAB>value
@@ -271,9 +272,9 @@ def pairs(text: str) -> tuple[list[tuple[str, str]], list[str]]:
         if not line:
             continue
         m = _DASHED.match(line)
-        if m:  # WPForms: the value is everything up to the next dashed label
+        if m:  # WPForms: the value is everything up to the next dashed label (or the footer's rule)
             start = i
-            while i < n and not _DASHED.match(lines[i]):
+            while i < n and not _DASHED.match(lines[i]) and not _SEPARATOR.match(lines[i]):
                 i += 1
             out.append((m.group(1), "\n".join(lines[start:i]).strip()))
             continue

@@ -177,3 +177,22 @@ def test_write_path_reports_every_change(store):
     tables = {c.table for c in seen}
     assert {"lead", "activity", "follow_up"} <= tables
     assert any(c.table == "lead" and c.fields.get("stage_id") == stages.find_stage("Contacted").id for c in seen)
+
+
+def test_a_lead_from_mail_is_the_same_rows_on_every_machine(tmp_path):
+    """Two data folders adding the inquiry of one message make identical ids: no twin steps after sync."""
+    from models import db
+
+    def capture(folder):
+        db.open_database(folder)
+        stages.ensure_defaults()
+        try:
+            lead, _ = leads.add_lead("Mia", email="mia@example.com", lead_id="5142cb98-7a7c-5912-9883-b30fe67512fb",
+                                     message_id="<form-1@site.example>")
+            return (lead.id, sorted(a.id for a in Activity.select()), sorted(f.id for f in FollowUp.select()),
+                    Activity.get(Activity.kind == "created").message_id)
+        finally:
+            db.close_database()
+
+    first, second = capture(tmp_path / "laptop"), capture(tmp_path / "desktop")
+    assert first == second and first[3] == "<form-1@site.example>"

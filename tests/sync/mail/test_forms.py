@@ -383,3 +383,10 @@ def test_find_phone(text, phone):
 def test_relay_addresses(addr, relay):
     """Marketplace and builder relay addresses are recognised."""
     assert is_relay(addr) is relay
+
+
+def test_dashed_label_value_stops_at_the_footer_rule():
+    """A WPForms value ends at a bare '---' rule: the footer after it is not the customer's message."""
+    text = ("--- Your Name ---\n\nTom Becker\n\n--- What do you need help with? ---\n\n"
+            "New gutters, about 40 metres.\n\n---\n\nSent from Roofing Example\n")
+    assert fields_from_pairs(pairs(text)[0])["message"] == "New gutters, about 40 metres."
