@@ -147,32 +147,15 @@ def check_settings(form: AccountForm, password: str | None, existing: str | None
 
 def save_account(form: AccountForm, password: str | None, existing: accounts.AccountInfo | None = None,
                  ssl_context: Any = None) -> accounts.AccountInfo:
-    """Add an account (tested first), or change one.
-
-    sync.mail.accounts has no update yet (reported), so a change is: test the new settings,
-    then remove and add again. Its folder cursors restart from the "since" date; stored
-    messages are keyed by Message-ID, so nothing is captured twice.
-    """
-    values = dict(name=form.name, host=form.host, port=form.port, security=form.security, username=form.username,
+    """Add an account (tested first), or change one (tested first; nothing changes on failure)."""
+    values = dict(host=form.host, port=form.port, security=form.security, username=form.username,
                   folders=list(form.folders), sent_folder=form.sent_folder, since=form.since)
     if existing is None:
         if not password:
             raise InvalidInput("Type the account's password: it goes to your system keychain, nowhere else.")
-        return accounts.add_account(**values, password=password, ssl_context=ssl_context)
-    old_password = credentials.get_password(existing.name, existing.username)
-    password = password or old_password
-    if not password:
-        raise InvalidInput("Type the account's password: the system keychain has none for it.")
-    check_settings(form, password, ssl_context=ssl_context)
-    accounts.remove_account(existing.name)
-    try:
-        return accounts.add_account(**values, password=password, test=False)
-    except Exception:
-        old = dict(name=existing.name, host=existing.host, port=existing.port, security=existing.security,
-                   username=existing.username, folders=list(existing.folders), sent_folder=existing.sent_folder,
-                   since=existing.since)
-        accounts.add_account(**old, password=old_password, test=False)
-        raise
+        return accounts.add_account(form.name, **values, password=password, ssl_context=ssl_context)
+    return accounts.update_account(existing.name, new_name=form.name, **values, password=password or None,
+                                   ssl_context=ssl_context)
 
 
 # --- the account form --------------------------------------------------------------------------------

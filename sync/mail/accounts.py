@@ -48,7 +48,8 @@ def find_account(name: str) -> MailAccount:
     return row
 
 
-def _validate(name: str, host: str, port: int | None, security: str, username: str) -> int:
+def _validate(name: str, host: str, port: int | None, security: str, username: str,
+              renaming: str | None = None) -> int:
     if not name.strip():
         raise InvalidInput("A mail account needs a name.")
     if not host.strip():
@@ -63,7 +64,7 @@ def _validate(name: str, host: str, port: int | None, security: str, username: s
     port = port or imap.SECURITY[security]
     if not 0 < port < 65536:
         raise InvalidInput(f"{port} is not a port number.")
-    if MailAccount.select().where(MailAccount.name == name.strip()).exists():
+    if name.strip() != renaming and MailAccount.select().where(MailAccount.name == name.strip()).exists():
         raise InvalidInput(f"There is already a mail account named '{name.strip()}': pick another name "
                            "or remove that one first.")
     return port
@@ -99,6 +100,35 @@ def add_account(name: str, host: str, port: int | None = None, security: str = "
             credentials.delete_password(row.name, row.username)
         raise
     return _info(row)
+
+
+def update_account(name: str, *, new_name: str, host: str, port: int | None, security: str, username: str,
+                   folders: Sequence[str], sent_folder: str | None, since: datetime, password: str | None = None,
+                   ssl_context: ssl.SSLContext | None = None) -> AccountInfo:
+    """Change an account after testing the new settings; nothing changes if the test fails.
+
+    Without a new password the keychain's is kept. The same mailbox (host and user unchanged)
+    keeps its folder cursors, so nothing is read again; another mailbox starts from `since`.
+    """
+    row = find_account(name)
+    port = _validate(new_name, host, port, security, username, renaming=row.name)
+    password = password or credentials.get_password(row.name, row.username)
+    if not password:
+        raise InvalidInput(f"Type the password of '{row.name}': the system keychain has none for it.")
+    changed = MailAccount(id=row.id, name=new_name.strip(), host=host.strip(), port=port, security=security,
+                          username=username.strip(), folders=json.dumps(list(folders or ["INBOX"])),
+                          sent_folder=sent_folder or None, since=since, created_at=row.created_at)
+    check_connection(changed, password, ssl_context=ssl_context)
+    same_mailbox = (changed.host, changed.username) == (row.host, row.username)
+    credentials.set_password(changed.name, changed.username, password)
+    with database.atomic("IMMEDIATE"):
+        if not same_mailbox:
+            MailCursor.delete().where(MailCursor.account == row.id).execute()
+        changed.save(only=[MailAccount.name, MailAccount.host, MailAccount.port, MailAccount.security,
+                           MailAccount.username, MailAccount.folders, MailAccount.sent_folder, MailAccount.since])
+    if (changed.name, changed.username) != (row.name, row.username):
+        credentials.delete_password(row.name, row.username)
+    return _info(MailAccount.get_by_id(row.id))
 
 
 def list_accounts() -> list[AccountInfo]:

@@ -12,8 +12,7 @@ import pytest
 from imap_server import new_mailbox
 
 ROOT = Path(__file__).resolve().parents[3]
-pytestmark = [pytest.mark.imap,
-              pytest.mark.skipif(not (ROOT / "desktop" / "cli.py").exists(), reason="desktop/cli.py not there yet")]
+pytestmark = pytest.mark.imap
 
 
 @pytest.fixture
