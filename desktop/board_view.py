@@ -49,7 +49,7 @@ from models.board import Card, Choices, StageInfo
 from . import resources, stage_dialogs
 from .controller import Controller
 from .stage_dialogs import error_color, format_amount, muted_color, when_text
-from .widgets import view_title
+from .widgets import LiveView, view_title
 
 log = logging.getLogger("leadbook.desktop.board")
 
@@ -333,6 +333,7 @@ class StageColumn(QFrame):
     def __init__(self, stage: StageInfo, parent: QWidget | None = None):
         super().__init__(parent)
         self.stage = stage
+        self._generation = 0
         self.setObjectName("boardColumn")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAutoFillBackground(True)
@@ -469,17 +470,15 @@ def load_board(owner_id: str | None, source: str | None) -> BoardData:
     return BoardData(board.choices(sources=False), board.board_cards(owner_id=owner_id, source=source))
 
 
-class BoardView(QWidget):
+class BoardView(LiveView):
     """The pipeline board. `refresh()` reloads; data_changed refreshes it when visible."""
 
     loaded = Signal()  # a load has been applied (tests and benchmarks wait on it)
 
     def __init__(self, controller: Controller, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.controller = controller
-        self.setObjectName("boardView")
-        self._stale = True
+        super().__init__(controller, parent)
         self._generation = 0
+        self.setObjectName("boardView")
         self._stages: dict[str, StageInfo] = {}
         self._lost_reasons: tuple[str, ...] = ()
         self._sources: set[str] = set()
@@ -523,29 +522,13 @@ class BoardView(QWidget):
         self.zone_box.setContentsMargins(0, 0, 0, 0)
         self.owner_filter.activated.connect(lambda _i: self.refresh())
         self.source_filter.activated.connect(lambda _i: self.refresh())
-        controller.data_changed.connect(self._on_data_changed)
 
     # --- loading ------------------------------------------------------------------------------
-
-    def _on_data_changed(self) -> None:
-        if self.isVisible():
-            self.refresh()
-        else:
-            self._stale = True
-
-    def showEvent(self, event: Any) -> None:
-        super().showEvent(event)
-        if self._stale:
-            self.refresh()
 
     def filters(self) -> tuple[str | None, str | None]:
         return self.owner_filter.currentData(), self.source_filter.currentData()
 
-    def refresh(self) -> None:
-        if not self.isVisible():
-            self._stale = True
-            return
-        self._stale = False
+    def load(self) -> None:
         self._generation += 1
         owner_id, source = self.filters()
         self.controller.read(partial(load_board, owner_id, source), partial(self._on_loaded, self._generation))

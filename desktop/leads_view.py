@@ -54,7 +54,7 @@ from models.tables import Lead, database
 from . import resources, stage_dialogs
 from .controller import Controller
 from .stage_dialogs import error_color, format_amount, when_text
-from .widgets import view_title
+from .widgets import LiveView, view_title
 
 log = logging.getLogger("leadbook.desktop.leads")
 
@@ -320,17 +320,15 @@ class LeadsTable(QTableView):
         super().keyPressEvent(event)
 
 
-class LeadsView(QWidget):
+class LeadsView(LiveView):
     """All leads; bulk assign owner, move, export the selection. Enter or double-click opens a lead."""
 
     loaded = Signal()
 
     def __init__(self, controller: Controller, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.controller = controller
-        self.setObjectName("leadsView")
-        self._stale = True
+        super().__init__(controller, parent)
         self._generation = 0
+        self.setObjectName("leadsView")
         self._stages: dict[str, StageInfo] = {}
         self._lost_reasons: tuple[str, ...] = ()
         self._owners: list[str] = []
@@ -418,27 +416,11 @@ class LeadsView(QWidget):
         self.empty.move(16, 16)
         self.empty.resize(400, 30)
         self.empty.hide()
-        controller.data_changed.connect(self._on_data_changed)
         self._update_actions()
 
     # --- loading ------------------------------------------------------------------------------
 
-    def _on_data_changed(self) -> None:
-        if self.isVisible():
-            self.refresh()
-        else:
-            self._stale = True
-
-    def showEvent(self, event: Any) -> None:
-        super().showEvent(event)
-        if self._stale:
-            self.refresh()
-
-    def refresh(self) -> None:
-        if not self.isVisible():
-            self._stale = True
-            return
-        self._stale = False
+    def load(self) -> None:
         self._generation += 1
         self.controller.read(load_leads, partial(self._on_loaded, self._generation))
 

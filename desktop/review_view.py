@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QUrl, Signal
-from PySide6.QtGui import QAction, QKeySequence, QShowEvent
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -37,7 +37,7 @@ from models.tables import MailAccount, MailMessage
 
 from . import resources
 from .controller import Controller
-from .widgets import view_title
+from .widgets import LiveView, view_title
 
 _ROOT = QModelIndex()
 SUMMARY_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -316,16 +316,14 @@ class MailPane(QWidget):
 
 # --- the view ------------------------------------------------------------------------------------------
 
-class ReviewView(QWidget):
+class ReviewView(LiveView):
     """The Review tab (accept A / reject R) and the Ignored mail tab (make it a lead)."""
 
     loaded = Signal()  # a refresh has been applied (tests)
     lead_accepted = Signal(str)  # the id of a lead made from a message
 
     def __init__(self, controller: Controller, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.controller = controller
-        self._stale = True
+        super().__init__(controller, parent)
         self._generation = 0
 
         title = view_title("Review")
@@ -413,11 +411,9 @@ class ReviewView(QWidget):
         self.review.current_changed.connect(self._update_buttons)
         self.ignored.current_changed.connect(self._update_buttons)
         self._update_buttons()
-        controller.data_changed.connect(self._on_data_changed)
 
     # --- loading ---------------------------------------------------------------------------------
-    def refresh(self) -> None:
-        self._stale = False
+    def load(self) -> None:
         self._generation += 1
         generation = self._generation
         self.controller.read(lambda: (load_review(), mail_store.ignored_mail()),
@@ -433,17 +429,6 @@ class ReviewView(QWidget):
         self.tabs.setTabText(0, f"Might be inquiries ({len(queue)})" if queue else "Might be inquiries")
         self._update_buttons()
         self.loaded.emit()
-
-    def _on_data_changed(self) -> None:
-        if self.isVisible():
-            self.refresh()
-        else:
-            self._stale = True
-
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
-        super().showEvent(event)
-        if self._stale:
-            self.refresh()
 
     def _update_buttons(self) -> None:
         has_review = self.review.current() is not None

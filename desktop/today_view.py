@@ -37,7 +37,6 @@ from PySide6.QtGui import (
     QPainter,
     QPalette,
     QPixmap,
-    QShowEvent,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -63,7 +62,7 @@ from models.leads import find_lead
 
 from . import followup_dialogs, resources
 from .controller import Controller
-from .widgets import view_title
+from .widgets import LiveView, view_title
 
 log = logging.getLogger("leadbook.desktop.today")
 _ROOT = QModelIndex()
@@ -437,14 +436,12 @@ class TodayTree(QTreeView):
 
 # --- the view -----------------------------------------------------------------------------------
 
-class TodayView(QWidget):
+class TodayView(LiveView):
     loaded = Signal()  # a refresh has been applied to the model (tests, benchmarks)
 
     def __init__(self, controller: Controller, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.controller = controller
+        super().__init__(controller, parent)
         self.model = TodayModel(self)
-        self._dirty = True
         self._loading = False
         self._again = False
         self.load_ms = 0.0
@@ -532,34 +529,21 @@ class TodayView(QWidget):
 
         self.tree.selectionModel().currentChanged.connect(self._update_buttons)
         self._update_buttons()
-        controller.data_changed.connect(self._on_data_changed)
         # "waiting 3 h" grows while the window is open: re-read every minute when visible.
         self._tick = QTimer(self, interval=60_000)
         self._tick.timeout.connect(self._on_data_changed)
         self._tick.start()
 
     # --- loading -------------------------------------------------------------------------------
-    def refresh(self) -> None:
+    def load(self) -> None:
         """Load Today off the UI thread and show it, keeping the current row where possible."""
         if self._loading:
             self._again = True
             return
         self._loading = True
-        self._dirty = False
         started = time.perf_counter()
         self.controller.read(lambda: today_query.today(limit=PER_SECTION),
                              lambda result: self._on_loaded(result, started))
-
-    def _on_data_changed(self) -> None:
-        if self.isVisible():
-            self.refresh()
-        else:
-            self._dirty = True
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if self._dirty:
-            self.refresh()
 
     def _on_loaded(self, result: today_query.Today, started: float) -> None:
         current = self.current_item()
