@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 import peewee as pw
 
@@ -28,8 +29,7 @@ class StageInfo:
     position: int
 
 
-@dataclass(frozen=True, slots=True)  # slots: a third faster to build 10k of them
-class Card:
+class Card(NamedTuple):  # immutable plain data; several times cheaper to build 10k of than a dataclass
     lead_id: str
     name: str
     company: str | None
