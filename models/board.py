@@ -144,16 +144,24 @@ def lead_table() -> list[tuple]:
 
     Times stay as the stored ISO text (they sort correctly and are parsed only when shown).
     HAYSTACK is the lower-cased name/email/phone/company the text filter searches: SQLite
-    lower-cases ASCII, Python finishes the few rows with other letters. At 100k leads the
-    rows come straight from the cursor; no per-row Python work for ASCII rows.
+    lower-cases ASCII, Python finishes the few rows with other letters. Stage, status, owner
+    and source repeat from row to row: each distinct value is held once. Records are built
+    straight from the cursor, so 100k rows never exist twice.
     """
-    rows = database.execute_sql(_LEAD_TABLE_SQL).fetchall()
-    if len({row[ID] for row in rows}) != len(rows):  # two pending steps (a sync merge): keep the earliest
-        rows.sort(key=lambda row: (row[ID], row[NEXT_DUE] is None, row[NEXT_DUE] or ""))
-        rows = [row for number, row in enumerate(rows) if number == 0 or rows[number - 1][ID] != row[ID]]
-    intern = {}.setdefault  # stage, status, owner and source repeat: one string each, not one per row
-    for number, row in enumerate(rows):
+    intern = {}.setdefault
+    rows: list[tuple] = []
+    where: dict[str, int] = {}  # lead id -> its position in rows
+    for row in database.execute_sql(_LEAD_TABLE_SQL):
         haystack = row[HAYSTACK] if row[HAYSTACK].isascii() else row[HAYSTACK].lower()  # Müller, Åsa, Ölçer
-        shared = [intern(v, v) if v is not None else None for v in row[STAGE:SOURCE + 1]]
-        rows[number] = (*row[:STAGE], *shared, *row[SOURCE + 1:HAYSTACK], haystack)
+        shared = [None if v is None else intern(v, v) for v in row[STAGE:SOURCE + 1]]
+        record = (*row[:STAGE], *shared, *row[SOURCE + 1:HAYSTACK], haystack)
+        seen = where.setdefault(record[ID], len(rows))
+        if seen == len(rows):
+            rows.append(record)
+        elif _sooner(record, rows[seen]):  # two pending steps (a sync merge could leave that): the earliest
+            rows[seen] = record
     return rows
+
+
+def _sooner(a: tuple, b: tuple) -> bool:
+    return (a[NEXT_DUE] is None, a[NEXT_DUE] or "") < (b[NEXT_DUE] is None, b[NEXT_DUE] or "")

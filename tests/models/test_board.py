@@ -1,0 +1,30 @@
+"""Board and leads-table queries over a real database."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from models import board, leads, writes
+from models.clock import now
+from models.tables import FollowUp, Lead
+
+
+def test_lead_table_keeps_one_row_per_lead_with_its_earliest_step(store):
+    """A lead left with two pending steps (as a sync merge could) is one row showing the sooner step."""
+    lead, _ = leads.add_lead("Ana Müller", email="ana@example.com", company="Bäckerei Süß")
+    leads.complete_followup(lead, next_due=now() + timedelta(days=5), next_title="Later")
+    writes.insert(FollowUp, lead=lead.id, title="Sooner", due=now() + timedelta(days=1), created_at=now())
+    leads.add_lead("Bob", email="bob@example.com")
+    rows = {row[board.ID]: row for row in board.lead_table()}
+    assert len(rows) == Lead.select().count() == 2
+    assert rows[lead.id][board.NEXT_TITLE] == "Sooner"
+    assert "bäckerei süß" in rows[lead.id][board.HAYSTACK]  # lower-cased beyond ASCII for the filter
+
+
+def test_board_cards_group_open_leads_by_stage(store):
+    """Each open lead is one card in its stage's column; closed leads are not on the board."""
+    kept, _ = leads.add_lead("Cara", email="cara@example.com")
+    gone, _ = leads.add_lead("Dan", email="dan@example.com")
+    leads.complete_followup(gone, close="won")
+    cards = board.board_cards()
+    assert [c.lead_id for column in cards.values() for c in column] == [kept.id]
+    assert cards[Lead.get_by_id(kept.id).stage_id][0].next_title == leads.RESPOND
