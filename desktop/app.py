@@ -6,10 +6,12 @@ import os
 import sys
 from pathlib import Path
 
+import peewee as pw
 from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from models import backup, db, stages
+from models.errors import LeadbookError
 
 from . import resources
 from .controller import Controller
@@ -74,7 +76,12 @@ class ExitAfterPaint(QObject):
 
 def run(data_dir: Path) -> int:
     app = create_app()
-    controller, window = build(data_dir)
+    try:
+        controller, window = build(data_dir)
+    except (LeadbookError, pw.DatabaseError) as exc:  # a newer, locked or damaged database: say so in a window
+        error = exc if isinstance(exc, LeadbookError) else db.translate(exc, data_dir / db.DB_NAME)
+        QMessageBox.critical(None, "Leadbook cannot open its data", str(error))
+        return 1
     if needs_first_run():
         FirstRunDialog(controller, window).exec()
     if os.environ.get("LEADBOOK_EXIT_AFTER_PAINT"):

@@ -200,3 +200,20 @@ def test_stylesheet_and_icons_load(demo_controller, qapp, qtbot):
         assert view.grab().width() > 0
     finally:
         qapp.setStyleSheet("")
+
+
+def test_a_database_it_cannot_open_is_explained_in_a_window(tmp_path, qapp, monkeypatch):
+    """Started on a database from a newer Leadbook, the app shows the one-sentence reason and exits 1."""
+    import sqlite3
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from desktop import app as desktop_app
+
+    con = sqlite3.connect(tmp_path / "leadbook.sqlite3")
+    con.execute("PRAGMA user_version = 99")
+    con.close()
+    shown = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: shown.append(text))
+    assert desktop_app.run(tmp_path) == 1
+    assert len(shown) == 1 and "newer Leadbook" in shown[0]
