@@ -68,6 +68,11 @@ def _record(lead: leads.Lead) -> dict[str, Any]:
 # --- commands ---------------------------------------------------------------------------------
 
 def cmd_app(args: argparse.Namespace) -> int:
+    headless = sys.platform.startswith("linux") and not any(
+        os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
+    if headless:  # Qt would abort with a cryptic plugin error
+        raise LeadbookError("There is no display to open the window on: run leadbook in a desktop session, "
+                            "or use a command such as `leadbook today` (see `leadbook --help`).")
     from .app import run
 
     return run(args.data_dir)

@@ -167,3 +167,11 @@ def test_backup_and_restore(tmp_path):
     assert len(as_json(tmp_path, "leads")) == 2
     ok(tmp_path, "restore", str(copy))
     assert [r["name"] for r in as_json(tmp_path, "leads")] == ["Kept"]
+
+
+def test_no_display_is_one_sentence(tmp_path):
+    """`leadbook` with no command and no display says what to do instead of crashing inside Qt."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = subprocess.run([sys.executable, "-m", "desktop", "--data-dir", str(tmp_path)], capture_output=True,
+                            text=True, env=env, timeout=60)
+    assert result.returncode == 1 and "no display" in result.stderr and "Traceback" not in result.stderr
