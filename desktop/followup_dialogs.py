@@ -78,6 +78,7 @@ class Undo:
     due: datetime | None  # the pending step before the change
     title: str | None
     stage_id: str | None = None  # set when the lead was closed: move it back here
+    inquiry: bool = False  # the step was "Respond to inquiry": the lead waits for its first answer again
 
 
 def at_workday_start(day: date) -> datetime:
@@ -119,10 +120,10 @@ def complete(lead_id: str, choice: DoneChoice) -> Undo | None:
     lead = leads.find_lead(lead_id)
     pending = leads.pending_followup(lead)
     undo = None
-    if pending is not None and pending.title != leads.RESPOND:
+    if pending is not None:
         text = (f"{lead.name} closed as {choice.close}" if choice.close else f"Done: {pending.title} — {lead.name}")
         undo = Undo(lead.id, lead.name, text, pending.due, pending.title,
-                    lead.stage_id if choice.close else None)
+                    lead.stage_id if choice.close else None, inquiry=pending.title == leads.RESPOND)
     leads.complete_followup(lead, outcome=choice.outcome, next_due=choice.next_due, next_title=choice.next_title,
                             close=choice.close, reason=choice.reason, value=choice.value)
     return undo
@@ -142,7 +143,9 @@ def undo(info: Undo) -> None:
     lead = leads.find_lead(info.lead_id)
     if info.stage_id is not None and lead.stage_id != info.stage_id:
         leads.move_lead(lead, Stage.get_by_id(info.stage_id))
-    if info.due is not None:
+    if info.inquiry:
+        leads.reopen_inquiry(lead, info.due)
+    elif info.due is not None:
         leads.schedule_followup(lead, info.due, title=info.title)
 
 

@@ -277,6 +277,20 @@ def record_response(lead: Lead, at: datetime, author: str | None = None) -> None
         log(lead, "stage", f"{first.name} → {rest[0].name} (we replied)", at=at, author=author)
 
 
+def reopen_inquiry(lead: Lead, due: datetime, author: str | None = None) -> None:
+    """Undo ticking off "Respond to inquiry": the lead waits for its first answer again, in New."""
+    if lead.status != "open":
+        raise RuleError(f"{lead.name} is {lead.status}: reopen it by moving it to an open stage.")
+    with database.atomic("IMMEDIATE"):
+        first = stages.first_stage()
+        if lead.stage_id != first.id:
+            old = lead.stage.name
+            writes.update(lead, stage=first, stage_changed_at=now())
+            log(lead, "stage", f"{old} → {first.name} (undone)", author=author)
+        writes.update(lead, first_response_at=None)
+        schedule_followup(lead, due, title=RESPOND, author=author)
+
+
 def add_note(lead: Lead, text: str, kind: str = "note", author: str | None = None) -> Activity:
     """A note, call or meeting on the timeline."""
     if not text.strip():

@@ -129,6 +129,24 @@ def test_undo_restores_a_snoozed_step(view, qtbot):
     assert view.model.find(item.lead_id, "overdue").isValid()
 
 
+def test_undo_after_responding_puts_the_inquiry_back(view, qtbot):
+    """Ctrl+Z after ticking off "Respond to inquiry" returns the lead to New, unanswered, in Respond now."""
+    _item_index(view, "respond_now")
+    item = view.current_item()
+    view.act("done")
+    with qtbot.wait_signal(view.loaded, timeout=2000):
+        view.done_dialog.ok.click()
+    lead = Lead.get_by_id(item.lead_id)
+    assert lead.first_response_at is not None and lead.stage.name == "Contacted"
+    view.tree.setFocus()
+    with qtbot.wait_signal(view.loaded, timeout=2000):
+        qtbot.keyClick(view.tree, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    lead = Lead.get_by_id(item.lead_id)
+    assert lead.first_response_at is None and lead.stage.name == "New"
+    assert [f.title for f in _pending(item.lead_id)] == ["Respond to inquiry"]
+    assert view.model.find(item.lead_id, "respond_now").isValid()
+
+
 def test_enter_opens_the_lead(view, qtbot):
     """Enter on a row emits controller.lead_opened with that row's lead id."""
     _item_index(view, "respond_now")
