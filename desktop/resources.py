@@ -23,16 +23,19 @@ def icon_ink() -> str:
 
 @cache
 def icon(name: str) -> QIcon:
-    """An SVG icon from resources/icons by name (without .svg), inked for the palette."""
-    svg = path(f"icons/{name}.svg").read_bytes().replace(ICON_INK.encode(), icon_ink().encode())
+    """An SVG icon from resources/icons by name (without .svg), inked for the palette (white when selected)."""
+    source = path(f"icons/{name}.svg").read_bytes()
+    highlighted = QGuiApplication.palette().color(QPalette.ColorRole.HighlightedText).name()
     result = QIcon()
-    for size in ICON_SIZES:  # rendered crisp at each size (and at 2x for high-DPI screens)
-        for scale in (1, 2):
-            pixmap = QPixmap()
-            pixmap.loadFromData(svg.replace(b'width="24" height="24"', f'width="{size * scale}" '
-                                            f'height="{size * scale}"'.encode()), "SVG")
-            pixmap.setDevicePixelRatio(scale)
-            result.addPixmap(pixmap)
+    for mode, ink in ((QIcon.Mode.Normal, icon_ink()), (QIcon.Mode.Selected, highlighted)):
+        svg = source.replace(ICON_INK.encode(), ink.encode())
+        for size in ICON_SIZES:  # rendered crisp at each size (and at 2x for high-DPI screens)
+            for scale in (1, 2):
+                pixmap = QPixmap()
+                pixmap.loadFromData(svg.replace(b'width="24" height="24"', f'width="{size * scale}" '
+                                                f'height="{size * scale}"'.encode()), "SVG")
+                pixmap.setDevicePixelRatio(scale)
+                result.addPixmap(pixmap, mode)
     return result
 
 
