@@ -46,10 +46,9 @@ from PySide6.QtWidgets import (
 from models import board
 from models.board import Card, Choices, StageInfo
 
-from . import resources, stage_dialogs
+from . import resources, stage_dialogs, widgets
 from .controller import Controller
-from .stage_dialogs import error_color, format_amount, muted_color, when_text
-from .widgets import LiveView, view_title
+from .widgets import LiveView, error_color, format_amount, muted_color, view_title, when_text
 
 log = logging.getLogger("leadbook.desktop.board")
 
@@ -348,7 +347,7 @@ class StageColumn(QFrame):
         font.setPointSizeF(font.pointSizeF() * 1.08)
         self.title.setFont(font)
         self.summary = QLabel()
-        self.summary.setForegroundRole(stage_dialogs.MUTED_ROLE)
+        self.summary.setForegroundRole(widgets.MUTED_ROLE)
         head = QHBoxLayout()
         head.setContentsMargins(8, 0, 8, 0)
         head.addWidget(self.title)
@@ -362,7 +361,7 @@ class StageColumn(QFrame):
         layout.addWidget(self.view, 1)
         self.empty = QLabel("No leads here")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
-        self.empty.setForegroundRole(stage_dialogs.MUTED_ROLE)
+        self.empty.setForegroundRole(widgets.MUTED_ROLE)
         self.empty.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.empty.setParent(self.view.viewport())
         self.empty.move(0, 16)
@@ -411,7 +410,7 @@ class DropZone(QFrame):
         title.setFont(font)
         hint = QLabel("drop a card here")
         hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        hint.setForegroundRole(stage_dialogs.MUTED_ROLE)
+        hint.setForegroundRole(widgets.MUTED_ROLE)
         layout.addStretch(1)
         layout.addWidget(icon)
         layout.addWidget(title)
@@ -424,7 +423,7 @@ class DropZone(QFrame):
         self.setBackgroundRole(QPalette.ColorRole.Highlight if on else QPalette.ColorRole.Window)
         for child in self.findChildren(QLabel):
             child.setForegroundRole(QPalette.ColorRole.HighlightedText if on else
-                                    (stage_dialogs.MUTED_ROLE if child.text() == "drop a card here"
+                                    (widgets.MUTED_ROLE if child.text() == "drop a card here"
                                      else QPalette.ColorRole.WindowText))
 
     def dragEnterEvent(self, event: Any) -> None:
@@ -493,7 +492,7 @@ class BoardView(LiveView):
         bar.addWidget(title)
         bar.addSpacing(16)
         self.totals = QLabel()
-        self.totals.setForegroundRole(stage_dialogs.MUTED_ROLE)
+        self.totals.setForegroundRole(widgets.MUTED_ROLE)
         bar.addWidget(self.totals)
         bar.addStretch(1)
         self.owner_filter = QComboBox()

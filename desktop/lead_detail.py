@@ -60,9 +60,9 @@ from models.errors import InvalidInput
 from models.tables import database
 from models.timeline import KIND_TITLES, Candidate, Entry, LeadInfo, lead_info, merge_candidates, timeline
 
-from . import resources, stage_dialogs
+from . import resources, stage_dialogs, widgets
 from .controller import Controller
-from .stage_dialogs import error_color, format_amount, local, muted_color, parse_amount, when_text
+from .widgets import error_color, format_amount, local, muted_color, when_text
 
 log = logging.getLogger("leadbook.desktop.detail")
 
@@ -345,7 +345,7 @@ class LeadDetailDialog(QDialog):
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.subtitle = QLabel()
         self.subtitle.setProperty("role", "subtitle")
-        self.subtitle.setForegroundRole(stage_dialogs.MUTED_ROLE)
+        self.subtitle.setForegroundRole(widgets.MUTED_ROLE)
         self.links = QLabel()
         self.links.setTextFormat(Qt.TextFormat.RichText)
         self.links.setOpenExternalLinks(False)
@@ -397,7 +397,7 @@ class LeadDetailDialog(QDialog):
             self.edits[name] = edit
             error = QLabel()
             error.setProperty("role", "error")
-            stage_dialogs.make_error_label(error)
+            widgets.make_error_label(error)
             error.setWordWrap(True)
             error.hide()
             self.field_errors[name] = error
@@ -417,7 +417,7 @@ class LeadDetailDialog(QDialog):
         form.addRow("Owner:", self.owner)
         self.form_error = QLabel()
         self.form_error.setProperty("role", "error")
-        stage_dialogs.make_error_label(self.form_error)
+        widgets.make_error_label(self.form_error)
         self.form_error.setWordWrap(True)
         self.form_error.hide()
         form.addRow(self.form_error)
@@ -608,13 +608,13 @@ class LeadDetailDialog(QDialog):
             self.next_due.setDateTime(local(info.next_step.due).replace(tzinfo=None))
             overdue = info.next_step.due < now()
             self.next_state.setText("Overdue." if overdue else "")
-            stage_dialogs.make_error_label(self.next_state)
+            widgets.make_error_label(self.next_state)
         else:
             self.next_title.clear()
             self.next_due.setDateTime(datetime.now().replace(second=0, microsecond=0) + timedelta(days=1))
             if is_open:
                 self.next_state.setText("No next step: every open lead needs one. Set it and save.")
-                stage_dialogs.make_error_label(self.next_state)
+                widgets.make_error_label(self.next_state)
             else:
                 self.next_state.setText(f"Closed as {info.status}: no next step. Move it to an open stage "
                                         "to work on it again.")
@@ -654,15 +654,13 @@ class LeadDetailDialog(QDialog):
             elif name == "phone":
                 normalise_phone(text, self._region)
             elif name == "value":
-                amount = parse_amount(text)
+                amount = leads.parse_amount(text)
                 if amount is not None and amount < 0:
                     return "A value cannot be negative."
             elif name == "name" and not text.strip():
                 return "A lead needs a name."
         except InvalidInput as exc:
             return str(exc)
-        except ValueError:
-            return f"'{text.strip()}' is not an amount."
         return None
 
     def _check_field(self, name: str) -> bool:
@@ -678,7 +676,7 @@ class LeadDetailDialog(QDialog):
         for name, edit in self.edits.items():
             text = edit.text().strip()
             if name == "value":
-                amount = parse_amount(text)
+                amount = leads.parse_amount(text)
                 if amount != info.value:
                     fields[name] = amount
             elif name == "phone":

@@ -51,10 +51,9 @@ from models.board import Choices, StageInfo
 from models.contacts import display_phone
 from models.tables import Lead, database
 
-from . import resources, stage_dialogs
+from . import resources, stage_dialogs, widgets
 from .controller import Controller
-from .stage_dialogs import error_color, format_amount, when_text
-from .widgets import LiveView, view_title
+from .widgets import LiveView, error_color, format_amount, view_title, when_text
 
 log = logging.getLogger("leadbook.desktop.leads")
 
@@ -365,7 +364,7 @@ class LeadsView(LiveView):
 
         actions = QHBoxLayout()
         self.count_label = QLabel()
-        self.count_label.setForegroundRole(stage_dialogs.MUTED_ROLE)
+        self.count_label.setForegroundRole(widgets.MUTED_ROLE)
         actions.addWidget(self.count_label)
         actions.addStretch(1)
         self.assign_button = QToolButton(text="Assign owner…")
@@ -412,7 +411,7 @@ class LeadsView(LiveView):
         self.model.modelReset.connect(self._update_actions)
         outer.addWidget(self.table, 1)
         self.empty = QLabel("No leads match.", self.table.viewport())
-        self.empty.setForegroundRole(stage_dialogs.MUTED_ROLE)
+        self.empty.setForegroundRole(widgets.MUTED_ROLE)
         self.empty.move(16, 16)
         self.empty.resize(400, 30)
         self.empty.hide()

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -25,54 +23,10 @@ from PySide6.QtWidgets import (
 
 from models import leads
 from models.board import StageInfo
+from models.errors import InvalidInput
 from models.tables import Stage, database
 
-# --- look helpers shared by the board, the leads table and the lead detail ----------------------
-# Palette-based, so light and dark themes both read well; the stylesheet may refine them.
-
-MUTED_ROLE = QPalette.ColorRole.PlaceholderText
-
-
-def is_dark(pal: QPalette) -> bool:
-    return pal.color(QPalette.ColorRole.Base).lightness() < 128
-
-
-def error_color(pal: QPalette) -> QColor:
-    return QColor("#ff6b6b") if is_dark(pal) else QColor("#c62828")
-
-
-def muted_color(pal: QPalette) -> QColor:
-    return pal.color(MUTED_ROLE)
-
-
-def make_error_label(label: QLabel) -> None:
-    pal = label.palette()
-    pal.setColor(QPalette.ColorRole.WindowText, error_color(pal))
-    label.setPalette(pal)
-
-
-def local(value: datetime) -> datetime:
-    """A stored naive-UTC time in local time."""
-    return value.replace(tzinfo=UTC).astimezone()
-
-
-def when_text(value: datetime | None, with_time: bool = True) -> str:
-    """'Today 14:00', 'Tomorrow', 'Mon 3 Mar', '3 Mar 2023': short local time for lists."""
-    if value is None:
-        return ""
-    moment = local(value)
-    today = datetime.now().astimezone().date()
-    days = (moment.date() - today).days
-    clock = f" {moment:%H:%M}" if with_time else ""
-    if days == 0:
-        return "Today" + clock
-    if days == 1:
-        return "Tomorrow" + clock
-    if days == -1:
-        return "Yesterday" + clock
-    if abs(days) < 180:
-        return f"{moment:%a} {moment.day} {moment:%b}" + clock
-    return f"{moment.day} {moment:%b %Y}"
+from .widgets import MUTED_ROLE, format_amount, make_error_label
 
 
 @dataclass(frozen=True)
@@ -85,25 +39,8 @@ def needs_asking(stage: StageInfo) -> bool:
     return stage.kind in ("won", "lost") or stage.requires in ("value", "reason")
 
 
-def parse_amount(text: str) -> float | None:
-    """The user's amount ('1 200,50', '1200.5'), None when empty; ValueError when not a number."""
-    cleaned = text.strip().replace("\u00a0", "").replace(" ", "").replace("'", "")
-    if not cleaned:
-        return None
-    if "," in cleaned and "." in cleaned:  # 1.200,50 or 1,200.50: the last one is the decimal mark
-        if cleaned.rfind(",") > cleaned.rfind("."):
-            cleaned = cleaned.replace(".", "").replace(",", ".")
-        else:
-            cleaned = cleaned.replace(",", "")
-    else:
-        cleaned = cleaned.replace(",", ".")
-    return float(cleaned)
 
 
-def format_amount(value: float | None) -> str:
-    if value is None:
-        return ""
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
 
 
 class MoveDialog(QDialog):
@@ -162,9 +99,9 @@ class MoveDialog(QDialog):
             return ""  # not an error to shout about: the button just waits for a choice
         if self.value is not None:
             try:
-                amount = parse_amount(self.value.text())
-            except ValueError:
-                return f"'{self.value.text().strip()}' is not an amount."
+                amount = leads.parse_amount(self.value.text())
+            except InvalidInput as exc:
+                return str(exc)
             if amount is not None and amount < 0:
                 return "A value cannot be negative."
         return None
@@ -183,7 +120,7 @@ class MoveDialog(QDialog):
         reason = self.reason.currentText() if self.reason is not None else None
         value = None
         if self.value is not None:
-            amount = parse_amount(self.value.text())
+            amount = leads.parse_amount(self.value.text())
             value = None if amount is None else str(amount)
         return MoveAnswer(reason=reason, value=value)
 

@@ -1,9 +1,10 @@
-"""Small widgets every view shares."""
+"""What every view shares: headings, the live-view base, colours, times and amounts as shown."""
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QColor, QPalette, QShowEvent
 from PySide6.QtWidgets import QLabel, QWidget
 
 if TYPE_CHECKING:
@@ -49,3 +50,56 @@ class LiveView(QWidget):
         super().showEvent(event)
         if self._stale:
             self.refresh()
+
+
+# --- look: palette-based, so light and dark themes both read well ---------------------------------
+
+MUTED_ROLE = QPalette.ColorRole.PlaceholderText
+
+
+def is_dark(pal: QPalette) -> bool:
+    return pal.color(QPalette.ColorRole.Base).lightness() < 128
+
+
+def error_color(pal: QPalette) -> QColor:
+    return QColor("#ff6b6b") if is_dark(pal) else QColor("#c62828")
+
+
+def muted_color(pal: QPalette) -> QColor:
+    return pal.color(MUTED_ROLE)
+
+
+def make_error_label(label: QLabel) -> None:
+    pal = label.palette()
+    pal.setColor(QPalette.ColorRole.WindowText, error_color(pal))
+    label.setPalette(pal)
+
+
+def local(value: datetime) -> datetime:
+    """A stored naive-UTC time in local time."""
+    return value.replace(tzinfo=UTC).astimezone()
+
+
+def when_text(value: datetime | None, with_time: bool = True) -> str:
+    """'Today 14:00', 'Tomorrow', 'Mon 3 Mar', '3 Mar 2023': short local time for lists."""
+    if value is None:
+        return ""
+    moment = local(value)
+    today = datetime.now().astimezone().date()
+    days = (moment.date() - today).days
+    clock = f" {moment:%H:%M}" if with_time else ""
+    if days == 0:
+        return "Today" + clock
+    if days == 1:
+        return "Tomorrow" + clock
+    if days == -1:
+        return "Yesterday" + clock
+    if abs(days) < 180:
+        return f"{moment:%a} {moment.day} {moment:%b}" + clock
+    return f"{moment.day} {moment:%b %Y}"
+
+
+def format_amount(value: float | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"

@@ -349,7 +349,7 @@ def _clean(cells: list[str], used: list[tuple[int, str]], stage_names: dict[str,
         fields["phone"] = normalise_phone(raw["phone"], region)
     fields["name"] = name or raw.get("email") or raw.get("phone")
     if "value" in raw:
-        fields["value"] = _amount(raw["value"])
+        fields["value"] = leads.parse_amount(raw["value"])
     if "stage" in raw:
         stage = stage_names.get(raw["stage"].casefold())
         if stage is None:
@@ -361,23 +361,8 @@ def _clean(cells: list[str], used: list[tuple[int, str]], stage_names: dict[str,
     return fields
 
 
-_CURRENCY = re.compile(r"[€$£¥₹\s\u00a0'’]|\b(?:EUR|USD|GBP|CHF)\b", re.IGNORECASE)
 
 
-def _amount(text: str) -> float:
-    """'1.234,50 €', '$1,200', '1500' -> a number; one separator before exactly 3 digits groups thousands."""
-    number = _CURRENCY.sub("", text)
-    if not re.fullmatch(r"-?(\d[\d.,]*)?\d", number):
-        raise InvalidInput(f"'{text}' is not a number")
-    if "," in number and "." in number:
-        decimal = "," if number.rfind(",") > number.rfind(".") else "."
-        number = number.replace("." if decimal == "," else ",", "").replace(",", ".")
-    else:
-        for sep in ",.":
-            if number.count(sep) > 1 or re.search(rf"\{sep}\d{{3}}$", number):
-                number = number.replace(sep, "")
-        number = number.replace(",", ".")
-    return float(number)
 
 
 _DATE = re.compile(r"^(\d{1,4})[./-](\d{1,2})[./-](\d{1,4})(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")

@@ -4,6 +4,7 @@ Invariant: an open lead always has exactly one pending follow-up with a date.
 """
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -83,6 +84,31 @@ def _default_due(stage: Stage, start: datetime | None = None) -> datetime:
     return (start or now()) + timedelta(days=stage.followup_days)
 
 
+_CURRENCY = re.compile(r"[€$£¥₹\s\u00a0'’]|\b(?:EUR|USD|GBP|CHF)\b", re.IGNORECASE)
+
+
+def parse_amount(text: str) -> float | None:
+    """'1.234,50 €', '$1,200', '1 500' -> a number; None when there is none.
+
+    With both separators the last is the decimal mark; a lone separator before exactly three
+    final digits groups thousands. One rule for typing, importing and the command line.
+    """
+    number = _CURRENCY.sub("", text)
+    if not number:
+        return None
+    if not re.fullmatch(r"-?(\d[\d.,]*)?\d", number):
+        raise InvalidInput(f"'{text.strip()}' is not a number")
+    if "," in number and "." in number:
+        decimal = "," if number.rfind(",") > number.rfind(".") else "."
+        number = number.replace("." if decimal == "," else ",", "").replace(",", ".")
+    else:
+        for sep in ",.":
+            if number.count(sep) > 1 or re.search(rf"\{sep}\d{{3}}$", number):
+                number = number.replace(sep, "")
+        number = number.replace(",", ".")
+    return float(number)
+
+
 def normalised(fields: dict[str, Any], region: str | None = None) -> dict[str, Any]:
     """Clean user-supplied lead fields: trimmed text, normalised email/phone, numeric value.
 
@@ -96,11 +122,8 @@ def normalised(fields: dict[str, Any], region: str | None = None) -> dict[str, A
             value = normalise_email(value)
         elif name == "phone":
             value = normalise_phone(value, region or settings.phone_region())
-        elif name == "value" and value is not None:
-            try:
-                value = float(str(value).replace(",", ".").replace(" ", ""))
-            except ValueError:
-                raise InvalidInput(f"'{value}' is not an amount.") from None
+        elif name == "value" and value is not None and not isinstance(value, int | float):
+            value = parse_amount(str(value))
         elif name == "name" and not value:
             raise InvalidInput("A lead needs a name.")
         out[name] = value

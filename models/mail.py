@@ -7,8 +7,8 @@ from mail get ids derived from it too: two machines reading one shared inbox cre
 same lead, and when team sync has already brought that lead in, the message is recorded
 here but applied only once.
 
-The verdict passed in is duck-typed (sync.mail.classify.Verdict): models imports nothing
-from sync.
+The verdict passed in is duck-typed (a sync.mail.classify.Verdict): the models package
+never imports the sync package.
 """
 from __future__ import annotations
 

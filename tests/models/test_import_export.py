@@ -334,7 +334,7 @@ def test_owner_column_names_a_team_member(de, tmp_path):
                                             ("12,5", 12.5), ("EUR 2 000", 2000.0), ("-3.5", -3.5)])
 def test_amounts_in_local_formats(text, expected):
     """Currency signs, spaces and either decimal separator are understood."""
-    assert importing._amount(text) == expected
+    assert leads.parse_amount(text) == expected
 
 
 # --- records and export -------------------------------------------------------------------------
