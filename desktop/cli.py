@@ -315,7 +315,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=0)
 
     p = command("today", cmd_today, "the follow-up checklist", json_flag=True)
-    p.add_argument("--limit", type=int, default=200, help="items per section")
+    p.add_argument("--limit", type=int, default=today.PER_SECTION, help="items per section (default %(default)s)")
 
     p = command("show", cmd_show, "a lead with its timeline", json_flag=True)
     p.add_argument("lead")

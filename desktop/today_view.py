@@ -68,9 +68,6 @@ log = logging.getLogger("leadbook.desktop.today")
 _ROOT = QModelIndex()
 
 ITEM_ROLE = Qt.ItemDataRole.UserRole + 1  # the TodayItem (items only)
-# A checklist, not a report: the first 50 of a section are shown (headers give the true counts)
-# and the next ones move up as these are ticked off. Also keeps the first paint fast.
-PER_SECTION = 50
 SECTION_ROLE = Qt.ItemDataRole.UserRole + 2  # the section key ("overdue")
 COUNT_ROLE = Qt.ItemDataRole.UserRole + 3  # how many in the section (headers)
 
@@ -542,8 +539,7 @@ class TodayView(LiveView):
             return
         self._loading = True
         started = time.perf_counter()
-        self.controller.read(lambda: today_query.today(limit=PER_SECTION),
-                             lambda result: self._on_loaded(result, started))
+        self.controller.read(today_query.today, lambda result: self._on_loaded(result, started))
 
     def _on_loaded(self, result: today_query.Today, started: float) -> None:
         current = self.current_item()

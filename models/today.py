@@ -17,6 +17,9 @@ import peewee as pw
 from .clock import local_day_bounds, now
 from .tables import FollowUp, Lead, database
 
+# A checklist, not a report: the first 50 of a section (oldest, most urgent first); the counts
+# give the true totals and the next items move up as these are ticked off.
+PER_SECTION = 50
 SECTIONS = ("respond_now", "replied", "overdue", "due_today", "stale", "done_today")
 TITLES = {
     "respond_now": "Respond now", "replied": "Replied — your turn", "overdue": "Overdue",
@@ -150,7 +153,7 @@ def _compile(stale_stages: tuple[tuple[str, int], ...]) -> list[tuple[str, str, 
     return out
 
 
-def today(limit: int = 200, at: datetime | None = None) -> Today:
+def today(limit: int = PER_SECTION, at: datetime | None = None) -> Today:
     moment = at or now()
     start, end = local_day_bounds()
     stale_stages = tuple(database.execute_sql(_STALE_STAGES).fetchall())

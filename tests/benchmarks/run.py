@@ -49,13 +49,15 @@ def section_store(args: argparse.Namespace) -> bool:
             size_mb = sum(p.stat().st_size for p in folder.glob(db.DB_NAME + "*")) / 1e6
 
             moment = now()
-            orm = lambda: today.today(at=moment)  # noqa: E731
             con = sqlite3.connect(path)
             con.execute("PRAGMA cache_size = -32000")
-            raw = lambda: sql_today(con, moment)  # noqa: E731
-            same = _same(orm(), raw())
-            orm_ms, sql_ms = _times(orm, args.runs), _times(raw, args.runs)
-            result = orm()
+            # The app's own query (today.PER_SECTION a section) is judged; a 200-item list is shown too.
+            timed = {}
+            for limit in (today.PER_SECTION, 200):
+                orm = lambda limit=limit: today.today(limit=limit, at=moment)  # noqa: E731
+                raw = lambda limit=limit: sql_today(con, moment, limit)  # noqa: E731
+                timed[limit] = (_times(orm, args.runs), _times(raw, args.runs), _same(orm(), raw()))
+            result = today.today(at=moment)
             if args.explain:
                 explain(con, moment)
             con.close()
@@ -72,12 +74,15 @@ def section_store(args: argparse.Namespace) -> bool:
         ("follow-ups", f"{counts['follow_up']:,}", "", "", "", None),
         ("database size", f"{size_mb:.1f} MB", "", "", "", None),
     ]
-    for label, pick in (("Today, median", statistics.median), ("Today, p95", _p95)):
-        a, b = pick(orm_ms), pick(sql_ms)
-        rows.append((label, f"{a:.2f} ms", f"{b:.2f} ms", f"{a / b:.2f}x",
-                     f"<= {TODAY_BUDGET_MS:g} ms, <= {TODAY_BUDGET_RATIO:g}x",
-                     a <= TODAY_BUDGET_MS and a / b <= TODAY_BUDGET_RATIO))
-    rows.append(("Today = hand SQL", "same items" if same else "DIFFERENT", "", "", "identical", same))
+    for limit, (orm_ms, sql_ms, same) in timed.items():
+        judged = limit == today.PER_SECTION
+        for label, pick in (("median", statistics.median), ("p95", _p95)):
+            a, b = pick(orm_ms), pick(sql_ms)
+            rows.append((f"Today {limit}/section, {label}", f"{a:.2f} ms", f"{b:.2f} ms", f"{a / b:.2f}x",
+                         f"<= {TODAY_BUDGET_MS:g} ms, <= {TODAY_BUDGET_RATIO:g}x" if judged else "(shown only)",
+                         a <= TODAY_BUDGET_MS and a / b <= TODAY_BUDGET_RATIO if judged else None))
+        rows.append((f"Today {limit}/section = hand SQL", "same items" if same else "DIFFERENT", "", "",
+                     "identical", same))
     _table("store", ("measure", "Leadbook", "hand SQL", "ratio", "target", "ok"), rows)
     shown = ", ".join(f"{name} {result.counts[name]}" for name in today.SECTIONS)
     print(f"Today counts ({args.runs} runs after warm-up): {shown}")
@@ -108,7 +113,7 @@ _STALE_PART = (f"SELECT {_COLUMNS.format(since='l.last_activity_at')} " + _OPEN 
                  "WHERE p.lead_id = l.id AND p.done_at IS NULL AND p.due < ?)")
 
 
-def sql_today(con: sqlite3.Connection, moment: datetime, limit: int = 200) -> dict[str, tuple[list, int]]:
+def sql_today(con: sqlite3.Connection, moment: datetime, limit: int = today.PER_SECTION) -> dict[str, tuple[list, int]]:
     """Every Today section with the same limits and count logic, straight through sqlite3."""
     start, end = local_day_bounds()
     out: dict[str, tuple[list, int]] = {}
