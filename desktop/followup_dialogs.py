@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from models import leads, stages
-from models.clock import to_utc
+from models.clock import to_local, to_utc
 from models.tables import Stage
 
 from . import resources
@@ -132,7 +132,7 @@ def complete(lead_id: str, choice: DoneChoice) -> Undo | None:
 def snooze(lead_id: str, due: datetime) -> Undo:
     lead = leads.find_lead(lead_id)
     pending = leads.pending_followup(lead)
-    undo = Undo(lead.id, lead.name, f"Snoozed {lead.name} to {short_day(_local_day(due))}",
+    undo = Undo(lead.id, lead.name, f"Snoozed {lead.name} to {short_day(to_local(due).date())}",
                 pending.due if pending else None, pending.title if pending else None)
     leads.schedule_followup(lead, due)
     return undo
@@ -149,10 +149,6 @@ def undo(info: Undo) -> None:
         leads.schedule_followup(lead, info.due, title=info.title)
 
 
-def _local_day(value: datetime) -> date:
-    from datetime import UTC
-
-    return value.replace(tzinfo=UTC).astimezone().date()
 
 
 # --- the Done dialog --------------------------------------------------------------------------

@@ -54,7 +54,7 @@ from PySide6.QtWidgets import (
 
 from models import leads, members, settings
 from models.board import Choices, choices
-from models.clock import now, to_utc
+from models.clock import now, to_local, to_utc
 from models.contacts import display_phone, normalise_email, normalise_phone
 from models.errors import InvalidInput
 from models.tables import database
@@ -62,7 +62,7 @@ from models.timeline import KIND_TITLES, Candidate, Entry, LeadInfo, lead_info, 
 
 from . import resources, stage_dialogs, widgets
 from .controller import Controller
-from .widgets import error_color, format_amount, local, muted_color, when_text
+from .widgets import error_color, format_amount, muted_color, when_text
 
 log = logging.getLogger("leadbook.desktop.detail")
 
@@ -139,7 +139,7 @@ class TimelineModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DecorationRole:
             return resources.icon(KIND_ICONS.get(entry.kind, "note"))
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{KIND_TITLES.get(entry.kind, entry.kind)} · {local(entry.at):%Y-%m-%d %H:%M}"
+            return f"{KIND_TITLES.get(entry.kind, entry.kind)} · {to_local(entry.at):%Y-%m-%d %H:%M}"
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return f"{KIND_TITLES.get(entry.kind, entry.kind)}, {when_text(entry.at)}, {entry.summary}"
         return None
@@ -278,7 +278,7 @@ class MergeDialog(QDialog):
         for candidate in candidates:
             contact = " · ".join(p for p in (candidate.email, display_phone(candidate.phone), candidate.company) if p)
             item = QListWidgetItem(f"{candidate.name}  —  {candidate.stage} ({candidate.status}), "
-                                   f"since {local(candidate.created_at):%d %b %Y}\n{contact}  [{candidate.why}]")
+                                   f"since {to_local(candidate.created_at):%d %b %Y}\n{contact}  [{candidate.why}]")
             item.setData(Qt.ItemDataRole.UserRole, candidate.id)
             self.list.addItem(item)
         if not candidates:
@@ -605,7 +605,7 @@ class LeadDetailDialog(QDialog):
         self.next_due.blockSignals(True)
         if info.next_step is not None:
             self.next_title.setText(info.next_step.title)
-            self.next_due.setDateTime(local(info.next_step.due).replace(tzinfo=None))
+            self.next_due.setDateTime(to_local(info.next_step.due).replace(tzinfo=None))
             overdue = info.next_step.due < now()
             self.next_state.setText("Overdue." if overdue else "")
             widgets.make_error_label(self.next_state)
@@ -780,7 +780,7 @@ class LeadDetailDialog(QDialog):
         if entry is None:
             self.body.clear()
             return
-        head = f"{KIND_TITLES.get(entry.kind, entry.kind)} — {local(entry.at):%a %d %b %Y %H:%M}"
+        head = f"{KIND_TITLES.get(entry.kind, entry.kind)} — {to_local(entry.at):%a %d %b %Y %H:%M}"
         if entry.author:
             head += f" — {entry.author}"
         self.body.setPlainText(f"{head}\n{entry.summary}\n\n{entry.body or ''}".rstrip())

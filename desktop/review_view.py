@@ -438,12 +438,7 @@ class ReviewView(LiveView):
 
     # --- actions ---------------------------------------------------------------------------------
     def accept_current(self) -> None:
-        item = self.review.current()
-        if item is None:
-            return
-        who = item.from_name or item.from_addr or "The sender"
-        self.controller.write(lambda: mail_store.accept_review(item.id).id,
-                              lambda lead_id: self._on_accepted(lead_id, f"Accepted: {who} is now a lead."))
+        self._make_lead(self.review.current(), "Accepted: {who} is now a lead.")
 
     def reject_current(self, scope: str = "domain") -> None:
         item = self.review.current()
@@ -452,12 +447,15 @@ class ReviewView(LiveView):
         self.controller.write(lambda: mail_store.reject_review(item.id, scope), self._on_rejected)
 
     def make_lead_current(self) -> None:
-        item = self.ignored.current()
+        self._make_lead(self.ignored.current(), "{who} is now a lead.")
+
+    def _make_lead(self, item: MailSummary | None, text: str) -> None:
+        """Accept a message (waiting for review, or ignored) as a lead; its sender becomes a lead rule."""
         if item is None:
             return
         who = item.from_name or item.from_addr or "The sender"
         self.controller.write(lambda: mail_store.accept_review(item.id).id,
-                              lambda lead_id: self._on_accepted(lead_id, f"{who} is now a lead."))
+                              lambda lead_id: self._on_accepted(lead_id, text.format(who=who)))
 
     def _on_accepted(self, lead_id: str, text: str) -> None:
         self._accepted = lead_id

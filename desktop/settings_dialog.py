@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 from typing import Any
 
 import phonenumbers
@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from models import settings, stage_settings, stages
-from models.clock import to_utc
+from models.clock import to_local, to_utc
 from models.errors import InvalidInput
 from models.tables import MailAccount, database
 from sync import credentials
@@ -243,7 +243,7 @@ class AccountDialog(QDialog):
         self.username.setText(info.username)
         self.folders.setText(", ".join(info.folders))
         self.sent_folder.setText(info.sent_folder or "")
-        since = info.since.replace(tzinfo=UTC).astimezone()
+        since = to_local(info.since)
         self.since.setDate(QDate(since.year, since.month, since.day))
 
     def _on_security_changed(self) -> None:

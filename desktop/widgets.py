@@ -1,11 +1,13 @@
 """What every view shares: headings, the live-view base, colours, times and amounts as shown."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QColor, QPalette, QShowEvent
 from PySide6.QtWidgets import QLabel, QWidget
+
+from models.clock import to_local
 
 if TYPE_CHECKING:
     from .controller import Controller
@@ -75,16 +77,11 @@ def make_error_label(label: QLabel) -> None:
     label.setPalette(pal)
 
 
-def local(value: datetime) -> datetime:
-    """A stored naive-UTC time in local time."""
-    return value.replace(tzinfo=UTC).astimezone()
-
-
 def when_text(value: datetime | None, with_time: bool = True) -> str:
     """'Today 14:00', 'Tomorrow', 'Mon 3 Mar', '3 Mar 2023': short local time for lists."""
     if value is None:
         return ""
-    moment = local(value)
+    moment = to_local(value)
     today = datetime.now().astimezone().date()
     days = (moment.date() - today).days
     clock = f" {moment:%H:%M}" if with_time else ""

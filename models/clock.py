@@ -19,6 +19,11 @@ def to_utc(value: datetime) -> datetime:
     return value.astimezone(UTC).replace(tzinfo=None)
 
 
+def to_local(value: datetime) -> datetime:
+    """A stored naive-UTC time as an aware local time, for showing."""
+    return value.replace(tzinfo=UTC).astimezone()
+
+
 def local_day_bounds(day: date | None = None) -> tuple[datetime, datetime]:
     """The UTC start and end of a local calendar day (today by default)."""
     day = day or datetime.now().date()

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 import peewee as pw
 
-from .clock import local_day_bounds, now
+from .clock import local_day_bounds, now, to_local
 from .tables import FollowUp, Lead, database
 
 # A checklist, not a report: the first 50 of a section (oldest, most urgent first); the counts
@@ -198,8 +198,8 @@ def _as_datetime(text: str) -> datetime:
 
 def _done_reason(start: datetime, end: datetime) -> Callable[[datetime], str]:
     """'done HH:MM' in local time; today's UTC offset worked out once unless the clocks change today."""
-    offset = start.replace(tzinfo=UTC).astimezone().utcoffset()
-    if offset is None or offset != end.replace(tzinfo=UTC).astimezone().utcoffset():
+    offset = to_local(start).utcoffset()
+    if offset is None or offset != to_local(end).utcoffset():
         return lambda since: "done " + _local_time(since)
 
     def reason(since: datetime) -> str:
@@ -211,4 +211,4 @@ def _done_reason(start: datetime, end: datetime) -> Callable[[datetime], str]:
 
 
 def _local_time(value: datetime) -> str:
-    return value.replace(tzinfo=UTC).astimezone().strftime("%H:%M")
+    return to_local(value).strftime("%H:%M")
