@@ -1,7 +1,9 @@
-"""The controller between widgets and the store: views call it, it emits coarse signals.
+"""The controller between widgets and the store: the one way views get work done.
 
-Reads and writes run through the TaskRunner so the UI thread never waits on the
-database or the network. Problems reach the user through one bridge, `message`.
+Views hand it Qt-free operations from models/ and sync/; it runs them off the UI thread
+(queries on the read pool, writes on the one write thread, each write one transaction) and
+hands the plain result back on the UI thread. It alone emits its signals: problems reach
+the user through one bridge, `message`.
 """
 from __future__ import annotations
 
@@ -12,11 +14,14 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from models import db
 from models.errors import LeadbookError
 
 from .tasks import TaskRunner
 
 log = logging.getLogger("leadbook.desktop")
+Done = Callable[[Any], None] | None
+Failed = Callable[[str], None] | None
 
 
 class Controller(QObject):
@@ -30,38 +35,68 @@ class Controller(QObject):
         self.data_dir = data_dir
         self.tasks = tasks or TaskRunner(parent=self)
 
-    def read(self, func: Callable[[], Any], done: Callable[[Any], None]) -> None:
+    # --- work off the UI thread ---------------------------------------------------------------
+
+    def read(self, func: Callable[[], Any], done: Done, failed: Failed = None) -> None:
         """Run a query off the UI thread and hand its result to done on the UI thread."""
-        self.tasks.run(func, lambda result, error: self._finish(result, error, done))
+        self.tasks.run(lambda: db.call(func), lambda result, error: self._finish(result, error, done, failed))
 
-    def write(self, func: Callable[[], Any], done: Callable[[Any], None] | None = None,
-              success: str | None = None, failed: Callable[[str], None] | None = None) -> None:
-        """Run a domain operation on the write thread; on success refresh every view.
+    def write(self, func: Callable[[], Any], done: Done = None, success: str | None = None,
+              failed: Failed = None) -> None:
+        """Run a domain operation as one transaction on the write thread; on success refresh every view.
 
-        A form passes `failed` to show a rule or input error inline instead of in a dialog.
+        A form passes `failed` to show a rule or input error inline instead of in the message bridge.
         """
         def finished(result: Any, error: BaseException | None) -> None:
-            if failed is not None and isinstance(error, LeadbookError):
-                failed(str(error))
-                return
-            if self._finish(result, error, done) and success:
-                self.message.emit("info", success)
-            if error is None:
+            if self._finish(result, error, done, failed):
+                if success:
+                    self.inform(success)
                 self.data_changed.emit()
 
-        self.tasks.run(func, finished, write=True)
+        self.tasks.run(lambda: db.transaction(func), finished, write=True)
+
+    def run(self, func: Callable[[], Any], done: Done = None, failed: Failed = None, *,
+            changes_data: bool = False) -> None:
+        """Run work that must not hold a transaction (the network, then a short write of its own)."""
+        def finished(result: Any, error: BaseException | None) -> None:
+            if self._finish(result, error, done, failed) and changes_data:
+                self.data_changed.emit()
+
+        self.tasks.run(lambda: db.call(func), finished, write=changes_data)
+
+    def wait(self, msecs: int = 10_000) -> bool:
+        """Let running work finish (at exit, in tests)."""
+        return self.tasks.wait(msecs)
+
+    # --- the signals, emitted only here -------------------------------------------------------
 
     def open_lead(self, lead_id: str) -> None:
         self.lead_opened.emit(lead_id)
 
-    def _finish(self, result: Any, error: BaseException | None, done: Callable[[Any], None] | None) -> bool:
+    def inform(self, text: str) -> None:
+        self.message.emit("info", text)
+
+    def warn(self, text: str) -> None:
+        self.message.emit("error", text)
+
+    def refresh(self) -> None:
+        """The store changed behind the views' backs (mail capture, team sync): reload."""
+        self.data_changed.emit()
+
+    def report_mail_status(self, text: str) -> None:
+        self.mail_status_changed.emit(text)
+
+    def _finish(self, result: Any, error: BaseException | None, done: Done, failed: Failed) -> bool:
         if error is None:
             if done is not None:
                 done(result)
             return True
         if isinstance(error, LeadbookError):
-            self.message.emit("error", str(error))
+            if failed is not None:
+                failed(str(error))
+            else:
+                self.warn(str(error))
         else:
             log.error("unexpected error", exc_info=error)
-            self.message.emit("error", f"Something went wrong: {error}. Nothing was changed.")
+            self.warn(f"Something went wrong: {error}. Nothing was changed.")
         return False

@@ -192,7 +192,11 @@ class MainWindow(QMainWindow):
     def _on_message(self, level: str, text: str) -> None:
         if level == "error":
             self.statusBar().showMessage(text, 15_000)
-            QMessageBox.warning(self, "Leadbook", text)
+            # Non-modal: a failing background task must never block the window (or a test run).
+            box = QMessageBox(QMessageBox.Icon.Warning, "Leadbook", text, QMessageBox.StandardButton.Ok, self)
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.setWindowModality(Qt.WindowModality.NonModal)
+            box.show()
         else:
             self.statusBar().showMessage(text, 5_000)
 

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import peewee as pw
 
@@ -12,6 +14,7 @@ from .errors import StoreError
 from .tables import database
 
 log = logging.getLogger("leadbook.db")
+T = TypeVar("T")
 
 DB_NAME = "leadbook.sqlite3"
 PRAGMAS = {
@@ -103,3 +106,19 @@ def translate(exc: Exception, path: Path | str | None = None) -> StoreError:
     if "readonly" in text or "unable to open" in text:
         return StoreError(f"The database{where} cannot be written: {text}.")
     return StoreError(f"Database error{where}: {text}.")
+
+
+def call(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a query or operation; a database failure comes out as a StoreError with one clear sentence."""
+    try:
+        return func(*args, **kwargs)
+    except (pw.DatabaseError, sqlite3.Error) as exc:
+        raise translate(exc, database.database) from exc
+
+
+def transaction(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run an operation in one write transaction: all of it is committed, or none of it."""
+    def run() -> T:
+        with database.atomic("IMMEDIATE"):
+            return func(*args, **kwargs)
+    return call(run)
