@@ -13,7 +13,7 @@ from contextlib import closing
 from datetime import datetime
 from pathlib import Path
 
-from . import db
+from . import db, writes
 from .errors import InvalidInput, StoreError
 from .tables import database
 
@@ -127,6 +127,8 @@ def restore_from(data_dir: Path, src: Path) -> int:
                 _copy(conn, current)
             db.open_database(data_dir)
         raise
+    # The rows changed wholesale outside the record: team sync must start again from this state.
+    writes.baseline(f"restored from the backup {src.name}")
     return database.execute_sql("SELECT count(*) FROM lead WHERE merged_into IS NULL").fetchone()[0]
 
 

@@ -69,5 +69,15 @@ CREATE TABLE sender_rule ("pattern" TEXT NOT NULL PRIMARY KEY, "action" TEXT NOT
   "created_at" DATETIME NOT NULL);
 """
 
+# The outbox: every committed change of a synced row, field by field, written in the same
+# transaction as the row (models.writes). Team sync drains it; undo reads it. What a database
+# held before this step was never recorded: the 'baseline' entry says so.
+OUTBOX = """
+CREATE TABLE outbox ("seq" INTEGER PRIMARY KEY AUTOINCREMENT, "at" DATETIME NOT NULL, "tbl" TEXT NOT NULL,
+  "row_id" TEXT NOT NULL, "op" TEXT NOT NULL, "data" TEXT NOT NULL, "old" TEXT);
+INSERT INTO outbox (at, tbl, row_id, op, data) VALUES (strftime('%Y-%m-%d %H:%M:%f', 'now'), '', '', 'baseline',
+  '{"why": "schema 3: changes are recorded from here on"}');
+"""
+
 # One entry per schema version, in order: append new steps, never edit shipped ones.
-STEPS: list[str] = [CORE, MAIL]
+STEPS: list[str] = [CORE, MAIL, OUTBOX]

@@ -1,15 +1,64 @@
 """The peewee models. Synced rows have UUID text keys and an updated_at stamp.
 
-Rows are written only through models.writes (see there); these classes only
-describe the schema. The schema itself is created by models.migrations.
+Synced rows are written only through models.writes, which records every change in the
+outbox in the same transaction. Two guards make that the only way: the model methods
+that write raise, and the connection's authorizer refuses any other SQL that writes a
+synced table. These classes only describe the schema; models.migrations creates it.
 """
 from __future__ import annotations
 
+import sqlite3
+import threading
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, NoReturn
 
 import peewee as pw
 
-database = pw.SqliteDatabase(None)  # initialised by models.db.open_database
+SYNCED_TABLES = frozenset({"member", "stage", "lost_reason", "lead", "activity", "follow_up"})
+_WRITES = (sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE)
+_write_path = threading.local()  # set while models.writes runs its own statements
+
+
+class WritePathError(RuntimeError):
+    """A synced row was written around models.writes: team sync would never hear of it."""
+
+
+@contextmanager
+def write_path() -> Iterator[None]:
+    """The one door through the authorizer (used by models.writes only)."""
+    _write_path.open = True
+    try:
+        yield
+    finally:
+        _write_path.open = False
+
+
+def _authorize(action: int, table: str | None, *_: Any) -> int:
+    if action in _WRITES and table in SYNCED_TABLES and not getattr(_write_path, "open", False):
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
+
+
+class Store(pw.SqliteDatabase):
+    """SQLite with the write-path guard on every connection (each thread has its own)."""
+
+    on_rollback: list[Callable[[], None]] = []  # peewee has after_commit; this is its twin
+
+    def _add_conn_hooks(self, conn: sqlite3.Connection) -> None:
+        super()._add_conn_hooks(conn)
+        conn.set_authorizer(_authorize)
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            for hook in self.on_rollback:
+                hook()
+
+
+database = Store(None)  # initialised by models.db.open_database
 
 
 def new_id() -> str:
@@ -22,11 +71,21 @@ class BaseModel(pw.Model):
         legacy_table_names = False
 
 
+def _refuse(model: Any, *_: Any, **__: Any) -> NoReturn:
+    name = model.__name__ if isinstance(model, type) else type(model).__name__
+    raise WritePathError(f"{name} rows are written only through models.writes (the change would go unrecorded).")
+
+
 class Synced(BaseModel):
-    """A row that team sync will replicate: UUID key, last-change stamp."""
+    """A row that team sync replicates: UUID key, last-change stamp; written only through models.writes."""
 
     id = pw.TextField(primary_key=True, default=new_id)
     updated_at = pw.DateTimeField(null=True)
+
+    # Every peewee door that writes is shut (reads stay open).
+    create = insert = insert_many = insert_from = replace = replace_many = classmethod(_refuse)
+    update = delete = bulk_create = bulk_update = get_or_create = classmethod(_refuse)
+    save = delete_instance = _refuse
 
 
 class Member(Synced):

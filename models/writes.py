@@ -1,13 +1,20 @@
-"""The one path for writing synced rows.
+"""The one path for writing synced rows, and the record of every change.
 
-Every insert, update and delete of a synced table (leads, activities, follow-ups,
-stages, members, lost reasons) goes through these functions. They stamp
-updated_at and tell the change listeners what changed, field by field: team sync
-registers its change log here, so no write can bypass it.
+Every insert, update and delete of a synced table (leads, activities, follow-ups, stages,
+members, lost reasons) goes through these functions; any other way raises (see
+models.tables). Each change is recorded field by field in the outbox **in the same
+transaction** as the write, so a rolled-back transaction leaves no record and team sync
+ships only committed changes. Listeners hear of a change only after its commit.
+
+Values in the outbox are the stored column values (times as the ISO text SQLite holds), so
+replaying the records onto an empty database gives the same rows.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import json
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -17,7 +24,8 @@ from typing import Any, TypeVar
 import peewee as pw
 
 from .clock import now
-from .tables import Synced
+from .errors import NotFound
+from .tables import SYNCED_TABLES, Synced, database, write_path
 
 T = TypeVar("T", bound=Synced)
 
@@ -26,26 +34,64 @@ T = TypeVar("T", bound=Synced)
 class Change:
     table: str
     row_id: str
-    fields: dict[str, Any]  # column name -> new value; empty for a delete
+    fields: dict[str, Any]  # column name -> stored value; empty for a delete
     deleted: bool = False
 
 
 listeners: list[Callable[[Change], None]] = []
 
 
-def _emit(change: Change) -> None:
-    for listener in listeners:
-        listener(change)
+# --- column-level writes: what undo and team sync apply ------------------------------------
+
+def insert_rows(table: str, rows: list[dict[str, Any]]) -> int:
+    """Insert complete rows given as column -> stored value (all with the same columns)."""
+    if not rows:
+        return 0
+    columns = list(rows[0])
+    sql = f'INSERT INTO "{_table(table)}" ({", ".join(map(_quote, columns))}) VALUES ({", ".join("?" * len(columns))})'
+    getter = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
+    with _transaction():
+        with write_path(), pw.__exception_wrapper__:
+            database.cursor().executemany(sql, map(getter, rows))
+        _record(table, "insert", ((row["id"], row, None) for row in rows))
+    return len(rows)
 
 
-def _columns(model: type[Synced], values: dict[str, Any]) -> dict[str, Any]:
-    """Field names -> column values (foreign keys by id)."""
-    out = {}
-    for name, value in values.items():
-        field = model._meta.fields[name]
-        out[field.column_name] = value.id if isinstance(value, Synced) else value
-    return out
+def update_row(table: str, row_id: str, columns: dict[str, Any], stamp: bool = True) -> dict[str, Any]:
+    """Set the columns that really change (and updated_at with them); returns {column: old value}."""
+    with _transaction():
+        old = _stored(table, row_id, list(columns))
+        changed = {c: v for c, v in columns.items() if old[c] != v and c != "updated_at"}
+        if not changed:
+            return {}
+        if stamp:
+            changed["updated_at"] = _text(now())
+            old.update(_stored(table, row_id, ["updated_at"]))
+        elif "updated_at" in columns:
+            changed["updated_at"] = columns["updated_at"]
+        previous = {c: old[c] for c in changed}
+        assignments = ", ".join(f"{_quote(c)} = ?" for c in changed)
+        with write_path(), pw.__exception_wrapper__:
+            database.execute_sql(f'UPDATE "{_table(table)}" SET {assignments} WHERE "id" = ?', [*changed.values(), row_id])
+        _record(table, "update", [(row_id, changed, previous)])
+        return previous
 
+
+def delete_row(table: str, row_id: str) -> bool:
+    """Delete a row, keeping its last values in the record (undo and tombstones need them)."""
+    with _transaction():
+        cursor = database.execute_sql(f'SELECT * FROM "{_table(table)}" WHERE "id" = ?', [row_id])
+        found = cursor.fetchone()
+        if found is None:
+            return False
+        old = dict(zip([d[0] for d in cursor.description], found, strict=True))
+        with write_path(), pw.__exception_wrapper__:
+            database.execute_sql(f'DELETE FROM "{_table(table)}" WHERE "id" = ?', [row_id])
+        _record(table, "delete", [(row_id, {}, old)])
+    return True
+
+
+# --- model-level writes: what the domain rules use -------------------------------------------
 
 def insert(model: type[T], **values: Any) -> T:
     values.setdefault("updated_at", now())
@@ -55,24 +101,105 @@ def insert(model: type[T], **values: Any) -> T:
 
 
 def insert_many(model: type[Synced], rows: Iterable[dict[str, Any]], batch: int = 500) -> int:
-    """Bulk insert (demo data, imports): the same change records, far fewer statements."""
+    """Bulk insert (demo data, imports): the same records, far fewer statements."""
     stamp = now()
     count, chunk = 0, []
-    for row in rows:
-        row.setdefault("updated_at", stamp)
-        chunk.append(row)
-        if len(chunk) >= batch:
+    with _transaction():
+        for row in rows:
+            row.setdefault("updated_at", stamp)
+            chunk.append(row)
+            if len(chunk) >= batch:
+                count += _flush(model, chunk)
+                chunk = []
+        if chunk:
             count += _flush(model, chunk)
-            chunk = []
-    if chunk:
-        count += _flush(model, chunk)
     return count
 
+
+def update(row: T, **values: Any) -> T:
+    """Set fields that really change (compared with the stored row); no-op writes record nothing."""
+    fields = {name: row._meta.fields[name] for name in values}
+    columns = {f.column_name: _column(f, [_plain(values[name])])[0] for name, f in fields.items()}
+    previous = update_row(row._meta.table_name, row.id, columns)
+    if previous:
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.__data__["updated_at"] = now()
+    return row
+
+
+def delete(row: Synced) -> None:
+    delete_row(row._meta.table_name, row.id)
+
+
+# --- the record -------------------------------------------------------------------------------
+
+_OUTBOX = 'INSERT INTO outbox (at, tbl, row_id, op, data, old) VALUES (?, ?, ?, ?, ?, ?)'
+_pending = threading.local()  # this thread's open transaction: the first outbox seq it wrote
+
+
+def last_seq() -> int:
+    """The newest record's number (0 when none)."""
+    return database.execute_sql("SELECT coalesce(max(seq), 0) FROM outbox").fetchone()[0]
+
+
+def baseline(why: str) -> None:
+    """Mark that the rows changed outside the record (a restore): what came before no longer adds up to them."""
+    with _transaction():
+        _record("", "baseline", [("", {"why": why}, None)])
+
+
+def _record(table: str, op: str, entries: Iterable[tuple[str, dict[str, Any], dict[str, Any] | None]]) -> None:
+    if listeners and getattr(_pending, "first", None) is None:
+        _pending.first = last_seq() + 1
+        database.after_commit(_announce)
+    at = _text(now())
+    params = ((at, table, row_id, op, _json(data), None if old is None else _json(old)) for row_id, data, old in entries)
+    with pw.__exception_wrapper__:
+        database.cursor().executemany(_OUTBOX, params)
+
+
+def _announce() -> None:
+    """After a commit: tell the listeners what the transaction recorded (rolled-back savepoints left nothing)."""
+    first, _pending.first = _pending.first, None
+    rows = database.execute_sql("SELECT tbl, row_id, op, data FROM outbox WHERE seq >= ? AND op != 'baseline' ORDER BY seq", [first])
+    for table, row_id, op, data in rows.fetchall():
+        change = Change(table, row_id, json.loads(data), deleted=op == "delete")
+        for listener in listeners:
+            listener(change)
+
+
+def _forget() -> None:
+    _pending.first = None
+
+
+database.on_rollback.append(_forget)
+
+
+@contextmanager
+def _transaction() -> Iterator[None]:
+    """The caller's transaction, or one of our own: a write and its record commit together."""
+    if database.in_transaction():
+        yield
+    else:
+        with database.atomic():
+            yield
+
+
+def _json(values: dict[str, Any]) -> str:
+    return json.dumps(values, ensure_ascii=False, default=_text)
+
+
+def _text(value: datetime) -> str:
+    return value.isoformat(" ")  # what sqlite3's datetime adapter stores
+
+
+# --- helpers ----------------------------------------------------------------------------------
 
 def _flush(model: type[Synced], chunk: list[dict[str, Any]]) -> int:
     """One prepared INSERT run over the chunk (executemany): no giant SQL text to build and parse."""
     fields = model._meta.sorted_fields
-    for row in chunk:  # fill defaults in, so the row and its change record are complete
+    for row in chunk:  # fill defaults in, so the row and its record are complete
         if len(row) != len(fields):
             unknown = row.keys() - model._meta.fields.keys()
             if unknown:
@@ -80,58 +207,49 @@ def _flush(model: type[Synced], chunk: list[dict[str, Any]]) -> int:
             for f in fields:
                 if f.name not in row:
                     row[f.name] = f.default() if callable(f.default) else f.default
-    params = zip(*(_column(f, list(map(itemgetter(f.name), chunk))) for f in fields), strict=True)
-    with pw.__exception_wrapper__:  # sqlite3 errors as peewee's, like every other query
-        model._meta.database.cursor().executemany(_insert_sql(model), params)
-    if listeners:
-        for row in chunk:
-            _emit(Change(model._meta.table_name, row["id"], _columns(model, row)))
-    return len(chunk)
-
-
-@cache
-def _insert_sql(model: type[Synced]) -> str:
-    fields = model._meta.sorted_fields
-    columns = ", ".join(f'"{f.column_name}"' for f in fields)
-    return f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES ({", ".join("?" * len(fields))})'
+    names = [f.column_name for f in fields]
+    columns = zip(*(_column(f, list(map(itemgetter(f.name), chunk))) for f in fields), strict=True)
+    return insert_rows(model._meta.table_name, [dict(zip(names, values, strict=True)) for values in columns])
 
 
 _PLAIN = {pw.TextField: str, pw.FloatField: float, pw.IntegerField: int, pw.DateTimeField: datetime}
+
+
+def _plain(value: Any) -> Any:
+    return value.id if isinstance(value, Synced) else value
 
 
 def _column(field: pw.Field, values: list[Any]) -> list[Any]:
     """A column as peewee's db_value would give it to sqlite3, skipping calls that change nothing."""
     plain = _PLAIN.get(type(field.rel_field if isinstance(field, pw.ForeignKeyField) else field))
     if plain is None or not set(map(type, values)) <= {plain, type(None)}:
-        return list(map(field.db_value, values))
+        values = list(map(field.db_value, values))
+        if not any(isinstance(v, datetime) for v in values):
+            return values
+        plain = datetime
     if plain is datetime:  # the text sqlite3's datetime adapter would store, made once per distinct value
-        text = {v: v.isoformat(" ") for v in set(values) if v is not None}
-        return list(map(text.get, values))
+        text = {v: _text(v) for v in set(values) if isinstance(v, datetime)}
+        return [text.get(v, v) if isinstance(v, datetime) else v for v in values]
     return values
 
 
-def update(row: T, **values: Any) -> T:
-    """Set fields that really change; no-op writes record nothing."""
-    changed = {}
-    for name, value in values.items():
-        old = row.__data__.get(name)  # foreign keys are held as ids here
-        new = value.id if isinstance(value, Synced) else value
-        if old != new:
-            changed[name] = value
-    if not changed:
-        return row
-    changed["updated_at"] = now()
-    for name, value in changed.items():
-        setattr(row, name, value)
-    fields = [row._meta.fields[name] for name in changed]
-    assignments = ", ".join(f'"{f.column_name}" = ?' for f in fields)
-    params = [_column(f, [row.__data__[f.name]])[0] for f in fields] + [row.id]
-    with pw.__exception_wrapper__:  # a prepared statement: peewee's query builder costs more than SQLite here
-        row._meta.database.execute_sql(f'UPDATE "{row._meta.table_name}" SET {assignments} WHERE "id" = ?', params)
-    _emit(Change(row._meta.table_name, row.id, _columns(type(row), changed)))
-    return row
+def _stored(table: str, row_id: str, columns: list[str]) -> dict[str, Any]:
+    sql = f'SELECT {", ".join(map(_quote, columns))} FROM "{_table(table)}" WHERE "id" = ?'
+    with pw.__exception_wrapper__:
+        found = database.cursor().execute(sql, [row_id]).fetchone()
+    if found is None:
+        raise NotFound(f"There is no {table.replace('_', ' ')} {row_id}.")
+    return dict(zip(columns, found, strict=True))
 
 
-def delete(row: Synced) -> None:
-    row.delete_instance()
-    _emit(Change(row._meta.table_name, row.id, {}, deleted=True))
+def _table(name: str) -> str:
+    if name not in SYNCED_TABLES:
+        raise ValueError(f"{name!r} is not a synced table")
+    return name
+
+
+@cache
+def _quote(column: str) -> str:
+    if not column.replace("_", "").isalnum():
+        raise ValueError(f"{column!r} is not a column name")
+    return f'"{column}"'
