@@ -6,16 +6,16 @@ import os
 import sys
 from pathlib import Path
 
-import peewee as pw
 from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from models import backup, db, stages
+from models.preferences import needs_first_run
 from models.errors import LeadbookError
 
 from . import resources
 from .controller import Controller
-from .first_run import FirstRunDialog, needs_first_run
+from .first_run import FirstRunDialog
 from .mail_watch import MailWatchers
 from .tray import Tray
 from .window import MainWindow
@@ -35,7 +35,7 @@ def create_app() -> QApplication:
 def build(data_dir: Path) -> tuple[Controller, MainWindow]:
     """Open the store and build the window (no event loop: tests and screenshots use this)."""
     db.open_database(data_dir)
-    stages.ensure_defaults()
+    db.transaction(stages.ensure_defaults)
     controller = Controller(data_dir)
     settings = QSettings(str(data_dir / "window.ini"), QSettings.Format.IniFormat)
     window = MainWindow(controller, settings)
@@ -78,11 +78,11 @@ def run(data_dir: Path) -> int:
     app = create_app()
     try:
         controller, window = build(data_dir)
-    except (LeadbookError, pw.DatabaseError) as exc:  # a newer, locked or damaged database: say so in a window
-        error = exc if isinstance(exc, LeadbookError) else db.translate(exc, data_dir / db.DB_NAME)
-        QMessageBox.critical(None, "Leadbook cannot open its data", str(error))
+        first_run = db.call(needs_first_run)
+    except LeadbookError as exc:  # a newer, locked or damaged database: say so in a window
+        QMessageBox.critical(None, "Leadbook cannot open its data", str(exc))
         return 1
-    if needs_first_run():
+    if first_run:
         FirstRunDialog(controller, window).exec()
     if os.environ.get("LEADBOOK_EXIT_AFTER_PAINT"):
         window._exit_probe = ExitAfterPaint(window.view("today"))
@@ -91,8 +91,8 @@ def run(data_dir: Path) -> int:
     window.mail_watchers = watchers
     window.tray = Tray(controller, window)
     app.aboutToQuit.connect(watchers.stop)
-    app.aboutToQuit.connect(controller.tasks.wait)  # let running reads and writes finish
+    app.aboutToQuit.connect(controller.wait)  # let running reads and writes finish
     QTimer.singleShot(0, watchers.start)
     # The rolling daily backup runs once the window is up, off the UI thread.
-    QTimer.singleShot(2000, lambda: controller.tasks.run(lambda: backup.rolling_backup(data_dir), None, write=True))
+    QTimer.singleShot(2000, lambda: controller.run(lambda: backup.rolling_backup(data_dir)))
     return app.exec()

@@ -17,16 +17,10 @@ from PySide6.QtWidgets import (
 )
 
 from models import settings
-from models.tables import Lead
 
 from .controller import Controller
 
 DEMO_LEADS = 300
-
-
-def needs_first_run() -> bool:
-    """Nobody has set up this data folder yet: no name stored and no leads."""
-    return settings.get("user_name") is None and not Lead.select().exists()
 
 
 class FirstRunDialog(QDialog):
@@ -50,7 +44,7 @@ class FirstRunDialog(QDialog):
         intro.setWordWrap(True)
 
         self.name = QLineEdit(placeholderText="e.g. Sam Baker")
-        self.name.setText(settings.get("user_name") or "")
+        controller.read(lambda: settings.get("user_name") or "", self.name.setText)
         form = QFormLayout()
         form.addRow("Your name", self.name)
 
@@ -103,7 +97,7 @@ class FirstRunDialog(QDialog):
         self.accept()
 
     def add_inbox(self) -> None:
-        from .settings_dialog import AccountDialog
+        from .account_dialog import AccountDialog
 
         self._store_name()
         dialog = AccountDialog(self.controller, self, ssl_context=self.ssl_context)
@@ -113,27 +107,28 @@ class FirstRunDialog(QDialog):
 
     def open_demo(self) -> None:
         self._store_name()
-        for button in (self.add_inbox_button, self.demo_button, self.skip_button):
-            button.setEnabled(False)
+        self._enable(False)
         self.progress.setVisible(True)
         self.progress.setValue(0)
         self.status.setText(f"Adding {DEMO_LEADS} demo leads…")
-        from models import demo
+        from models import demo  # not needed at start-up
 
         relay = _Progress(self)
         relay.advanced.connect(self.progress.setValue, Qt.ConnectionType.QueuedConnection)
-        self.controller.tasks.run(
+        self.controller.write(
             lambda: demo.generate(DEMO_LEADS, progress=lambda done, _total: relay.advanced.emit(done)),
-            self._on_demo_done, write=True)
+            self._on_demo_done, failed=self._on_demo_failed)
 
-    def _on_demo_done(self, stats: dict | None, error: BaseException | None) -> None:
-        if error is not None or stats is None:
-            for button in (self.add_inbox_button, self.demo_button, self.skip_button):
-                button.setEnabled(True)
-            self.progress.setVisible(False)
-            self.status.setText(f"The demo data could not be added: {error}")
-            return
-        self.controller.data_changed.emit()
+    def _enable(self, enabled: bool) -> None:
+        for button in (self.add_inbox_button, self.demo_button, self.skip_button):
+            button.setEnabled(enabled)
+
+    def _on_demo_failed(self, error: str) -> None:
+        self._enable(True)
+        self.progress.setVisible(False)
+        self.status.setText(f"The demo data could not be added: {error}")
+
+    def _on_demo_done(self, stats: dict) -> None:
         self.progress.setValue(DEMO_LEADS)
         self.status.setText(f"Added {stats['leads']} demo leads.")
         self.demo_loaded.emit()

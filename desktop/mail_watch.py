@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
-from models import settings
-from models.tables import Lead
+from models.mail import inquiry_notice
 
 from .controller import Controller
 
@@ -86,7 +85,7 @@ def _short_error(name: str, message: str) -> str:
 class MailWatchers(QObject):
     """start() a watcher per account, check_now(), restart() after Settings, stop() at exit."""
 
-    status_changed = Signal(str)  # the status-bar text (also sent through controller.mail_status_changed)
+    status_changed = Signal(str)  # the status-bar text (also reported through the controller)
     pass_finished = Signal(str)  # account id: a pass has been handled on the UI thread (tests)
 
     def __init__(self, controller: Controller, parent: QObject | None = None, **watcher_options: Any):
@@ -193,7 +192,7 @@ class MailWatchers(QObject):
             state.error = summary.error
             state.new_leads += summary.counts.get("lead", 0)
         if any(summary.counts.values()):
-            self.controller.data_changed.emit()
+            self.controller.refresh()
         new = summary.counts.get("lead", 0)
         if new and summary.leads:
             self._announce(list(summary.leads), new)
@@ -213,15 +212,8 @@ class MailWatchers(QObject):
         if tray is None or not hasattr(tray, "notify"):
             return
 
-        def load() -> tuple[bool, list[str]]:
-            if (settings.get("notify_new") or "1") == "0":
-                return False, []
-            names = [n for (n,) in Lead.select(Lead.name).where(Lead.id.in_(lead_ids[:20])).tuples()]
-            return True, names
-
-        def show(result: tuple[bool, list[str]]) -> None:
-            wanted, names = result
-            if not wanted:
+        def show(names: list[str] | None) -> None:
+            if names is None:  # notifications are off
                 return
             title = "New inquiry" if count == 1 else f"{count} new inquiries"
             text = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
@@ -230,7 +222,7 @@ class MailWatchers(QObject):
             except Exception:  # noqa: BLE001 - a notification must never break capture
                 log.warning("desktop notification failed", exc_info=True)
 
-        self.controller.read(load, show)
+        self.controller.read(lambda: inquiry_notice(lead_ids), show)
 
     # --- the status text -------------------------------------------------------------------------
     def _compose(self, checking: bool = False) -> str:
@@ -259,4 +251,4 @@ class MailWatchers(QObject):
         if text and text != self.status:
             self.status = text
             self.status_changed.emit(text)
-            self.controller.mail_status_changed.emit(text)
+            self.controller.report_mail_status(text)

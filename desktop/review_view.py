@@ -32,8 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from models import mail as mail_store
-from models.mail import MailSummary
-from models.tables import MailAccount, MailMessage
+from models.mail import MailSummary, ReviewLists
 
 from . import resources
 from .controller import Controller
@@ -52,18 +51,6 @@ NO_INBOX = ("No inbox is connected yet, so there is no mail to review.\n\nAdd yo
 IGNORED_EMPTY = ("No mail has been ignored.\n\nNewsletters, auto-replies, receipts, bounces and other "
                  "notifications that Leadbook skips are listed here with the reason, so you can check that "
                  "nothing real was thrown away.")
-
-
-# --- queries (run off the UI thread) ---------------------------------------------------------------
-
-def load_review() -> tuple[list[MailSummary], int]:
-    """The review queue and how many accounts exist (for the empty state)."""
-    return mail_store.review_queue(), MailAccount.select().count()
-
-
-def message_text(message_id: str) -> str:
-    row = MailMessage.get_or_none(MailMessage.id == message_id)
-    return row.body if row is not None else ""
 
 
 # --- presentation helpers ----------------------------------------------------------------------------
@@ -307,7 +294,8 @@ class MailPane(QWidget):
         self.heading.setText("<br>".join(rows))
         self.browser.setPlainText(item.excerpt)
         self._text_for = item.id
-        self.controller.read(lambda i=item.id: message_text(i), lambda text, i=item.id: self._on_text(i, text))
+        self.controller.read(lambda i=item.id: mail_store.message_text(i),
+                             lambda text, i=item.id: self._on_text(i, text))
 
     def _on_text(self, message_id: str, text: str) -> None:
         if self._text_for == message_id:
@@ -416,15 +404,14 @@ class ReviewView(LiveView):
     def load(self) -> None:
         self._generation += 1
         generation = self._generation
-        self.controller.read(lambda: (load_review(), mail_store.ignored_mail()),
-                             lambda result: self._on_loaded(generation, result))
+        self.controller.read(mail_store.load_review, lambda lists: self._on_loaded(generation, lists))
 
-    def _on_loaded(self, generation: int, result: tuple[tuple[list[MailSummary], int], list[MailSummary]]) -> None:
+    def _on_loaded(self, generation: int, lists: ReviewLists) -> None:
         if generation != self._generation:
             return
-        (queue, accounts), ignored = result
-        self.review.set_items(queue, REVIEW_EMPTY if accounts or ignored else NO_INBOX)
-        self.ignored.set_items(ignored)
+        queue = lists.queue
+        self.review.set_items(queue, REVIEW_EMPTY if lists.has_accounts or lists.ignored else NO_INBOX)
+        self.ignored.set_items(lists.ignored)
         self.summary.setText(f"{len(queue)} to decide" if queue else "nothing to decide")
         self.tabs.setTabText(0, f"Might be inquiries ({len(queue)})" if queue else "Might be inquiries")
         self._update_buttons()

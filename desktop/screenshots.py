@@ -6,14 +6,13 @@ loads have finished. Works offscreen (QT_QPA_PLATFORM=offscreen) and under Xvfb.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QPoint
 from PySide6.QtGui import QColor, QCursor, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QApplication, QWidget
 
-from models.tables import Lead, MailMessage
+from models import db, showcase
 
 SIZE = (1280, 800)
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,24 +23,11 @@ SAMPLE_FILES = ("personal_unclear.eml", "empty_body.eml", "reply_in_thread.eml",
                 "social.eml", "shipping.eml")
 
 
-def store_sample_mail(paths: Iterable[Path] | None = None) -> int:
-    """Classify raw messages as capture would and store their verdicts; returns how many were new."""
-    from models.mail import DbKnown, store_verdict
-    from sync.mail.capture import _clean_body, my_addresses
-    from sync.mail.classify import classify
+def store_sample_mail() -> int:
+    """Store the sample messages (not the inquiries: those are in the demo data); how many were new."""
+    from sync.mail.files import store_files
 
-    paths = list(paths) if paths is not None else [SAMPLES / name for name in SAMPLE_FILES]
-    known, me, stored = DbKnown(), my_addresses(), 0
-    for path in paths:
-        if not path.exists():
-            continue
-        raw = path.read_bytes()
-        verdict = classify(raw, me=me, known=known)
-        if verdict.verdict == "lead":  # only what Review and Ignored show; inquiries are in the demo data
-            continue
-        if store_verdict(verdict, None, "INBOX", None, raw=raw, body=_clean_body(verdict)) is not None:
-            stored += 1
-    return stored
+    return store_files([SAMPLES / name for name in SAMPLE_FILES], skip=("lead",))
 
 
 def dark_palette() -> QPalette:
@@ -67,7 +53,7 @@ def dark_palette() -> QPalette:
 def settle(app: QApplication, controller, rounds: int = 4) -> None:
     """Let off-thread loads finish and their results paint."""
     for _ in range(rounds):
-        controller.tasks.wait()
+        controller.wait()
         app.processEvents()
 
 
@@ -89,8 +75,7 @@ def render_all(data_dir: Path, out_dir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     app = desktop_app.create_app()
     controller, window = desktop_app.build(data_dir)
-    store_sample_mail()
-    controller.data_changed.emit()  # the sample mail is in: the Review badge counts it
+    controller.write(store_sample_mail)  # then every view refreshes: the Review badge counts it
     window.resize(*SIZE)
     QCursor.setPos(QPoint(SIZE[0] // 2, SIZE[1] - 2))  # away from the sidebar: no hover tint in the shots
     window.show()
@@ -108,8 +93,7 @@ def render_all(data_dir: Path, out_dir: Path) -> list[Path]:
         written.append(_save(window, out_dir / f"{key}.png"))
 
     # a lead with a history: the open lead with the most activity among the first few
-    lead_id = (Lead.select(Lead.id).where((Lead.status == "open") & Lead.merged_into.is_null())
-               .order_by(Lead.last_activity_at.desc()).limit(1).scalar())
+    lead_id = db.call(showcase.latest_open_lead)
     if lead_id:
         window.show_lead(lead_id)
         settle(app, controller)
@@ -137,7 +121,7 @@ def render_all(data_dir: Path, out_dir: Path) -> list[Path]:
     settle(app, controller)
     switcher = window.switcher
     switcher.popup()
-    name = Lead.select(Lead.name).where(Lead.merged_into.is_null()).limit(1).scalar() or "a"
+    name = db.call(showcase.some_lead_name) or "a"
     switcher.edit.setText(name.split()[0][:4])
     if hasattr(switcher, "search_now"):
         switcher.search_now()
@@ -175,12 +159,6 @@ def render_all(data_dir: Path, out_dir: Path) -> list[Path]:
     return written
 
 
-def review_counts() -> tuple[int, int]:
-    review = MailMessage.select().where(MailMessage.verdict == "review").count()
-    ignored = MailMessage.select().where(MailMessage.verdict == "ignored").count()
-    return review, ignored
-
-
 def flat(path: Path, samples: int = 12) -> bool:
     """True when the image is one flat colour (a blank render)."""
     pixmap = QPixmap(str(path))
@@ -191,5 +169,3 @@ def flat(path: Path, samples: int = 12) -> bool:
     colours = {image.pixel(int(w * (i + 0.5) / samples), int(h * (j + 0.5) / samples))
                for i in range(samples) for j in range(samples)}
     return len(colours) <= 1
-
-

@@ -18,13 +18,13 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import leads, settings, writes
 from .clock import now, to_utc
 from .contacts import normalise_email, normalise_phone
 from .errors import InvalidInput, NotFound, RuleError
-from .tables import Lead, MailMessage, SenderRule, database
+from .tables import Lead, MailAccount, MailMessage, SenderRule, database
 
 # Fixed forever: changing it would give every mail-born lead a new id.
 NAMESPACE = uuid.UUID("6f1c3a52-8d0e-5b7a-9c44-2e6b1f0d9a31")
@@ -358,11 +358,41 @@ def ignored_mail(limit: int = 100) -> list[MailSummary]:
     return [_summary(r) for r in rows]
 
 
+class ReviewLists(NamedTuple):
+    queue: list[MailSummary]  # waiting for the owner's decision
+    ignored: list[MailSummary]
+    has_accounts: bool  # without an inbox an empty queue means "connect one", not "all decided"
+
+
+def load_review(ignored_limit: int = 100) -> ReviewLists:
+    """What the Review view shows."""
+    return ReviewLists(review_queue(), ignored_mail(ignored_limit), MailAccount.select().exists())
+
+
+def message_text(message_row_id: str) -> str:
+    """A stored message's cleaned text ("" when it is gone)."""
+    row = MailMessage.get_or_none(MailMessage.id == message_row_id)
+    return row.body if row is not None else ""
+
+
+def inquiry_notice(lead_ids: Sequence[str], most: int = 20) -> list[str] | None:
+    """The names a "new inquiry" notification shows, or None when notifications are off."""
+    if not settings.notify_new():
+        return None
+    wanted = list(lead_ids)[:most]
+    return [name for (name,) in Lead.select(Lead.name).where(Lead.id.in_(wanted)).tuples()]
+
+
+class AcceptedLead(NamedTuple):
+    id: str
+    name: str
+
+
 def _set_rule(pattern: str, action: str) -> None:
     SenderRule.insert(pattern=pattern, action=action, created_at=now()).on_conflict_replace().execute()
 
 
-def accept_review(message_row_id: str) -> Lead:
+def accept_review(message_row_id: str) -> AcceptedLead:
     """The owner says "this is a lead": create it, and trust this sender from now on.
 
     Works for messages waiting in review and for ignored ones the owner rescues.
@@ -385,7 +415,8 @@ def accept_review(message_row_id: str) -> Lead:
         row.verdict, row.lead_id, row.decided_at = "lead", lead_id, now()
         row.reason = f"accepted by you (was: {row.reason})"
         row.save()
-    return Lead.get_by_id(lead_id)
+    lead = Lead.get_by_id(lead_id)
+    return AcceptedLead(lead.id, lead.name)
 
 
 def reject_review(message_row_id: str, scope: str = "domain") -> str:

@@ -22,6 +22,11 @@ def user_name() -> str:
     return get("user_name") or getpass.getuser()
 
 
+def notify_new() -> bool:
+    """Whether a new inquiry shows a desktop notification (on unless switched off)."""
+    return get("notify_new") != "0"
+
+
 def phone_region() -> str:
     """Default region for numbers written without a country code, e.g. 'DE'."""
     return get("phone_region") or guess_region()

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from . import writes
 from .errors import InvalidInput, RuleError
+from .stages import all_stages
 from .tables import Lead, LostReason, Stage, database
 
 MAX_OPEN_STAGES = 7
@@ -35,6 +36,16 @@ class ReasonEdit:
 
     id: str | None
     text: str
+
+
+def current_stages() -> tuple[StageEdit, ...]:
+    """The stages as the Settings table starts out: in order, open ones first."""
+    return tuple(StageEdit(s.id, s.name, s.definition, s.followup_days, s.stale_days, s.kind)
+                 for s in all_stages())
+
+
+def current_lost_reasons() -> tuple[ReasonEdit, ...]:
+    return tuple(ReasonEdit(r.id, r.text) for r in LostReason.select().order_by(LostReason.position))
 
 
 def _check_stages(edits: Sequence[StageEdit]) -> None:

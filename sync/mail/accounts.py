@@ -19,10 +19,9 @@ DEFAULT_SINCE_DAYS = 30
 
 
 @dataclass(frozen=True)
-class AccountInfo:
-    """An account as lists show it (no password, ever)."""
+class AccountForm:
+    """What the account form holds (no password: that travels separately, straight to the keychain)."""
 
-    id: str
     name: str
     host: str
     port: int
@@ -31,13 +30,21 @@ class AccountInfo:
     folders: tuple[str, ...]
     sent_folder: str | None
     since: datetime
+
+
+@dataclass(frozen=True)
+class AccountInfo(AccountForm):
+    """An account as lists show it (no password, ever)."""
+
+    id: str
     last_check_at: datetime | None
     last_error: str | None
 
 
 def _info(row: MailAccount) -> AccountInfo:
-    return AccountInfo(row.id, row.name, row.host, row.port, row.security, row.username,
-                       tuple(account_folders(row)), row.sent_folder, row.since, row.last_check_at, row.last_error)
+    return AccountInfo(name=row.name, host=row.host, port=row.port, security=row.security, username=row.username,
+                       folders=tuple(account_folders(row)), sent_folder=row.sent_folder, since=row.since, id=row.id,
+                       last_check_at=row.last_check_at, last_error=row.last_error)
 
 
 def find_account(name: str) -> MailAccount:
@@ -164,6 +171,40 @@ def check_connection(row: MailAccount, password: str, ssl_context: ssl.SSLContex
     shown = ", ".join(names[:12]) + (f" and {len(names) - 12} more" if len(names) > 12 else "")
     return (f"OK: logged in to {row.host}:{row.port} ({row.security}) as {row.username}; {len(names)} folders "
             f"({shown}); Sent folder: {sent or 'not found (replies will not be tracked)'}; {idle}.")
+
+
+# --- the account form (Settings, first run) ---------------------------------------------------------
+
+def check_settings(form: AccountForm, password: str | None, existing: str | None = None,
+                   ssl_context: ssl.SSLContext | None = None) -> str:
+    """Log in with the form's settings (stored or not) and check the folders; one line saying what works.
+
+    With no password typed, the existing account's stored one is used. Raises MailError or InvalidInput.
+    """
+    if not password and existing:
+        row = find_account(existing)
+        password = credentials.get_password(row.name, row.username)
+    if not password:
+        raise InvalidInput("Type the password to test the connection.")
+    if form.security == "none" and not imap.is_loopback(form.host):
+        raise InvalidInput("An unencrypted connection is only allowed to this computer: choose SSL or STARTTLS.")
+    unsaved = MailAccount(name=form.name or "new account", host=form.host, port=form.port, security=form.security,
+                          username=form.username, folders=json.dumps(list(form.folders)),
+                          sent_folder=form.sent_folder, since=form.since)
+    return check_connection(unsaved, password, ssl_context=ssl_context, timeout=20)
+
+
+def save_account(form: AccountForm, password: str | None, existing: str | None = None,
+                 ssl_context: ssl.SSLContext | None = None) -> AccountInfo:
+    """Add an account, or change the one named `existing`: tested first, nothing changes on failure."""
+    values = dict(host=form.host, port=form.port, security=form.security, username=form.username,
+                  folders=list(form.folders), sent_folder=form.sent_folder, since=form.since)
+    if existing is None:
+        if not password:
+            raise InvalidInput("Type the account's password: it goes to your system keychain, nowhere else.")
+        return add_account(form.name, **values, password=password, ssl_context=ssl_context)
+    return update_account(existing, new_name=form.name, **values, password=password or None,
+                          ssl_context=ssl_context)
 
 
 def remove_account(name: str) -> None:

@@ -9,11 +9,11 @@ from PySide6.QtCore import QElapsedTimer, QTimer
 
 from desktop.controller import Controller
 from desktop.mail_watch import MailWatchers
-from desktop.settings_dialog import AccountDialog
+from desktop.account_dialog import AccountDialog
 from models.tables import Lead
 from sync.mail import accounts
 
-pytestmark = [pytest.mark.gui, pytest.mark.imap]
+pytestmark = pytest.mark.gui
 SLOW = 3.0  # seconds the deliberately slow work takes
 
 
@@ -22,7 +22,7 @@ def threaded(store, qapp):
     """A controller whose reads and writes really run on worker threads (as in the app)."""
     ctrl = Controller(store)
     yield ctrl
-    ctrl.tasks.wait()
+    ctrl.wait()
     ctrl.deleteLater()
 
 
@@ -53,6 +53,7 @@ class Ticker:
         self.max_gap = max(self.max_gap, elapsed - self._last)
 
 
+@pytest.mark.imap
 def test_a_slow_capture_pass_does_not_freeze_the_ui(imap_server, threaded, keyring_tmp, qtbot, monkeypatch):
     """A capture pass made to take 3 s runs while a 50 ms UI timer keeps ticking (≥ 40 ticks, gaps < 200 ms)."""
     from sync.mail import watch
@@ -87,13 +88,13 @@ def test_a_slow_capture_pass_does_not_freeze_the_ui(imap_server, threaded, keyri
 
 def test_a_slow_connection_test_does_not_freeze_the_ui(threaded, keyring_tmp, qtbot, monkeypatch):
     """"Test connection" waiting 3 s on the server leaves the UI responsive; the result arrives by signal."""
-    import desktop.settings_dialog as settings_dialog
+    from sync.mail import accounts
 
     def slow_check(*_args, **_kwargs):
         time.sleep(SLOW)
         return "OK: logged in (slowly)."
 
-    monkeypatch.setattr(settings_dialog, "check_settings", slow_check)
+    monkeypatch.setattr(accounts, "check_settings", slow_check)
     dialog = AccountDialog(threaded)
     qtbot.add_widget(dialog)
     dialog.host.setText("127.0.0.1")

@@ -7,11 +7,12 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QTextDocument
 
 from desktop.review_view import REVIEW_EMPTY, ReviewView, SafeBrowser, sanitise_html
-from desktop.screenshots import SAMPLES, store_sample_mail
+from desktop.screenshots import SAMPLES
 from models import mail as mail_store
 from models.mail import DbKnown, message_key, store_verdict
 from models.tables import Lead, MailMessage, SenderRule
 from sync.mail.classify import classify
+from sync.mail.files import store_files
 
 pytestmark = pytest.mark.gui
 
@@ -29,7 +30,7 @@ def mail(store):
     freemail = _store(samples.personal(name="Tina Park", email="tina.park@gmail.com"))
     newsletter = _store(samples.newsletter())
     assert (partner.verdict, freemail.verdict, newsletter.verdict) == ("review", "review", "ignored")
-    store_sample_mail([SAMPLES / "receipt.eml", SAMPLES / "autoreply.eml"])
+    store_files([SAMPLES / "receipt.eml", SAMPLES / "autoreply.eml"])
     return {"partner": partner, "freemail": freemail, "newsletter": newsletter}
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 from imap_server import ImapServer  # noqa: E402
 
-from desktop.first_run import FirstRunDialog, needs_first_run
-from desktop.settings_dialog import AccountDialog, SettingsDialog
+from desktop.account_dialog import AccountDialog
+from desktop.first_run import FirstRunDialog
+from desktop.settings_dialog import SettingsDialog
 from models import db, settings, stage_settings, stages
+from models.preferences import needs_first_run
 from models.errors import InvalidInput, RuleError
 from models.leads import add_lead
 from models.tables import Lead, LostReason, MailAccount, Stage
@@ -33,6 +35,7 @@ def account_dialog(controller, qtbot, keyring_tmp):
     return dialog
 
 
+@pytest.mark.imap
 def test_test_connection_succeeds_with_the_right_password(imap_server, account_dialog, qtbot):
     """"Test connection" against the real server logs in and shows a one-line OK with the folders."""
     user, password = imap_server.new_user()
@@ -46,6 +49,7 @@ def test_test_connection_succeeds_with_the_right_password(imap_server, account_d
     assert MailAccount.select().count() == 0  # testing stores nothing
 
 
+@pytest.mark.imap
 def test_test_connection_shows_a_clear_failure_with_a_wrong_password(private_server, account_dialog, qtbot):
     """A wrong password gives one clear sentence naming the user, never the password."""
     user, _password = private_server.new_user()
@@ -59,6 +63,7 @@ def test_test_connection_shows_a_clear_failure_with_a_wrong_password(private_ser
     assert account_dialog.result.property("role") == "error"
 
 
+@pytest.mark.imap
 def test_saving_puts_the_password_in_the_keyring_and_not_in_the_database(imap_server, account_dialog, qtbot, store,
                                                                          keyring_tmp):
     """Save stores the account; its password is in the (tmp) keyring and nowhere in the database files."""
@@ -79,6 +84,7 @@ def test_saving_puts_the_password_in_the_keyring_and_not_in_the_database(imap_se
     assert account_dialog.password.text() == ""
 
 
+@pytest.mark.imap
 def test_saving_with_a_wrong_password_keeps_nothing(imap_server, account_dialog, qtbot, keyring_tmp):
     """A failed login on Save shows the error and stores neither account nor password."""
     user, _password = imap_server.new_user()
@@ -90,6 +96,7 @@ def test_saving_with_a_wrong_password_keeps_nothing(imap_server, account_dialog,
     assert credentials.get_password("Shop", user) is None
 
 
+@pytest.mark.imap
 def test_settings_dialog_tests_edits_and_removes_an_account(imap_server, controller, qtbot, keyring_tmp):
     """The accounts tab lists an account, tests it on the real server, edits its folders and removes it."""
     user, password = imap_server.new_user()
@@ -98,13 +105,13 @@ def test_settings_dialog_tests_edits_and_removes_an_account(imap_server, control
                          password=password)
     dialog = SettingsDialog(controller)
     qtbot.add_widget(dialog)
-    assert dialog.current_account().name == "Shop"
-    qtbot.waitUntil(lambda: True)
-    dialog.test_account()
-    qtbot.waitUntil(lambda: dialog.account_result.text().startswith(("OK", "Mail")), timeout=15000)
-    assert dialog.account_result.text().startswith("OK: logged in"), dialog.account_result.text()
+    pane = dialog.accounts
+    assert pane.current_account().name == "Shop"
+    pane.test_account()
+    qtbot.waitUntil(lambda: pane.result.text().startswith(("OK", "Mail")), timeout=15000)
+    assert pane.result.text().startswith("OK: logged in"), pane.result.text()
 
-    edit = dialog.edit_account()
+    edit = pane.edit_account()
     qtbot.add_widget(edit)
     assert edit.username.text() == user and edit.password.text() == ""
     edit.folders.setText("INBOX, Sent")
@@ -116,7 +123,7 @@ def test_settings_dialog_tests_edits_and_removes_an_account(imap_server, control
     assert credentials.get_password("Shop", user) == password
 
     with qtbot.wait_signal(dialog.accounts_changed, timeout=5000):
-        dialog.remove_account(confirm=False)
+        pane.remove_account(confirm=False)
     assert accounts.list_accounts() == []
     assert credentials.get_password("Shop", user) is None
 
@@ -125,12 +132,13 @@ def test_you_and_notifications_are_saved(controller, qtbot):
     """Name, phone region (a combo of regions), own addresses and the notification switch land in settings."""
     dialog = SettingsDialog(controller)
     qtbot.add_widget(dialog)
-    assert dialog.region.count() > 200
-    assert dialog.region.itemText(dialog.region.findData("DE")) == "Germany (DE)"
-    dialog.user_name.setText("Sam Baker")
-    dialog.region.setCurrentIndex(dialog.region.findData("DE"))
-    dialog.my_addresses.setText("sam@bakery.example, info@bakery.example")
-    dialog.notify_new.setChecked(False)
+    you = dialog.you
+    assert you.region.count() > 200
+    assert you.region.itemText(you.region.findData("DE")) == "Germany (DE)"
+    you.user_name.setText("Sam Baker")
+    you.region.setCurrentIndex(you.region.findData("DE"))
+    you.my_addresses.setText("sam@bakery.example, info@bakery.example")
+    dialog.notifications.notify_new.setChecked(False)
     with qtbot.wait_signal(dialog.saved, timeout=5000):
         dialog.save()
     assert settings.get("user_name") == "Sam Baker"
@@ -143,15 +151,15 @@ def test_stages_can_be_renamed_reordered_added_and_their_days_changed(controller
     """The stages table saves renames, a new stage, a new order and intervals through models.stage_settings."""
     dialog = SettingsDialog(controller)
     qtbot.add_widget(dialog)
-    table = dialog.stage_table
+    table = dialog.stages.table
     assert [table.item(r, 0).text() for r in range(table.rowCount())] == ["New", "Contacted", "Quoted", "Won", "Lost"]
     table.item(1, 0).setText("Talking")
     table.item(1, 2).setData(2, 4)  # EditRole: follow up every 4 days
-    dialog.add_stage()
+    dialog.stages.add_stage()
     table.item(3, 0).setText("Site visit")
     table.item(3, 1).setText("We went to look at the job.")
     table.setCurrentCell(3, 0)
-    dialog.move_stage(-1)  # Site visit before Quoted
+    dialog.stages.move_stage(-1)  # Site visit before Quoted
     with qtbot.wait_signal(dialog.saved, timeout=5000):
         dialog.save()
     names = [s.name for s in stages.all_stages()]
@@ -181,11 +189,12 @@ def test_lost_reasons_are_edited_in_place(controller, qtbot):
     """Lost reasons can be renamed, added, removed and reordered; leads keep their old reason text."""
     dialog = SettingsDialog(controller)
     qtbot.add_widget(dialog)
-    dialog.reason_list.item(0).setText("Too expensive")
-    dialog.add_reason()
-    dialog.reason_list.item(dialog.reason_list.count() - 1).setText("Chose to do it themselves")
-    dialog.reason_list.setCurrentRow(1)
-    dialog.remove_reason()
+    reasons = dialog.reasons
+    reasons.list.item(0).setText("Too expensive")
+    reasons.add_reason()
+    reasons.list.item(reasons.list.count() - 1).setText("Chose to do it themselves")
+    reasons.list.setCurrentRow(1)
+    reasons.remove_reason()
     with qtbot.wait_signal(dialog.saved, timeout=5000):
         dialog.save()
     texts = stages.lost_reasons()

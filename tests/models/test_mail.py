@@ -4,10 +4,22 @@ from __future__ import annotations
 import mail_samples as samples  # noqa: E402
 import pytest
 
-from models import leads  # noqa: E402
+from models import leads, settings  # noqa: E402
+from models.clock import now
 from models.errors import RuleError  # noqa: E402
-from models.mail import DbKnown, accept_review, ignored_mail, message_key, reject_review, review_queue, store_verdict  # noqa: E402
-from models.tables import Lead, MailMessage, SenderRule  # noqa: E402
+from models.mail import (  # noqa: E402
+    DbKnown,
+    accept_review,
+    ignored_mail,
+    inquiry_notice,
+    load_review,
+    message_key,
+    message_text,
+    reject_review,
+    review_queue,
+    store_verdict,
+)
+from models.tables import Lead, MailAccount, MailMessage, SenderRule  # noqa: E402
 from sync.mail.classify import classify  # noqa: E402
 
 
@@ -54,8 +66,9 @@ def test_accept_creates_the_lead_and_trusts_the_sender(store):
     """Accepting a review item makes it a lead and adds a sender rule that classify then follows."""
     row = keep(samples.personal())
     assert row.verdict == "review" and [s.id for s in review_queue()] == [row.id]
-    lead = accept_review(row.id[:8])
-    assert lead.email == "chris.park@partner-firm.example" and lead.name == "Chris Park"
+    accepted = accept_review(row.id[:8])
+    lead = Lead.get_by_id(accepted.id)
+    assert lead.email == "chris.park@partner-firm.example" and lead.name == accepted.name == "Chris Park"
     assert SenderRule.get_by_id("chris.park@partner-firm.example").action == "lead"
     assert review_queue() == []
     with pytest.raises(RuleError):
@@ -88,3 +101,32 @@ def test_outgoing_before_the_reply_keeps_our_turn(store):
     assert keep(theirs).verdict == "reply"
     lead = Lead.get_by_id(lead.id)
     assert lead.first_response_at is not None and lead.awaiting_since is not None
+
+
+def test_load_review_lists_the_queue_the_ignored_mail_and_whether_an_inbox_exists(store):
+    """The Review view's lists come from the database; has_accounts follows the accounts table."""
+    waiting = keep(samples.personal())
+    ignored = keep(samples.newsletter())
+    lists = load_review()
+    assert [s.id for s in lists.queue] == [waiting.id] and [s.id for s in lists.ignored] == [ignored.id]
+    assert not lists.has_accounts
+    MailAccount.create(name="Shop", host="localhost", port=143, security="none", username="u", since=now(),
+                       created_at=now())
+    assert load_review().has_accounts
+
+
+def test_message_text_is_the_stored_body(store):
+    """The full cleaned text of a stored message; "" for one that is gone."""
+    row = keep(samples.personal())
+    assert message_text(row.id) == row.body and "barbecue on Saturday" in message_text(row.id)
+    assert message_text("no-such-message") == ""
+
+
+def test_inquiry_notice_names_the_leads_unless_switched_off(store):
+    """A notification names the new leads; with notifications off there is none."""
+    first, _ = leads.add_lead("Olivia Smith", email="olivia@example.org")
+    second, _ = leads.add_lead("Sam Taylor", email="sam@example.org")
+    assert sorted(inquiry_notice([first.id, second.id])) == ["Olivia Smith", "Sam Taylor"]
+    assert inquiry_notice([second.id], most=1) == ["Sam Taylor"]
+    settings.put("notify_new", "0")
+    assert inquiry_notice([first.id]) is None

@@ -5,6 +5,8 @@ import mail_samples as samples
 import pytest
 from imap_server import new_mailbox
 
+from models.clock import now
+from models.errors import InvalidInput
 from models.tables import MailAccount, MailCursor, MailMessage
 from sync import credentials
 from sync.mail import accounts, imap
@@ -65,3 +67,43 @@ def test_a_failed_test_changes_nothing(private_server):
     assert "not-the-Passw0rd" not in str(error.value)
     assert accounts.list_accounts() == [info]
     assert credentials.get_password("Shop", mb.user) == mb.password
+
+
+def form(mb, name: str = "Shop", folders: tuple[str, ...] = ("INBOX",)) -> accounts.AccountForm:
+    return accounts.AccountForm(name, mb.server.host, mb.server.port, "none", mb.user, folders, None, now())
+
+
+def test_checking_the_form_stores_nothing(mailbox):
+    """Test connection with the typed password logs in and says so; no account and no password are kept."""
+    text = accounts.check_settings(form(mailbox), mailbox.password)
+    assert text.startswith("OK: logged in") and mailbox.user in text
+    assert accounts.list_accounts() == [] and credentials.get_password("Shop", mailbox.user) is None
+
+
+def test_checking_without_a_password_uses_the_stored_one_or_asks(mailbox):
+    """No password typed: an existing account's stored one is used; a new form asks for one."""
+    with pytest.raises(InvalidInput, match="Type the password"):
+        accounts.check_settings(form(mailbox), None)
+    add(mailbox)
+    assert accounts.check_settings(form(mailbox), None, existing="Shop").startswith("OK: logged in")
+
+
+def test_an_unencrypted_form_to_another_computer_is_refused(mailbox):
+    """Security none is only for this computer: refused before any connection."""
+    remote = accounts.AccountForm("Shop", "imap.example.com", 143, "none", "u", ("INBOX",), None, now())
+    with pytest.raises(InvalidInput, match="only allowed to this computer"):
+        accounts.check_settings(remote, "secret")
+
+
+def test_saving_the_form_adds_then_changes_the_account(mailbox):
+    """A new account needs its password; a change without one keeps the stored password."""
+    mailbox.server.create_folder("Sent", user=mailbox.user)
+    with pytest.raises(InvalidInput, match="password"):
+        accounts.save_account(form(mailbox), None)
+    assert accounts.list_accounts() == []
+    added = accounts.save_account(form(mailbox), mailbox.password)
+    assert credentials.get_password("Shop", mailbox.user) == mailbox.password
+    changed = accounts.save_account(form(mailbox, folders=("INBOX", "Sent")), None, existing="Shop")
+    assert changed.id == added.id and accounts.list_accounts() == [changed]
+    assert changed.folders == ("INBOX", "Sent")
+    assert credentials.get_password("Shop", mailbox.user) == mailbox.password

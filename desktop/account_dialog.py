@@ -1,0 +1,155 @@
+"""The form to add or edit one IMAP account, with Test connection (Settings and the first run).
+
+The password goes from its QLineEdit straight to sync.mail.accounts, which puts it into
+the system keychain: never into the database, QSettings or a log. Testing and saving
+talk to the server, so both run off the UI thread and hold no transaction meanwhile.
+"""
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from models.clock import to_local, to_utc
+from sync.mail import accounts, imap
+from sync.mail.accounts import AccountForm, AccountInfo
+
+from .controller import Controller
+from .labels import hint, show_result
+
+SECURITY_CHOICES = (("ssl", "SSL/TLS (recommended)"), ("starttls", "STARTTLS"), ("none", "None (this computer only)"))
+
+
+class AccountDialog(QDialog):
+    """Add or edit one IMAP account; "Test connection" shows one line saying what works."""
+
+    saved = Signal(str)  # the account's name
+    tested = Signal(bool, str)  # ok, the one-line result
+
+    def __init__(self, controller: Controller, parent: QWidget | None = None,
+                 existing: AccountInfo | None = None, ssl_context: Any = None):
+        super().__init__(parent)
+        self.controller = controller
+        self.existing = existing
+        self.ssl_context = ssl_context
+        self.setWindowTitle("Edit mail account" if existing else "Add a mail account")
+        self.setModal(True)
+
+        self.name = QLineEdit(placeholderText="e.g. Shop inbox")
+        self.host = QLineEdit(placeholderText="imap.example.com")
+        self.port = QSpinBox()
+        self.port.setRange(1, 65535)
+        self.port.setValue(993)
+        self.security = QComboBox()
+        for key, label in SECURITY_CHOICES:
+            self.security.addItem(label, key)
+        self.security.currentIndexChanged.connect(self._on_security_changed)
+        self.username = QLineEdit(placeholderText="you@example.com")
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText("leave empty to keep the saved password" if existing else
+                                         "kept in your system keychain")
+        self.folders = QLineEdit("INBOX")
+        self.folders.setToolTip("Folders to read for inquiries, separated by commas")
+        self.sent_folder = QLineEdit(placeholderText="blank = find it automatically")
+        self.since = QDateEdit(calendarPopup=True)
+        self.since.setDisplayFormat("yyyy-MM-dd")
+        self.since.setDate(QDate.currentDate().addDays(-accounts.DEFAULT_SINCE_DAYS))
+
+        form = QFormLayout()
+        for label, field in (("Name", self.name), ("IMAP server", self.host), ("Port", self.port),
+                             ("Security", self.security), ("User name", self.username),
+                             ("Password", self.password), ("Folders", self.folders),
+                             ("Sent folder", self.sent_folder), ("Read mail since", self.since)):
+            form.addRow(label, field)
+
+        self.test_button = QPushButton("Test connection")
+        self.test_button.clicked.connect(self.test_connection)
+        self.result = QLabel("")
+        self.result.setWordWrap(True)
+        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        test_row = QHBoxLayout()
+        test_row.addWidget(self.test_button)
+        test_row.addWidget(self.result, 1)
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(hint("The password goes to your system keychain and nowhere else. Only mail since the "
+                              "date above is read; Leadbook never changes your mail (read-only)."))
+        layout.addLayout(test_row)
+        layout.addWidget(self.buttons)
+        self.resize(520, self.sizeHint().height())
+        if existing is not None:
+            self._fill(existing)
+
+    def _fill(self, info: AccountInfo) -> None:
+        self.name.setText(info.name)
+        self.host.setText(info.host)
+        self.security.setCurrentIndex(max(self.security.findData(info.security), 0))
+        self.port.setValue(info.port)
+        self.username.setText(info.username)
+        self.folders.setText(", ".join(info.folders))
+        self.sent_folder.setText(info.sent_folder or "")
+        since = to_local(info.since)
+        self.since.setDate(QDate(since.year, since.month, since.day))
+
+    def _on_security_changed(self) -> None:
+        if self.port.value() in imap.SECURITY.values():  # the user has not typed a port of their own
+            self.port.setValue(imap.SECURITY.get(self.security.currentData(), 993))
+
+    def form(self) -> AccountForm:
+        folders = tuple(f.strip() for f in self.folders.text().split(",") if f.strip()) or ("INBOX",)
+        day = self.since.date().toPython()
+        return AccountForm(self.name.text().strip(), self.host.text().strip(), self.port.value(),
+                           self.security.currentData(), self.username.text().strip(), folders,
+                           self.sent_folder.text().strip() or None, to_utc(datetime.combine(day, time.min)))
+
+    def _busy(self, busy: bool) -> None:
+        self.test_button.setEnabled(not busy)
+        self.buttons.setEnabled(not busy)
+
+    def _finished(self, ok: bool, text: str) -> None:
+        self._busy(False)
+        show_result(self.result, ok, text)
+        self.tested.emit(ok, text)
+
+    def test_connection(self) -> None:
+        form, password, context = self.form(), self.password.text(), self.ssl_context
+        existing = self.existing.name if self.existing else None
+        self._busy(True)
+        show_result(self.result, None, "Connecting…")
+        self.controller.run(lambda: accounts.check_settings(form, password, existing, context),
+                            lambda text: self._finished(True, text), lambda text: self._finished(False, text))
+
+    def save(self) -> None:
+        form, password, context = self.form(), self.password.text() or None, self.ssl_context
+        existing = self.existing.name if self.existing else None
+        self._busy(True)
+        show_result(self.result, None, "Checking the connection and saving…")
+        self.controller.run(lambda: accounts.save_account(form, password, existing, context), self._on_saved,
+                            lambda text: self._finished(False, text), changes_data=True)
+
+    def _on_saved(self, info: AccountInfo) -> None:
+        self._busy(False)
+        self.password.clear()
+        self.saved.emit(info.name)
+        self.accept()
