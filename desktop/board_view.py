@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -43,8 +42,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from models import board
-from models.board import Card, Choices, StageInfo
+from models import bulk
+from models.board import UNCLAIMED, BoardData, Card, StageInfo, load_board
 
 from . import resources, stage_dialogs, widgets
 from .controller import Controller
@@ -454,21 +453,6 @@ class DropZone(QFrame):
             self.dropped.emit(lead_id, self.stage.id)
 
 
-@dataclass(frozen=True)
-class BoardData:
-    choices: Choices
-    cards: dict[str, list[Card]]
-
-
-def load_board(owner_id: str | None, source: str | None) -> BoardData:
-    """Everything the board shows (runs off the UI thread).
-
-    The source filter's entries come from the cards themselves (the sources of open leads),
-    which spares a full scan of the lead table on every refresh.
-    """
-    return BoardData(board.choices(sources=False), board.board_cards(owner_id=owner_id, source=source))
-
-
 class BoardView(LiveView):
     """The pipeline board. `refresh()` reloads; data_changed refreshes it when visible."""
 
@@ -541,7 +525,7 @@ class BoardView(LiveView):
         self._stages = {s.id: s for s in stages}
         self._lost_reasons = data.choices.lost_reasons
         self._fill_filter(self.owner_filter, "Everyone",
-                          [("Unclaimed", board.UNCLAIMED)] + [(name, mid) for mid, name in data.choices.owners])
+                          [("Unclaimed", UNCLAIMED)] + [(name, mid) for mid, name in data.choices.owners])
         owner_id, source = self.filters()
         if owner_id is None and source is None:  # unfiltered: exactly the sources of open leads
             self._sources = {card.source for cards in data.cards.values() for card in cards if card.source}
@@ -620,7 +604,7 @@ class BoardView(LiveView):
         answer = stage_dialogs.ask_move(self, stage, self._lost_reasons, name, card.value if card else None)
         if answer is None:
             return
-        self.controller.write(partial(stage_dialogs.apply_move, [lead_id], stage_id, answer),
+        self.controller.write(partial(bulk.move_leads, [lead_id], stage_id, answer.reason, answer.value),
                               success=f"Moved {name} to {stage.name}.")
 
     def _show_menu(self, lead_id: str, pos: QPoint) -> None:

@@ -1,21 +1,13 @@
-"""Done and Snooze: ticking off a next step, pushing one back, and undoing either.
+"""Done and Snooze: the dialog that asks what happened and what comes next, the snooze menu.
 
-The dialogs only ask; the operations below run on the controller's write thread with
-ids (rows are re-fetched inside the write), and return plain `Undo` data that the view
-can hand back to `undo()`.
-
-What undo restores, through models functions only:
-  - snooze: the previous date and title of the pending step (exact);
-  - done with a next step: the previous pending step (date, title) replaces the new one;
-  - closed as won/lost: the previous stage (status open again) and the previous step.
-The completed step stays in the history marked done and the timeline keeps both
-entries. Ticking off "Respond to inquiry" is not undoable: it also records the first
-response time and moves the lead on from New, which no models function reverts.
+They only ask; the operations (complete, snooze, undo) are in models.followups and run
+through the controller.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import partial
+from html import escape
 
 from PySide6.QtCore import QDate, QPoint, Signal
 from PySide6.QtGui import QAction
@@ -36,49 +28,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from models import leads, stages
-from models.clock import to_local, to_utc
-from models.tables import Stage
+from models import leads
+from models.clock import to_utc
+from models.followups import DoneChoice, LeadBrief, load_brief
 
 from . import resources
 from .controller import Controller
 
 WORKDAY_START = time(9)
-
-
-# --- plain data crossing threads -------------------------------------------------------------
-
-@dataclass(frozen=True)
-class LeadBrief:
-    """What the Done dialog needs to know about a lead, read off the UI thread."""
-    lead_id: str
-    name: str
-    stage: str
-    step_title: str | None
-    default_days: int  # when the next step falls due if the user picks no date
-    next_stage: str  # the stage the default interval belongs to
-    lost_reasons: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class DoneChoice:
-    outcome: str | None = None
-    next_title: str | None = None
-    next_due: datetime | None = None  # None: the stage's interval
-    close: str | None = None  # None | "won" | "lost"
-    reason: str | None = None
-    value: str | None = None
-
-
-@dataclass(frozen=True)
-class Undo:
-    lead_id: str
-    name: str
-    text: str  # "Done: Anna Schmidt" — shown beside the Undo button
-    due: datetime | None  # the pending step before the change
-    title: str | None
-    stage_id: str | None = None  # set when the lead was closed: move it back here
-    inquiry: bool = False  # the step was "Respond to inquiry": the lead waits for its first answer again
 
 
 def at_workday_start(day: date) -> datetime:
@@ -101,56 +58,6 @@ def short_day(day: date) -> str:
     return QDate(day).toString("ddd d MMM")
 
 
-# --- operations (run on the write thread) ----------------------------------------------------
-
-def load_brief(lead_id: str) -> LeadBrief:
-    lead = leads.find_lead(lead_id)
-    pending = leads.pending_followup(lead)
-    stage = lead.stage
-    opens = stages.open_stages()
-    # Ticking off the first reply moves a New lead on: its next step follows that stage's interval.
-    if pending is not None and pending.title == leads.RESPOND and opens and stage.id == opens[0].id and len(opens) > 1:
-        stage = opens[1]
-    return LeadBrief(lead.id, lead.name, lead.stage.name, pending.title if pending else None,
-                     stage.followup_days, stage.name, tuple(stages.lost_reasons()))
-
-
-def complete(lead_id: str, choice: DoneChoice) -> Undo | None:
-    """Tick off the pending step with the user's choice; returns how to undo it (or None)."""
-    lead = leads.find_lead(lead_id)
-    pending = leads.pending_followup(lead)
-    undo = None
-    if pending is not None:
-        text = (f"{lead.name} closed as {choice.close}" if choice.close else f"Done: {pending.title} — {lead.name}")
-        undo = Undo(lead.id, lead.name, text, pending.due, pending.title,
-                    lead.stage_id if choice.close else None, inquiry=pending.title == leads.RESPOND)
-    leads.complete_followup(lead, outcome=choice.outcome, next_due=choice.next_due, next_title=choice.next_title,
-                            close=choice.close, reason=choice.reason, value=choice.value)
-    return undo
-
-
-def snooze(lead_id: str, due: datetime) -> Undo:
-    lead = leads.find_lead(lead_id)
-    pending = leads.pending_followup(lead)
-    undo = Undo(lead.id, lead.name, f"Snoozed {lead.name} to {short_day(to_local(due).date())}",
-                pending.due if pending else None, pending.title if pending else None)
-    leads.schedule_followup(lead, due)
-    return undo
-
-
-def undo(info: Undo) -> None:
-    """Restore the pending step (and the stage, for a closed lead)."""
-    lead = leads.find_lead(info.lead_id)
-    if info.stage_id is not None and lead.stage_id != info.stage_id:
-        leads.move_lead(lead, Stage.get_by_id(info.stage_id))
-    if info.inquiry:
-        leads.reopen_inquiry(lead, info.due)
-    elif info.due is not None:
-        leads.schedule_followup(lead, info.due, title=info.title)
-
-
-
-
 # --- the Done dialog --------------------------------------------------------------------------
 
 class DoneDialog(QDialog):
@@ -167,7 +74,7 @@ class DoneDialog(QDialog):
         self.setWindowIcon(resources.icon("done"))
         self.setMinimumWidth(self.fontMetrics().horizontalAdvance("x") * 58)
 
-        self.heading = QLabel(f"<b>{_escape(name)}</b>" if name else "")
+        self.heading = QLabel(f"<b>{escape(name)}</b>" if name else "")
         self.heading.setProperty("role", "title")
         self.outcome = QLineEdit(placeholderText="What happened? e.g. Called, sent the quote")
 
@@ -238,14 +145,14 @@ class DoneDialog(QDialog):
         layout.addWidget(self.buttons)
         self.outcome.setFocus()
         self._update_ok()
-        controller.read(lambda: load_brief(lead_id), self._on_brief_loaded)
+        controller.read(partial(load_brief, lead_id), self._on_brief_loaded)
 
     def _on_brief_loaded(self, brief: LeadBrief) -> None:
         self.brief = brief
         if not self.heading.text():
-            self.heading.setText(f"<b>{_escape(brief.name)}</b>")
-        self.heading.setText(self.heading.text() + f" · {_escape(brief.stage)}"
-                             + (f" · {_escape(brief.step_title)}" if brief.step_title else ""))
+            self.heading.setText(f"<b>{escape(brief.name)}</b>")
+        self.heading.setText(self.heading.text() + f" · {escape(brief.stage)}"
+                             + (f" · {escape(brief.step_title)}" if brief.step_title else ""))
         days = brief.default_days
         when = "today" if days == 0 else "tomorrow" if days == 1 else f"in {days} days"
         self.when.setItemText(0, f"{when.capitalize()} ({brief.next_stage}'s interval)")
@@ -350,8 +257,3 @@ class PickDateDialog(QDialog):
 
     def day(self) -> date:
         return self.calendar.selectedDate().toPython()
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-

@@ -1,7 +1,8 @@
 """New lead: a short form that checks as you type and warns about a duplicate before saving."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import partial
+from html import escape
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
@@ -16,9 +17,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from models import leads, settings
+from models import settings
 from models.contacts import normalise_email, normalise_phone
 from models.errors import InvalidInput
+from models.new_lead import Duplicate, find_duplicates, save_lead
 
 from . import resources
 from .controller import Controller
@@ -26,31 +28,12 @@ from .controller import Controller
 SOURCES = ("", "Website", "Email", "Phone", "Referral", "Walk-in", "Social media", "Marketplace", "Other")
 
 
-@dataclass(frozen=True)
-class Duplicate:
-    lead_id: str
-    name: str
-    status: str
-    stage: str
-    matched: str  # "email" | "phone" | "email and phone"
-
-
-def find_duplicates(email: str | None, phone: str | None) -> list[Duplicate]:
-    """Plain-data duplicates for the warning (read off the UI thread)."""
-    out = []
-    for lead in leads.find_duplicates(email, phone)[:3]:
-        matched = " and ".join(w for w, mine, theirs in (("email", email, lead.email), ("phone", phone, lead.phone))
-                               if mine and mine == theirs)
-        out.append(Duplicate(lead.id, lead.name, lead.status, lead.stage.name, matched or "details"))
-    return out
-
-
 def duplicate_warning(dupes: list[Duplicate]) -> str:
     if not dupes:
         return ""
     first = dupes[0]
     where = f"{first.status}, {first.stage}" if first.status == "open" else first.status
-    text = f"<b>{_escape(first.name)}</b> ({where}) has this {first.matched} — "
+    text = f"<b>{escape(first.name, quote=False)}</b> ({where}) has this {first.matched} — "
     if first.status == "open":
         text += "the inquiry will be added to their timeline instead of creating a new lead."
     else:
@@ -58,11 +41,6 @@ def duplicate_warning(dupes: list[Duplicate]) -> str:
     if len(dupes) > 1:
         text += f" ({len(dupes) - 1} more lead{'s' if len(dupes) > 2 else ''} match.)"
     return text
-
-
-def save_lead(fields: dict[str, str | None]) -> tuple[str, bool]:
-    lead, created = leads.add_lead(fields.pop("name") or "", **fields)
-    return lead.id, created
 
 
 class NewLeadDialog(QDialog):
@@ -123,9 +101,7 @@ class NewLeadDialog(QDialog):
             edit.textChanged.connect(self.validate)
         self.email.textChanged.connect(self._dupe_timer.start)
         self.phone.textChanged.connect(self._dupe_timer.start)
-        self._saving = False
         self.saved_id: str | None = None
-        controller.message.connect(self._on_message)
         self.validate()
         controller.read(settings.phone_region, self._on_region)
 
@@ -170,7 +146,7 @@ class NewLeadDialog(QDialog):
         if not email and not phone:
             self._on_duplicates([])
             return
-        self.controller.read(lambda: find_duplicates(email, phone), self._on_duplicates)
+        self.controller.read(partial(find_duplicates, email, phone), self._on_duplicates)
 
     def _on_duplicates(self, dupes: list[Duplicate]) -> None:
         self.duplicates = dupes
@@ -195,21 +171,17 @@ class NewLeadDialog(QDialog):
         if not fields["name"]:
             fields["name"] = fields["email"] or fields["phone"]
         self.save_button.setEnabled(False)
-        self._saving = True
         name = fields["name"]
-        self.controller.write(lambda: save_lead(dict(fields)), self._on_saved, success=f"Added {name}.")
+        self.controller.write(partial(save_lead, fields), self._on_saved, success=f"Added {name}.",
+                              failed=self._on_save_failed)
 
     def _on_saved(self, result: tuple[str, bool]) -> None:
-        self._saving = False
         self.saved_id, _created = result
         self.accept()
         self.controller.open_lead(self.saved_id)
 
-    def _on_message(self, level: str, _text: str) -> None:
-        if level == "error" and self._saving:  # the save failed: let the user fix it and try again
-            self._saving = False
-            self.validate()
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    def _on_save_failed(self, error: str) -> None:
+        """Say why beside the form and let the user fix it and try again."""
+        self.warning.setText(escape(error) + " Nothing was saved.")
+        self.warning.show()
+        self.validate()

@@ -7,7 +7,6 @@ a sort is one list.sort with a precomputed key per column.
 """
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -17,7 +16,6 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-import peewee as pw
 from PySide6.QtCore import (
     QAbstractTableModel,
     QItemSelection,
@@ -46,10 +44,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from models import board, export, leads, members
-from models.board import Choices, StageInfo
+from models import board, bulk
+from models.board import StageInfo
+from models.bulk import LeadTable
 from models.contacts import display_phone
-from models.tables import Lead, database
 
 from . import resources, stage_dialogs, widgets
 from .controller import Controller
@@ -257,32 +255,6 @@ def _now_text() -> str:
     return now().isoformat(sep=" ")
 
 
-# --- actions that run on the write/read threads -----------------------------------------------
-
-def selected_query(lead_ids: Sequence[str]) -> pw.ModelSelect:
-    """Live leads among lead_ids, as one bound parameter (no SQLite variable limit at 100k ids)."""
-    ids = pw.SQL("(SELECT value FROM json_each(?))", [json.dumps(list(lead_ids))])
-    return leads.live().where(Lead.id.in_(ids))
-
-
-def assign_owner(lead_ids: Sequence[str], owner_name: str) -> int:
-    """Give the leads an owner (by name or email; a new name adds a member); '' unclaims them."""
-    with database.atomic("IMMEDIATE"):
-        owner = members.find_member(owner_name) if owner_name.strip() else None
-        for lead_id in lead_ids:
-            leads.edit_lead(leads.find_lead(lead_id), owner=owner)
-    return len(lead_ids)
-
-
-def export_selected(path: str, lead_ids: Sequence[str]) -> int:
-    fmt = Path(path).suffix.lstrip(".").lower() or "csv"
-    return export.export_leads(path, fmt, selected_query(lead_ids))
-
-
-def load_leads() -> tuple[Choices, list[tuple]]:
-    return board.choices(sources=False), board.lead_table()
-
-
 UNCLAIM = "(nobody — unclaimed)"
 
 
@@ -421,9 +393,9 @@ class LeadsView(LiveView):
 
     def load(self) -> None:
         self._generation += 1
-        self.controller.read(load_leads, partial(self._on_loaded, self._generation))
+        self.controller.read(bulk.load_leads, partial(self._on_loaded, self._generation))
 
-    def _on_loaded(self, generation: int, result: tuple[Choices, list[tuple]]) -> None:
+    def _on_loaded(self, generation: int, result: LeadTable) -> None:
         if generation != self._generation:
             return
         choices, rows = result
@@ -526,7 +498,7 @@ class LeadsView(LiveView):
             if owner is None:
                 return
         who = owner or "nobody"
-        self.controller.write(partial(assign_owner, ids, owner), success=f"Assigned {len(ids):,} leads to {who}.")
+        self.controller.write(partial(bulk.assign_owner, ids, owner), success=f"Assigned {len(ids):,} leads to {who}.")
 
     def move_selection(self, stage_id: str) -> None:
         """Move the selected leads to a stage, asking once for what that stage needs."""
@@ -539,7 +511,7 @@ class LeadsView(LiveView):
         answer = stage_dialogs.ask_move(self, stage, self._lost_reasons, what, count=len(ids))
         if answer is None:
             return
-        self.controller.write(partial(stage_dialogs.apply_move, ids, stage_id, answer),
+        self.controller.write(partial(bulk.move_leads, ids, stage_id, answer.reason, answer.value),
                               success=f"Moved {what} to {stage.name}.")
 
     def export_selection(self, path: str | None = None) -> None:
@@ -552,10 +524,8 @@ class LeadsView(LiveView):
             if path is None:
                 return
 
-        def done(count: int) -> None:
-            self.controller.message.emit("info", f"Exported {count:,} leads to {path}.")
-
-        self.controller.read(partial(export_selected, path, ids), done)
+        self.controller.read(partial(bulk.export_selected, path, ids),
+                             lambda count: self.controller.inform(f"Exported {count:,} leads to {path}."))
 
     def _on_context_menu(self, pos: QPoint) -> None:
         index = self.table.indexAt(pos)

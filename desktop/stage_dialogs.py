@@ -2,12 +2,13 @@
 
 Lost needs a reason (from the configured list), a stage that requires a value (Quoted)
 and Won offer an optional value; every other move asks nothing. Cancelling changes nothing.
-The board, the leads table and the lead detail all use `ask_move` + `apply_move`.
+The board, the leads table and the lead detail all use `ask_move`, then models.bulk.move_leads.
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from html import escape
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -24,7 +25,6 @@ from PySide6.QtWidgets import (
 from models import leads
 from models.board import StageInfo
 from models.errors import InvalidInput
-from models.tables import Stage, database
 
 from .widgets import MUTED_ROLE, format_amount, make_error_label
 
@@ -39,10 +39,6 @@ def needs_asking(stage: StageInfo) -> bool:
     return stage.kind in ("won", "lost") or stage.requires in ("value", "reason")
 
 
-
-
-
-
 class MoveDialog(QDialog):
     """The question a move needs: a lost reason, or an optional value."""
 
@@ -53,7 +49,7 @@ class MoveDialog(QDialog):
         self.setWindowTitle(f"Move to {stage.name}")
         self.setModal(True)
         layout = QVBoxLayout(self)
-        intro = QLabel(f"Move <b>{_escape(what)}</b> to <b>{_escape(stage.name)}</b>.")
+        intro = QLabel(f"Move <b>{escape(what)}</b> to <b>{escape(stage.name)}</b>.")
         intro.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(intro)
         if stage.definition:
@@ -137,21 +133,3 @@ def ask_move(parent: QWidget | None, stage: StageInfo, lost_reasons: Sequence[st
         return dialog.answer()
     finally:
         dialog.deleteLater()
-
-
-def apply_move(lead_ids: Sequence[str], stage_id: str, answer: MoveAnswer) -> int:
-    """Move the leads (runs on the write thread, one transaction); returns how many moved."""
-    moved = 0
-    with database.atomic("IMMEDIATE"):
-        stage = Stage.get_by_id(stage_id)
-        for lead_id in lead_ids:
-            lead = leads.find_lead(lead_id)
-            if lead.stage_id == stage.id:
-                continue
-            leads.move_lead(lead, stage, reason=answer.reason, value=answer.value)
-            moved += 1
-    return moved
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

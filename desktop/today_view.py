@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
+from functools import partial
 from urllib.parse import quote
 
 from PySide6.QtCore import (
@@ -55,10 +56,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from models import mail as mail_store
+from models import followups
 from models import today as today_query
 from models.contacts import display_phone
-from models.leads import find_lead
+from models.detail import reply_subject
 
 from . import followup_dialogs, resources
 from .controller import Controller
@@ -101,15 +102,6 @@ def mailto_url(address: str, subject: str) -> QUrl:
 
 def tel_url(phone: str) -> QUrl:
     return QUrl.fromEncoded(f"tel:{quote(phone, safe='+')}".encode())
-
-
-def reply_subject(lead_id: str) -> str:
-    """'Re: ' and the subject of the lead's latest correspondence (or its service): read off the UI thread."""
-    lead = find_lead(lead_id)
-    subject = mail_store.last_subject(lead.id)
-    if not subject:
-        subject = f"Your inquiry about {lead.service.lower()}" if lead.service else "Your inquiry"
-    return subject if subject.lower().startswith("re:") else f"Re: {subject}"
 
 
 @functools.lru_cache(maxsize=64)
@@ -444,7 +436,7 @@ class TodayView(LiveView):
         self.load_ms = 0.0
         self.done_dialog: followup_dialogs.DoneDialog | None = None
         self.snooze_menu: followup_dialogs.SnoozeMenu | None = None
-        self._undo: followup_dialogs.Undo | None = None
+        self._undo: followups.Undo | None = None
 
         self.title = view_title("Today")
         self.summary = QLabel("")
@@ -591,7 +583,7 @@ class TodayView(LiveView):
 
     def _email(self, item: today_query.TodayItem) -> None:
         address = item.email or ""
-        self.controller.read(lambda: reply_subject(item.lead_id),
+        self.controller.read(partial(reply_subject, item.lead_id),
                              lambda subject: self._open_url(mailto_url(address, subject)))
 
     def _call(self, item: today_query.TodayItem) -> None:
@@ -599,7 +591,7 @@ class TodayView(LiveView):
 
     def _open_url(self, url: QUrl) -> None:
         if not QDesktopServices.openUrl(url):
-            self.controller.message.emit("error", f"No program is set up to open {url.scheme()}: links.")
+            self.controller.warn(f"No program is set up to open {url.scheme()}: links.")
 
     def _done(self, item: today_query.TodayItem) -> None:
         dialog = followup_dialogs.DoneDialog(self.controller, item.lead_id, item.name, self)
@@ -609,9 +601,9 @@ class TodayView(LiveView):
         dialog.destroyed.connect(lambda: setattr(self, "done_dialog", None))
         dialog.open()
 
-    def _complete(self, item: today_query.TodayItem, choice: followup_dialogs.DoneChoice) -> None:
+    def _complete(self, item: today_query.TodayItem, choice: followups.DoneChoice) -> None:
         success = (f"{item.name} closed as {choice.close}." if choice.close else f"Done: {item.name}.")
-        self.controller.write(lambda: followup_dialogs.complete(item.lead_id, choice), self._offer_undo,
+        self.controller.write(partial(followups.complete, item.lead_id, choice), self._offer_undo,
                               success=success)
 
     def _snooze(self, item: today_query.TodayItem) -> None:
@@ -622,10 +614,10 @@ class TodayView(LiveView):
         menu.popup(self.tree.viewport().mapToGlobal(rect.center()))
 
     def snooze_to(self, item: today_query.TodayItem, due) -> None:
-        self.controller.write(lambda: followup_dialogs.snooze(item.lead_id, due), self._offer_undo)
+        self.controller.write(partial(followups.snooze, item.lead_id, due), self._offer_undo)
 
     # --- undo ----------------------------------------------------------------------------------
-    def _offer_undo(self, info: followup_dialogs.Undo | None) -> None:
+    def _offer_undo(self, info: followups.Undo | None) -> None:
         self._undo = info
         if info is None:
             self._hide_undo()
@@ -634,7 +626,7 @@ class TodayView(LiveView):
         self.undo_bar.setVisible(True)
         self.undo_action.setEnabled(True)
         self._undo_timer.start()
-        self.controller.message.emit("info", f"{info.text} — Ctrl+Z to undo.")
+        self.controller.inform(f"{info.text} — Ctrl+Z to undo.")
 
     def _hide_undo(self) -> None:
         self.undo_bar.setVisible(False)
@@ -646,4 +638,4 @@ class TodayView(LiveView):
             return
         self._undo = None
         self._hide_undo()
-        self.controller.write(lambda: followup_dialogs.undo(info), success=f"Undone: {info.text}.")
+        self.controller.write(partial(followups.undo, info), success=f"Undone: {info.text}.")

@@ -7,19 +7,13 @@ from PySide6.QtCore import QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QSystemTrayIcon
 
-from models import today
+from models.today import due_counts
 
 from . import resources
 from .controller import Controller
 
 log = logging.getLogger("leadbook.desktop.tray")
 ACCENT, OVERDUE = QColor("#2f6fdb"), QColor("#c62828")
-
-
-def due_counts() -> tuple[int, int]:
-    """(items due, of which overdue): read off the UI thread."""
-    result = today.today(limit=1)
-    return result.total_due(), result.counts.get("overdue", 0)
 
 
 def badge_icon(count: int, urgent: bool = False) -> QIcon:
@@ -107,7 +101,7 @@ class Tray(QObject):
         if self.icon is not None and QSystemTrayIcon.supportsMessages():
             self.icon.showMessage(title, text, resources.icon("leadbook"), 10_000)
         else:
-            self.controller.message.emit("info", f"{title}: {text}")
+            self.controller.inform(f"{title}: {text}")
 
     def show_window(self) -> None:
         self.window.showNormal()

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QColor, QPalette, QShowEvent
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from models.clock import to_local
 
@@ -69,6 +69,15 @@ def error_color(pal: QPalette) -> QColor:
 
 def muted_color(pal: QPalette) -> QColor:
     return pal.color(MUTED_ROLE)
+
+
+def button_row(*buttons: QWidget) -> QHBoxLayout:
+    """Buttons side by side at the right edge, the last one the main action."""
+    row = QHBoxLayout()
+    row.addStretch(1)
+    for button in buttons:
+        row.addWidget(button)
+    return row
 
 
 def make_error_label(label: QLabel) -> None:

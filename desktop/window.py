@@ -209,5 +209,5 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
-        QTimer.singleShot(0, self.controller.tasks.wait)
+        QTimer.singleShot(0, self.controller.wait)
         super().closeEvent(event)

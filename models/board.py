@@ -76,6 +76,21 @@ def _owners() -> tuple[tuple[str, str], ...]:
     return tuple(database.execute(Member.select(Member.id, Member.name).order_by(Member.name)))
 
 
+@dataclass(frozen=True)
+class BoardData:
+    choices: Choices
+    cards: dict[str, list[Card]]  # open leads by stage id
+
+
+def load_board(owner_id: str | None, source: str | None) -> BoardData:
+    """Everything the board shows.
+
+    The source filter's entries come from the cards themselves (the sources of open leads),
+    which spares a full scan of the lead table on every refresh.
+    """
+    return BoardData(choices(sources=False), board_cards(owner_id=owner_id, source=source))
+
+
 def board_cards(owner_id: str | None = None, source: str | None = None,
                 at: datetime | None = None) -> dict[str, list[Card]]:
     """Open leads by stage id, joined with their pending follow-up and owner, in one query.

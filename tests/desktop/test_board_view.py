@@ -257,7 +257,7 @@ def test_hidden_board_refreshes_when_shown_again(view, new_lead, qtbot):
     """A data change while the board is hidden is picked up on the next show."""
     view.hide()
     leads.move_lead(Lead.get_by_id(new_lead.id), _stage("Contacted"))
-    view.controller.data_changed.emit()
+    view.controller.refresh()
     assert view.find_card(new_lead.id) is None or view.find_card(new_lead.id)[0] != _stage("Contacted").id
     with qtbot.wait_signal(view.loaded, timeout=5000):
         view.show()

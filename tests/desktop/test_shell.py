@@ -154,7 +154,7 @@ def test_tray_count_equals_total_due(demo_controller, host, qtbot):
     assert tray.count == today.today().total_due() > 0
     leads.add_lead("Fresh Inquiry", email="fresh@example.com")
     with qtbot.wait_signal(tray.count_changed, timeout=1000):
-        demo_controller.data_changed.emit()
+        demo_controller.refresh()
     assert tray.count == today.today().total_due()
     assert not badge_icon(tray.count, urgent=True).isNull()
 

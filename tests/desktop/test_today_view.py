@@ -221,7 +221,7 @@ def test_data_change_while_hidden_waits_for_show(controller, qtbot):
     widget.refresh()
     widget.hide()
     leads.add_lead("Nora Neu", email="nora@example.com")
-    controller.data_changed.emit()
+    controller.refresh()
     assert widget.model.is_empty()
     with qtbot.wait_signal(widget.loaded, timeout=1000):
         widget.show()

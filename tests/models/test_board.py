@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from models import board, leads, writes
+from models import board, leads, members, writes
 from models.clock import now
 from models.tables import FollowUp, Lead
 
@@ -28,3 +28,15 @@ def test_board_cards_group_open_leads_by_stage(store):
     cards = board.board_cards()
     assert [c.lead_id for column in cards.values() for c in column] == [kept.id]
     assert cards[Lead.get_by_id(kept.id).stage_id][0].next_title == leads.RESPOND
+
+
+def test_load_board_filters_by_owner(store):
+    """The board's data: the stages and, with an owner filter, only that owner's cards."""
+    mine, _ = leads.add_lead("Cara", email="cara@example.com")
+    leads.add_lead("Dan", email="dan@example.com")
+    pat = members.find_member("Pat")
+    leads.edit_lead(mine, owner=pat)
+    data = board.load_board(pat.id, None)
+    assert [c.lead_id for column in data.cards.values() for c in column] == [mine.id]
+    assert len(board.load_board(board.UNCLAIMED, None).cards[mine.stage_id]) == 1
+    assert data.choices.owners == ((pat.id, "Pat"),) and data.choices.stages

@@ -1,0 +1,63 @@
+"""Operations on a selection of leads (the Leads table, the board, the lead detail): move,
+assign an owner, export; and the rows the Leads table shows.
+
+Each takes lead ids and plain values and returns plain data; called through the
+controller's write, each runs as one transaction.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+import peewee as pw
+
+from . import board, export, leads, members
+from .board import Choices
+from .errors import NotFound
+from .tables import Lead, Stage
+
+
+class LeadTable(NamedTuple):
+    choices: Choices  # stages, lost reasons and owners (no sources: that would be a full scan)
+    rows: list[tuple]  # board.lead_table() rows
+
+
+def load_leads() -> LeadTable:
+    """Everything the Leads table shows."""
+    return LeadTable(board.choices(sources=False), board.lead_table())
+
+
+def move_leads(lead_ids: Sequence[str], stage_id: str, reason: str | None = None, value: str | None = None) -> int:
+    """Move the leads to a stage with what it needs (a lost reason, a value); returns how many moved."""
+    stage = Stage.get_or_none(Stage.id == stage_id)
+    if stage is None:
+        raise NotFound("That stage no longer exists: it was renamed or removed.")
+    moved = 0
+    for lead_id in lead_ids:
+        lead = leads.find_lead(lead_id)
+        if lead.stage_id != stage.id:
+            leads.move_lead(lead, stage, reason=reason, value=value)
+            moved += 1
+    return moved
+
+
+def assign_owner(lead_ids: Sequence[str], owner_name: str) -> int:
+    """Give the leads an owner (by name or email; a new name adds a member); '' unclaims them."""
+    owner = members.find_member(owner_name) if owner_name.strip() else None
+    for lead_id in lead_ids:
+        leads.edit_lead(leads.find_lead(lead_id), owner=owner)
+    return len(lead_ids)
+
+
+def export_selected(path: str, lead_ids: Sequence[str]) -> int:
+    """Write the live leads among lead_ids to path, in the format its extension names; returns how many."""
+    fmt = Path(path).suffix.lstrip(".").lower() or "csv"
+    return export.export_leads(path, fmt, _selected(lead_ids))
+
+
+def _selected(lead_ids: Sequence[str]) -> pw.ModelSelect:
+    """Live leads among lead_ids, as one bound parameter (no SQLite variable limit at 100k ids)."""
+    ids = pw.SQL("(SELECT value FROM json_each(?))", [json.dumps(list(lead_ids))])
+    return leads.live().where(Lead.id.in_(ids))

@@ -1,0 +1,72 @@
+"""Operations on a selection of leads, called with ids: move, assign an owner, export, the table's rows."""
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from models import bulk, db, leads, stages
+from models.errors import NotFound, RuleError
+from models.tables import Lead, Member
+
+
+@pytest.fixture
+def three(store):
+    return [leads.add_lead(name, email=f"{name.lower()}@example.com")[0].id for name in ("Ann", "Ben", "Cat")]
+
+
+def test_move_leads_moves_each_once(three):
+    """Leads move to the stage; one already there is not counted or logged again."""
+    quoted = stages.find_stage("Quoted")
+    assert db.transaction(bulk.move_leads, three[:1], quoted.id, None, "900") == 1
+    assert db.transaction(bulk.move_leads, three, quoted.id) == 2
+    assert {Lead.get_by_id(i).stage_id for i in three} == {quoted.id}
+    assert Lead.get_by_id(three[0]).value == 900
+
+
+def test_move_leads_is_one_transaction(three):
+    """A failure on a later lead leaves the earlier ones where they were."""
+    contacted = stages.find_stage("Contacted")
+    with pytest.raises(NotFound):
+        db.transaction(bulk.move_leads, [three[0], "no-such-lead"], contacted.id)
+    assert Lead.get_by_id(three[0]).stage.name == "New"
+
+
+def test_move_to_lost_needs_a_reason(three):
+    """Lost without a reason is a RuleError; with one, every lead is lost with it."""
+    lost = stages.find_stage("Lost")
+    with pytest.raises(RuleError, match="needs a reason"):
+        db.transaction(bulk.move_leads, three, lost.id)
+    db.transaction(bulk.move_leads, three, lost.id, "Bad timing")
+    assert {(Lead.get_by_id(i).status, Lead.get_by_id(i).lost_reason) for i in three} == {("lost", "Bad timing")}
+
+
+def test_move_to_a_removed_stage_says_so(three):
+    """A stage id that no longer exists is a NotFound sentence, not a crash."""
+    with pytest.raises(NotFound, match="stage"):
+        db.transaction(bulk.move_leads, three, "gone")
+
+
+def test_assign_owner_adds_the_member_and_unclaims(three):
+    """A new name becomes a member who owns the leads; '' makes them unclaimed again."""
+    assert db.transaction(bulk.assign_owner, three[:2], "Pat Newman") == 2
+    pat = Member.get(Member.name == "Pat Newman")
+    assert [Lead.get_by_id(i).owner_id for i in three] == [pat.id, pat.id, None]
+    db.transaction(bulk.assign_owner, three, "")
+    assert [Lead.get_by_id(i).owner_id for i in three] == [None, None, None]
+
+
+def test_export_selected_writes_only_the_selection(three, tmp_path):
+    """The file holds the chosen leads and no others, in the format of its extension."""
+    target = tmp_path / "chosen.csv"
+    assert db.call(bulk.export_selected, str(target), three[1:]) == 2
+    with target.open(encoding="utf-8-sig", newline="") as handle:
+        assert sorted(row["name"] for row in csv.DictReader(handle)) == ["Ben", "Cat"]
+
+
+def test_load_leads_is_every_live_lead_and_the_choices(three):
+    """One row per live lead (a merged-away lead is gone) with the stages to filter by."""
+    db.transaction(leads.merge_leads, Lead.get_by_id(three[0]), Lead.get_by_id(three[1]))
+    table = db.call(bulk.load_leads)
+    assert sorted(row[0] for row in table.rows) == sorted([three[0], three[2]])
+    assert [s.name for s in table.choices.stages] == [s.name for s in stages.all_stages()]
