@@ -148,6 +148,25 @@ def test_new_lead_validates_and_saves(demo_controller, qtbot):
     assert dialog.result() == NewLeadDialog.DialogCode.Accepted
 
 
+def test_new_lead_save_failure_is_shown_in_the_form(demo_controller, qtbot, monkeypatch):
+    """A save the rules refuse is explained beside the form, which stays open for another try."""
+    from desktop import lead_form
+    from models.errors import RuleError
+
+    def refuse(fields):
+        raise RuleError("That inquiry was already added.")
+
+    monkeypatch.setattr(lead_form, "save_lead", refuse)
+    dialog = NewLeadDialog(demo_controller)
+    qtbot.add_widget(dialog)
+    dialog.show()
+    dialog.name.setText("Greta Neumann")
+    dialog.save_button.click()
+    assert dialog.warning.isVisible() and "already added. Nothing was saved." in dialog.warning.text()
+    assert dialog.save_button.isEnabled() and dialog.result() != NewLeadDialog.DialogCode.Accepted
+    assert not Lead.select().where(Lead.name == "Greta Neumann").exists()
+
+
 def test_tray_count_equals_total_due(demo_controller, host, qtbot):
     """The tray's count is Today's total due, and follows data changes."""
     tray = Tray(demo_controller, host)
