@@ -177,7 +177,10 @@ class LeadDetailDialog(QDialog):
         outer.setSpacing(8)
         outer.addWidget(self.header)
         outer.addWidget(splitter, 1)
-        controller.data_changed.connect(self.reload)
+        controller.data_changed.connect(self._on_data_changed)
+        self.reload()
+
+    def _on_data_changed(self) -> None:
         self.reload()
 
     def reload(self) -> None:
