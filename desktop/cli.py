@@ -9,14 +9,14 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-import peewee as pw
-
-from models import db, export, importing, leads, stages, today
+from models import db, detail, export, followups, importing, new_lead, records, stages, today
+from models.bulk import move_leads
 from models.clock import iso, parse_when
 from models.contacts import display_phone
 from models.errors import InvalidInput, LeadbookError
@@ -61,10 +61,6 @@ def _lead_line(record: dict[str, Any]) -> str:
     return f"{record['id'][:8]}  {who[:38]:38}  {record['stage']:10}  {nxt}"
 
 
-def _record(lead: leads.Lead) -> dict[str, Any]:
-    return next(export.lead_records(leads.live().where(leads.Lead.id == lead.id)))
-
-
 # --- commands ---------------------------------------------------------------------------------
 
 def cmd_app(args: argparse.Namespace) -> int:
@@ -88,27 +84,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    lead, created = leads.add_lead(args.name, email=args.email, phone=args.phone, company=args.company,
-                                   source=args.source, service=args.service, message=args.message)
-    record = _record(lead)
-    record["created"] = created
-    text = (f"Added {lead.name} ({lead.id})." if created else
-            f"{lead.name} is already a lead ({lead.id}): the inquiry was added to its timeline.")
+    lead_id, created = new_lead.save_lead({field: getattr(args, field) for field in (
+        "name", "email", "phone", "company", "source", "service", "message")})
+    record = records.lead_record(lead_id) | {"created": created}
+    text = (f"Added {record['name']} ({lead_id})." if created else
+            f"{record['name']} is already a lead ({lead_id}): the inquiry was added to its timeline.")
     emit(args, record, text)
     return 0
 
 
 def cmd_leads(args: argparse.Namespace) -> int:
-    query = leads.live().order_by(leads.Lead.created_at.desc())
-    if args.stage:
-        query = query.where(leads.Lead.stage == stages.find_stage(args.stage).id)
-    if args.status != "all":
-        query = query.where(leads.Lead.status == args.status)
-    if args.limit:
-        query = query.limit(args.limit)
-    records = list(export.lead_records(query))
-    emit(args, records, "\n".join(_lead_line(r) for r in records) or "No leads.")
+    found = records.lead_records(args.stage, args.status, args.limit)
+    emit(args, found, "\n".join(_lead_line(r) for r in found) or "No leads.")
     return 0
+
+
+NO_LEADS_YET = ("No leads yet. Add one with `leadbook add --name NAME`, import a spreadsheet with "
+                "`leadbook import FILE`, or connect the inbox your inquiries arrive in with `leadbook account add`.")
+NOTHING_TODAY = "Nothing to do today: every lead has a next step in the future."
 
 
 def cmd_today(args: argparse.Namespace) -> int:
@@ -126,16 +119,14 @@ def cmd_today(args: argparse.Namespace) -> int:
             lines.append(f"{today.TITLES[name]} ({result.counts[name]})")
             lines += [f"  {i.lead_id[:8]}  {i.name[:32]:32}  {i.followup_title or '':22}  {i.reason}"
                       for i in items]
-    emit(args, data, "\n".join(lines) or "Nothing to do today: every lead has a next step in the future.")
+    emit(args, data, "\n".join(lines) or (NOTHING_TODAY if records.has_leads() else NO_LEADS_YET))
     return 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    lead = leads.find_lead(args.lead)
-    record = _record(lead)
-    timeline = [{"at": iso(a.at), "kind": a.kind, "summary": a.summary, "body": a.body, "author": a.author}
-                for a in lead.activities.order_by(leads.Activity.at)]
-    record["timeline"] = timeline
+    lead_id = records.lead_id(args.lead)
+    timeline = records.history(lead_id)
+    record = records.lead_record(lead_id) | {"timeline": timeline}
     lines = [_lead_line(record), f"  email {record['email'] or '—'}  phone {display_phone(record['phone']) or '—'}"]
     lines += [f"  {_local(t['at'])}  {t['summary']}" + (f": {_one_line(t['body'])}" if t["body"] else "")
               for t in timeline]
@@ -154,54 +145,61 @@ def _pairs(items: Sequence[str], what: str) -> dict[str, str]:
 
 
 def cmd_edit(args: argparse.Namespace) -> int:
-    lead = leads.find_lead(args.lead)
+    lead_id = records.lead_id(args.lead)
     fields: dict[str, Any] = _pairs(args.set, "FIELD")
-    if "owner" in fields:
-        from models.members import find_member
-
-        fields["owner"] = find_member(fields["owner"]) if fields["owner"] else None
-    leads.edit_lead(lead, **fields)
-    emit(args, _record(lead), f"Updated {lead.name}.")
+    owner = fields.pop("owner", None)  # by name or email; "" unclaims the lead
+    detail.save_fields(lead_id, fields, owner)
+    record = records.lead_record(lead_id)
+    emit(args, record, f"Updated {record['name']}.")
     return 0
 
 
 def cmd_move(args: argparse.Namespace) -> int:
-    lead = leads.find_lead(args.lead)
-    leads.move_lead(lead, stages.find_stage(args.stage), reason=args.reason, value=args.value)
-    emit(args, _record(lead), f"{lead.name} is now in {lead.stage.name}.")
+    lead_id = records.lead_id(args.lead)
+    move_leads([lead_id], records.stage_id(args.stage), reason=args.reason, value=args.value)
+    record = records.lead_record(lead_id)
+    emit(args, record, f"{record['name']} is now in {record['stage']}.")
     return 0
 
 
 def cmd_note(args: argparse.Namespace) -> int:
-    lead = leads.find_lead(args.lead)
-    leads.add_note(lead, args.text, kind=args.kind)
-    emit(args, _record(lead), f"Added a {args.kind} to {lead.name}.")
+    lead_id = records.lead_id(args.lead)
+    detail.add_note(lead_id, args.text, kind=args.kind)
+    record = records.lead_record(lead_id)
+    emit(args, record, f"Added a {args.kind} to {record['name']}.")
     return 0
 
 
+def _next_step(record: dict[str, Any]) -> str:
+    step = record["next_followup"]
+    return f"Next step for {record['name']}: {step['title']}, due {step['due']}."
+
+
 def cmd_followup(args: argparse.Namespace) -> int:
-    lead = leads.find_lead(args.lead)
-    step = leads.schedule_followup(lead, parse_when(args.due), title=args.title)
-    emit(args, _record(lead), f"Next step for {lead.name}: {step.title}, due {iso(step.due)}.")
+    lead_id = records.lead_id(args.lead)
+    detail.save_next_step(lead_id, parse_when(args.due), args.title or "")
+    record = records.lead_record(lead_id)
+    emit(args, record, _next_step(record))
     return 0
 
 
 def cmd_done(args: argparse.Namespace) -> int:
-    lead = leads.find_lead(args.lead)
+    lead_id = records.lead_id(args.lead)
     close = "won" if args.won else "lost" if args.lost else None
-    step = leads.complete_followup(lead, outcome=args.outcome, close=close, reason=args.reason, value=args.value,
-                                   next_due=parse_when(args.next_due) if args.next_due else None,
-                                   next_title=args.next)
-    text = (f"{lead.name} closed as {close}." if close else
-            f"Done. Next step for {lead.name}: {step.title}, due {iso(step.due)}.")
-    emit(args, _record(lead), text)
+    followups.complete(lead_id, followups.DoneChoice(
+        outcome=args.outcome, next_title=args.next, next_due=parse_when(args.next_due) if args.next_due else None,
+        close=close, reason=args.reason, value=args.value))
+    record = records.lead_record(lead_id)
+    emit(args, record, f"{record['name']} closed as {close}." if close else "Done. " + _next_step(record))
     return 0
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    keep, other = leads.find_lead(args.lead), leads.find_lead(args.other)
-    leads.merge_leads(keep, other)
-    emit(args, _record(keep), f"Merged {other.name} into {keep.name}.")
+    keep, other = records.lead_id(args.lead), records.lead_id(args.other)
+    other_name = records.lead_record(other)["name"]
+    detail.merge_into(keep, other)
+    record = records.lead_record(keep)
+    emit(args, record, f"Merged {other_name} into {record['name']}.")
     return 0
 
 
@@ -285,26 +283,35 @@ def cmd_screenshots(args: argparse.Namespace) -> int:
 
 # --- parser -------------------------------------------------------------------------------------
 
+# Global options, accepted before or after the command (`leadbook --data-dir X demo`, `leadbook demo --data-dir X`).
+GLOBAL = argparse.ArgumentParser(add_help=False)
+GLOBAL.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS,  # after a command: set only when given
+                    help="data folder (default: $LEADBOOK_DATA_DIR or the user data folder)")
+
+
+def add_command(parent: Any, name: str, func: Callable[[argparse.Namespace], int], help: str, *,
+                json_flag: bool = False, needs_store: bool = True, writes: bool = False) -> argparse.ArgumentParser:
+    """A (sub)command; `writes` runs it as one transaction, all of it or none."""
+    p = parent.add_parser(name, help=help, description=help, parents=[GLOBAL])
+    p.set_defaults(func=func, needs_store=needs_store, writes=writes)
+    if json_flag:
+        p.add_argument("--json", action="store_true", help="print JSON")
+    return p
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="leadbook",
+    parser = argparse.ArgumentParser(prog="leadbook", parents=[GLOBAL],
                                      description="Leadbook: the lead tracker that says what to do today.")
-    parser.add_argument("--data-dir", type=Path, default=None, help="data folder (default: $LEADBOOK_DATA_DIR or "
-                                                                     "the user data folder)")
-    parser.set_defaults(func=cmd_app, needs_store=False)
+    parser.set_defaults(func=cmd_app, needs_store=False, writes=False)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    def command(name: str, func, help: str, json_flag: bool = False) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help, description=help)
-        p.set_defaults(func=func, needs_store=True)
-        if json_flag:
-            p.add_argument("--json", action="store_true", help="print JSON")
-        return p
+    command = partial(add_command, sub)
 
-    p = command("demo", cmd_demo, "fill the data folder with realistic demo data", json_flag=True)
+    p = command("demo", cmd_demo, "fill the data folder with realistic demo data", json_flag=True, writes=True)
     p.add_argument("--leads", type=int, default=300)
     p.add_argument("--seed", type=int, default=None)
 
-    p = command("add", cmd_add, "add a lead (a duplicate attaches to the existing lead)", json_flag=True)
+    p = command("add", cmd_add, "add a lead (a duplicate attaches to the existing lead)", json_flag=True, writes=True)
     p.add_argument("--name", required=True)
     for flag in ("email", "phone", "company", "source", "service", "message"):
         p.add_argument(f"--{flag}")
@@ -320,28 +327,28 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("show", cmd_show, "a lead with its timeline", json_flag=True)
     p.add_argument("lead")
 
-    p = command("edit", cmd_edit, "change a lead's fields", json_flag=True)
+    p = command("edit", cmd_edit, "change a lead's fields", json_flag=True, writes=True)
     p.add_argument("lead")
     p.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", required=True)
 
-    p = command("move", cmd_move, "move a lead to a stage", json_flag=True)
+    p = command("move", cmd_move, "move a lead to a stage", json_flag=True, writes=True)
     p.add_argument("lead")
     p.add_argument("stage")
     p.add_argument("--reason", help="why it was lost (needed for Lost)")
     p.add_argument("--value", help="the quoted or won amount")
 
-    p = command("note", cmd_note, "add a note, call or meeting to a lead's timeline", json_flag=True)
+    p = command("note", cmd_note, "add a note, call or meeting to a lead's timeline", json_flag=True, writes=True)
     p.add_argument("lead")
     p.add_argument("text")
     p.add_argument("--kind", choices=("note", "call", "meeting"), default="note")
 
-    p = command("followup", cmd_followup, "set a lead's next step", json_flag=True)
+    p = command("followup", cmd_followup, "set a lead's next step", json_flag=True, writes=True)
     p.add_argument("lead")
     p.add_argument("--due", required=True, help="YYYY-MM-DD[ HH:MM], today, tomorrow, +3d")
     p.add_argument("--title")
 
     p = command("done", cmd_done, "complete the next step and schedule the following one (or close)",
-                json_flag=True)
+                json_flag=True, writes=True)
     p.add_argument("lead")
     p.add_argument("--outcome", help="what happened")
     p.add_argument("--next", help="title of the next step (default: Follow up)")
@@ -352,11 +359,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reason")
     p.add_argument("--value")
 
-    p = command("merge", cmd_merge, "join OTHER into LEAD, keeping every activity", json_flag=True)
+    p = command("merge", cmd_merge, "join OTHER into LEAD, keeping every activity", json_flag=True, writes=True)
     p.add_argument("lead")
     p.add_argument("other")
 
-    p = command("import", cmd_import, "import leads from a CSV or XLSX file (all or nothing)", json_flag=True)
+    p = command("import", cmd_import, "import leads from a CSV or XLSX file (all or nothing)", json_flag=True,
+                writes=True)
     p.add_argument("file")
     p.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD")
     p.add_argument("--dry-run", action="store_true", help="show what would happen, write nothing")
@@ -374,7 +382,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("restore", cmd_restore, "replace the database with a checked backup")
     p.add_argument("file")
 
-    p = command("config", cmd_config, "read or set a setting (user_name, phone_region)")
+    p = command("config", cmd_config, "read or set a setting (user_name, phone_region)", writes=True)
     p.add_argument("key", choices=("user_name", "phone_region", "my_addresses"))
     p.add_argument("value", nargs="?")
 
@@ -382,26 +390,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("out_dir", metavar="OUT_DIR")
     p.set_defaults(needs_store=False)
 
-    cli_mail.register(sub)
+    cli_mail.register(sub, add_command)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    args.data_dir = (args.data_dir or default_data_dir()).expanduser()
+    args.data_dir = (getattr(args, "data_dir", None) or default_data_dir()).expanduser()
     logging.basicConfig(level=os.environ.get("LEADBOOK_LOG", "WARNING").upper(),
                         format="%(levelname)s %(name)s: %(message)s")
     try:
         if args.needs_store:
             db.open_database(args.data_dir)
-            stages.ensure_defaults()
-        return args.func(args)
-    except LeadbookError as exc:
+            db.transaction(stages.ensure_defaults)
+        return (db.transaction if args.writes else db.call)(args.func, args)
+    except LeadbookError as exc:  # database failures arrive translated, as StoreError
         print(f"leadbook: {exc}", file=sys.stderr)
-        return 1
-    except pw.DatabaseError as exc:
-        print(f"leadbook: {db.translate(exc, args.data_dir / db.DB_NAME)}", file=sys.stderr)
         return 1
     except BrokenPipeError:
         return 0

@@ -10,6 +10,7 @@ import argparse
 import getpass
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -185,16 +186,8 @@ def cmd_ignored(args: argparse.Namespace) -> int:
 
 # --- parser ------------------------------------------------------------------------------------
 
-def register(sub: Any) -> None:
-    """Add the mail commands to the main command's subparsers."""
-
-    def command(parent: Any, name: str, func: Any, help: str, json_flag: bool = False,
-                needs_store: bool = True) -> argparse.ArgumentParser:
-        p = parent.add_parser(name, help=help, description=help)
-        p.set_defaults(func=func, needs_store=needs_store)
-        if json_flag:
-            p.add_argument("--json", action="store_true", help="print JSON")
-        return p
+def register(sub: Any, command: Callable[..., argparse.ArgumentParser]) -> None:
+    """Add the mail commands to the main command's subparsers, each made by `command` (cli.add_command)."""
 
     account = command(sub, "account", cmd_account_list, "mail accounts: add, list, test, remove", json_flag=True)
     actions = account.add_subparsers(title="actions", metavar="ACTION")
@@ -214,7 +207,8 @@ def register(sub: Any) -> None:
     command(actions, "list", cmd_account_list, "list mail accounts", json_flag=True)
     p = command(actions, "test", cmd_account_test, "log in and check the folders")
     p.add_argument("name")
-    p = command(actions, "remove", cmd_account_remove, "remove an account and its password (mail read stays)")
+    p = command(actions, "remove", cmd_account_remove, "remove an account and its password (mail read stays)",
+                writes=True)
     p.add_argument("name")
 
     command(sub, "fetch", cmd_fetch, "one capture pass over every mail account", json_flag=True)
@@ -226,10 +220,11 @@ def register(sub: Any) -> None:
 
     review = command(sub, "review", cmd_review, "mail that might be an inquiry: you decide", json_flag=True)
     decisions = review.add_subparsers(title="decisions", metavar="DECISION")
-    p = command(decisions, "accept", cmd_review_accept, "it is a lead: create it, trust this sender", json_flag=True)
+    p = command(decisions, "accept", cmd_review_accept, "it is a lead: create it, trust this sender", json_flag=True,
+                writes=True)
     p.add_argument("id", help="message id or a unique prefix of 6+ characters")
     p = command(decisions, "reject", cmd_review_reject, "not a lead: ignore this sender's domain (or address)",
-                json_flag=True)
+                json_flag=True, writes=True)
     p.add_argument("id", help="message id or a unique prefix of 6+ characters")
     p.add_argument("--address", action="store_true", help="ignore only this address, not the whole domain")
 

@@ -175,3 +175,22 @@ def test_no_display_is_one_sentence(tmp_path):
     result = subprocess.run([sys.executable, "-m", "desktop", "--data-dir", str(tmp_path)], capture_output=True,
                             text=True, env=env, timeout=60)
     assert result.returncode == 1 and "no display" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_data_folder_option_works_after_the_command(tmp_path):
+    """`--data-dir` after a command (and after a sub-command) picks the folder, like before the command."""
+    chosen, elsewhere = tmp_path / "chosen", tmp_path / "elsewhere"
+    ok(elsewhere, "demo", "--leads", "5", "--seed", "1", "--data-dir", str(chosen))
+    assert len(as_json(elsewhere, "leads", "--data-dir", str(chosen))) == 5
+    assert len(as_json(elsewhere, "--data-dir", str(chosen), "leads")) == 5
+    assert json.loads(ok(elsewhere, "account", "list", "--data-dir", str(chosen), "--json")) == []
+    assert (chosen / "leadbook.sqlite3").exists() and not (elsewhere / "leadbook.sqlite3").exists()
+
+
+def test_today_on_an_empty_database_says_how_to_start(tmp_path):
+    """With no leads at all Today says so and names the ways in: add, import, connect mail."""
+    text = ok(tmp_path, "today")
+    assert text.startswith("No leads yet")
+    assert "leadbook add" in text and "leadbook import FILE" in text and "leadbook account add" in text
+    ok(tmp_path, "add", "--name", "Pat Lee", "--email", "pat@example.com")
+    assert "No leads yet" not in ok(tmp_path, "today")
