@@ -92,11 +92,12 @@ class Controller(QObject):
                 done(result)
             return True
         if isinstance(error, LeadbookError):
-            if failed is not None:
-                failed(str(error))
-            else:
-                self.warn(str(error))
+            text = str(error)
         else:
             log.error("unexpected error", exc_info=error)
-            self.warn(f"Something went wrong: {error}. Nothing was changed.")
+            text = f"Something went wrong: {error}. Nothing was changed."
+        if failed is not None:  # the form that asked shows it (and lets the user try again)
+            failed(text)
+        else:
+            self.warn(text)
         return False

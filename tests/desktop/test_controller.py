@@ -1,0 +1,48 @@
+"""The controller: one transaction a write, the project's own errors, its signals emitted only by itself."""
+from __future__ import annotations
+
+import pytest
+
+from models import leads, writes
+from models.errors import RuleError
+from models.tables import Lead, database
+
+pytestmark = pytest.mark.gui
+
+
+def _signals(controller) -> tuple[list, list]:
+    messages, changes = [], []
+    controller.message.connect(lambda level, text: messages.append((level, text)))
+    controller.data_changed.connect(lambda: changes.append(True))
+    return messages, changes
+
+
+def test_a_write_is_one_transaction(controller):
+    """A write that fails half-way leaves nothing behind and refreshes nobody."""
+    messages, changes = _signals(controller)
+
+    def half_way() -> None:
+        leads.add_lead("Half", email="half@example.com")
+        raise RuleError("Stopped half-way.")
+
+    controller.write(half_way)
+    assert not Lead.select().where(Lead.name == "Half").exists()
+    assert messages == [("error", "Stopped half-way.")] and changes == []
+
+
+def test_a_database_failure_arrives_as_one_sentence(controller):
+    """A peewee/sqlite error becomes the project's StoreError text, not a traceback."""
+    messages, _ = _signals(controller)
+    controller.read(lambda: database.execute_sql("SELECT * FROM no_such_table"), lambda _r: None)
+    assert len(messages) == 1 and messages[0][0] == "error"
+    assert messages[0][1].startswith("Database error") and "no_such_table" in messages[0][1]
+
+
+def test_failed_hears_every_error_and_success_refreshes(controller):
+    """A form's failed callback gets rule errors and unexpected ones; a success informs and refreshes."""
+    messages, changes = _signals(controller)
+    seen: list[str] = []
+    controller.write(lambda: 1 / 0, failed=seen.append)
+    controller.write(lambda: writes.last_seq(), success="Saved.")
+    assert len(seen) == 1 and "division by zero" in seen[0] and "Nothing was changed" in seen[0]
+    assert messages == [("info", "Saved.")] and changes == [True]
