@@ -3,6 +3,7 @@ in a temporary file; Qt offscreen before Qt loads."""
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import os
 import sys
 from pathlib import Path
@@ -19,8 +20,63 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/: imap_server,
 
 from imap_server import ImapServer, Mailbox, new_mailbox  # noqa: E402
 
-# Without Qt installed the GUI tests cannot even be imported: `pytest -m "not gui"` still runs.
-collect_ignore = [] if importlib.util.find_spec("PySide6") else ["desktop"]
+ON_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+# Without Qt installed the GUI tests cannot even be imported: `pytest -m "not gui"` still runs. Not on CI,
+# where a missing Qt must fail the run, not hide the GUI tests.
+collect_ignore = [] if ON_CI or importlib.util.find_spec("PySide6") else ["desktop"]
+
+# On CI a skipped test is a test that did not run, so it fails the run unless it is listed here with why.
+ALLOWED_SKIPS = {
+    "tests/sync/mail/test_classify.py::test_cpython_email_corpus":
+        "CPython's email test corpus ships only with some Python builds (Debian's needs libpython3-testsuite)",
+    "tests/sync/mail/test_cli_mail.py::test_parse_email_survives_the_python_email_corpus":
+        "CPython's email test corpus ships only with some Python builds (Debian's needs libpython3-testsuite)",
+}
+
+# Tests that use these start (or share) a real Dovecot and carry the imap marker; no other test does.
+SERVER_FIXTURES = {"imap_server", "private_server"}
+
+
+def _starts_a_server(item: pytest.Item) -> bool:
+    if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    function = getattr(item, "function", None)
+    return function is not None and "ImapServer(" in inspect.getsource(function)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The imap marker says exactly which tests start a mail server: `-m "not imap"` must mean no server."""
+    wrong = [f"{item.nodeid}: {'starts a server without' if starts else 'marked but starts no server:'} "
+             "@pytest.mark.imap"
+             for item in items
+             for starts in (_starts_a_server(item),)
+             if starts != (item.get_closest_marker("imap") is not None)]
+    if wrong:
+        raise pytest.UsageError("imap markers do not match the tests that start a server:\n" + "\n".join(wrong))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """On CI an unlisted skip is a failure that says why it skipped (see ALLOWED_SKIPS)."""
+    outcome = yield
+    _fail_unlisted_skip(outcome.get_result(), item.nodeid)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector):
+    """A module that skips itself at import (importorskip, a module-level skip) is not spared either."""
+    outcome = yield
+    _fail_unlisted_skip(outcome.get_result(), collector.nodeid)
+
+
+def _fail_unlisted_skip(report: pytest.TestReport | pytest.CollectReport, nodeid: str) -> None:
+    if not ON_CI or not report.skipped or hasattr(report, "wasxfail") or nodeid in ALLOWED_SKIPS:
+        return
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    report.outcome = "failed"
+    report.longrepr = (f"{nodeid} skipped on CI ({reason}): a skip hides what did not run. Fix the cause, "
+                       "or add the test to ALLOWED_SKIPS in tests/conftest.py with the reason.")
 
 
 @pytest.fixture

@@ -42,6 +42,7 @@ def _select_open(view: LeadsView, count: int, exclude_stage: str | None = None) 
 
 def test_table_model_passes_qtmodeltester(view, qtmodeltester):
     """The table model is a well-behaved Qt item model, loaded, sorted and filtered."""
+    assert view.model.rowCount() > 0
     qtmodeltester.check(view.model)
     view.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
     view.search.setText("a")

@@ -11,7 +11,7 @@ from models import settings
 from models.tables import Lead
 from sync.mail import accounts
 
-pytestmark = [pytest.mark.gui, pytest.mark.imap]
+pytestmark = pytest.mark.gui
 FAST = dict(poll_seconds=60, idle_check=0.2, backoff_start=0.3, backoff_max=1.0, timeout=10)
 
 
@@ -59,6 +59,7 @@ def _account(imap_server: ImapServer, name: str = "Shop") -> tuple[str, str]:
     return user, password
 
 
+@pytest.mark.imap
 def test_a_message_appended_to_the_server_becomes_a_lead_and_data_changed_fires(imap_server, make_watchers, controller,
                                                                                   window, qtbot):
     """A watcher per account captures a message APPENDed to the real server; data_changed fires on the UI thread."""
@@ -77,6 +78,7 @@ def test_a_message_appended_to_the_server_becomes_a_lead_and_data_changed_fires(
     assert window.tray.shown[0] == ("New inquiry", "Olivia Smith")
 
 
+@pytest.mark.imap
 def test_no_notification_when_switched_off(imap_server, make_watchers, controller, window, qtbot):
     """With 'notify_new' off a new inquiry refreshes the views but shows no desktop notification."""
     settings.put("notify_new", "0")
@@ -91,6 +93,7 @@ def test_no_notification_when_switched_off(imap_server, make_watchers, controlle
     assert window.tray.shown == []
 
 
+@pytest.mark.imap
 def test_check_now_runs_a_pass_on_a_polling_watcher(imap_server, make_watchers, controller, qtbot, monkeypatch):
     """F5 (check_now) wakes a watcher that polls (no IDLE) and the new message arrives at once."""
     from sync.mail import watch
@@ -122,6 +125,7 @@ def test_an_unreachable_server_shows_in_the_status_bar_and_is_retried(make_watch
     assert watcher.is_alive()
 
 
+@pytest.mark.imap
 def test_restart_follows_account_changes(imap_server, make_watchers, qtbot):
     """No account: the status says so; after an account is added, restart() starts its watcher."""
     watchers = make_watchers()

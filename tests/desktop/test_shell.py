@@ -86,6 +86,7 @@ def test_switcher_model_passes_qtmodeltester(demo, qtmodeltester):
     """The switcher's list model keeps Qt's item-model contract."""
     model = HitModel()
     model.set_hits(search.find_leads("an"))
+    assert model.rowCount() > 1  # checked with hits in
     qtmodeltester.check(model, force_py=True)
 
 

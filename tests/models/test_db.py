@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sqlite3
 
+import peewee as pw
 import pytest
 
 from models import db, leads, migrations
@@ -70,9 +71,11 @@ def test_locked_database_is_reported(store, monkeypatch):
     other = sqlite3.connect(store / db.DB_NAME)
     other.execute("BEGIN IMMEDIATE")
     try:
-        with pytest.raises(Exception) as info:
+        with pytest.raises(pw.OperationalError, match="locked") as info:
             leads.add_lead("Blocked", email="blocked@example.com")
         assert "locked" in str(db.translate(info.value))
+        with pytest.raises(StoreError, match="locked"):  # what the window and the command line are given
+            db.transaction(leads.add_lead, "Blocked", email="blocked@example.com")
     finally:
         other.rollback()
         other.close()

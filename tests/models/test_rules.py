@@ -7,7 +7,8 @@ import pytest
 
 from models import leads, stages, writes
 from models.clock import now
-from models.errors import InvalidInput, RuleError
+from models import db
+from models.errors import InvalidInput, NotFound, RuleError
 from models.tables import Activity, FollowUp, Lead
 
 
@@ -97,7 +98,8 @@ def test_lost_requires_reason_from_list(store):
     lead = Lead.get_by_id(lead.id)
     assert lead.status == "open" and len(pending(lead)) == 1
     leads.move_lead(lead, stages.find_stage("Lost"), reason="price too high")
-    assert Lead.get_by_id(lead.id).lost_reason == "Price too high"
+    lead = Lead.get_by_id(lead.id)
+    assert lead.lost_reason == "Price too high" and pending(lead) == []
 
 
 def test_quoted_takes_a_value_and_reopen_schedules_step(store):
@@ -111,6 +113,71 @@ def test_quoted_takes_a_value_and_reopen_schedules_step(store):
     assert lead.status == "open" and lead.lost_reason is None and len(pending(lead)) == 1
 
 
+def test_moving_an_unanswered_lead_on_ticks_off_respond(store):
+    """Moving a new inquiry past New counts as answered: Respond is done and one Follow up waits."""
+    lead, _ = leads.add_lead("Ines", email="ines@example.com")
+    quoted = stages.find_stage("Quoted")
+    leads.move_lead(lead, quoted, value=500)
+    lead = Lead.get_by_id(lead.id)
+    assert lead.first_response_at is not None
+    respond = FollowUp.get((FollowUp.lead == lead.id) & (FollowUp.title == leads.RESPOND))
+    assert respond.done_at is not None and respond.outcome == "Moved to Quoted"
+    [step] = pending(lead)
+    assert step.title == leads.FOLLOW_UP
+    assert abs((step.due - (now() + timedelta(days=quoted.followup_days))).total_seconds()) < 5
+
+
+def test_a_lost_inquiry_reopened_in_new_still_waits_for_an_answer(store):
+    """Lost before any answer, then moved back to New: still unanswered, with a next step."""
+    lead, _ = leads.add_lead("Olga", email="olga@example.com")
+    leads.move_lead(lead, stages.find_stage("Lost"), reason="Other")
+    leads.move_lead(Lead.get_by_id(lead.id), stages.find_stage("New"))
+    lead = Lead.get_by_id(lead.id)
+    assert lead.status == "open" and lead.first_response_at is None and len(pending(lead)) == 1
+
+
+def test_response_time_is_the_first_answer(store):
+    """A reply found later but sent earlier becomes the first response; a later one changes nothing."""
+    lead, _ = leads.add_lead("Pia", email="pia@example.com")
+    leads.complete_followup(lead)
+    answered = Lead.get_by_id(lead.id).first_response_at
+    db.transaction(leads.record_response, Lead.get_by_id(lead.id), answered + timedelta(hours=1))
+    assert Lead.get_by_id(lead.id).first_response_at == answered
+    db.transaction(leads.record_response, Lead.get_by_id(lead.id), answered - timedelta(hours=1))
+    assert Lead.get_by_id(lead.id).first_response_at == answered - timedelta(hours=1)
+
+
+def test_a_reply_moves_only_a_new_lead_on(store):
+    """Our reply moves a lead out of New, but leaves one already further along where it is."""
+    lead, _ = leads.add_lead("Rosa", email="rosa@example.com")
+    leads.move_lead(lead, stages.find_stage("Quoted"), value=100)
+    db.transaction(leads.record_response, Lead.get_by_id(lead.id), now())
+    assert Lead.get_by_id(lead.id).stage.name == "Quoted"
+
+
+def test_undoing_respond_waits_for_the_first_answer_again(store):
+    """reopen_inquiry puts the lead back in New, unanswered, with Respond as its one step."""
+    lead, _ = leads.add_lead("Sara", email="sara@example.com")
+    leads.complete_followup(lead)
+    due = now() - timedelta(minutes=5)
+    leads.reopen_inquiry(Lead.get_by_id(lead.id), due)
+    lead = Lead.get_by_id(lead.id)
+    assert lead.stage.name == "New" and lead.first_response_at is None
+    [step] = pending(lead)
+    assert step.title == leads.RESPOND and step.due == due
+
+
+def test_an_edit_that_changes_nothing_leaves_no_trace(store):
+    """Saving a lead's fields unchanged writes no timeline entry; a real change writes one naming it."""
+    lead, _ = leads.add_lead("Tom", email="tom@example.com", company="Oak")
+    before = Activity.select().where(Activity.lead == lead.id).count()
+    leads.edit_lead(lead, company="Oak", email="TOM@example.com")
+    assert Activity.select().where(Activity.lead == lead.id).count() == before
+    leads.edit_lead(lead, company="Oak & Ash")
+    entries = Activity.select().where((Activity.lead == lead.id) & (Activity.kind == "edit"))
+    assert [a.summary for a in entries] == ["Changed company"]
+
+
 def test_snooze_replaces_the_pending_step(store):
     """Scheduling again moves the one pending step rather than adding a second."""
     lead, _ = leads.add_lead("Ida", email="ida@example.com")
@@ -120,10 +187,11 @@ def test_snooze_replaces_the_pending_step(store):
     assert step.due == due and step.title == "Call back"
 
 
-def test_closed_lead_cannot_be_scheduled(store):
-    """A closed lead refuses a next step with a clear sentence."""
+@pytest.mark.parametrize("closed", ["Won", "Lost"])
+def test_closed_lead_cannot_be_scheduled(store, closed):
+    """A won or lost lead refuses a next step with a clear sentence."""
     lead, _ = leads.add_lead("Jon", email="jon@example.com")
-    leads.move_lead(lead, stages.find_stage("Won"))
+    leads.move_lead(lead, stages.find_stage(closed), reason="Other")
     with pytest.raises(RuleError, match="closed lead"):
         leads.schedule_followup(lead)
 
@@ -161,7 +229,7 @@ def test_find_lead_ambiguous_name(store):
     """Two leads with one name are not guessed between: the error names their ids."""
     leads.add_lead("Max", email="max1@example.com")
     leads.add_lead("Max", email="max2@example.com")
-    with pytest.raises(Exception, match="several leads"):
+    with pytest.raises(NotFound, match="several leads"):
         leads.find_lead("max")
 
 
@@ -181,8 +249,6 @@ def test_write_path_reports_every_change(store):
 
 def test_a_lead_from_mail_is_the_same_rows_on_every_machine(tmp_path):
     """Two data folders adding the inquiry of one message make identical ids: no twin steps after sync."""
-    from models import db
-
     def capture(folder):
         db.open_database(folder)
         stages.ensure_defaults()

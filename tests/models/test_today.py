@@ -1,41 +1,125 @@
-"""The Today checklist: sections, order, exclusivity."""
+"""The Today checklist: each section pinned by known leads, order, exclusivity, boundaries."""
 from __future__ import annotations
 
 from datetime import timedelta
 
-from models import leads, today, writes
-from models.clock import now
-from models.tables import Lead
+import pytest
+
+from models import leads, stages, today, writes
+from models.clock import local_day_bounds, now, to_local
+from models.tables import FollowUp, Lead
+
+SECOND = timedelta(seconds=1)
 
 
-def test_sections_each_lead_once(store):
-    """Unanswered, replied, overdue, due-today, stale and done leads land in their own section once."""
-    t0 = now()
-    waiting, _ = leads.add_lead("Waiting", email="w@example.com", received_at=t0 - timedelta(hours=3))
-    newer, _ = leads.add_lead("Newer", email="n@example.com", received_at=t0 - timedelta(minutes=10))
-    late, _ = leads.add_lead("Late", email="l@example.com")
-    leads.complete_followup(late, next_due=t0 - timedelta(days=3))
-    due, _ = leads.add_lead("Due", email="d@example.com")
-    leads.complete_followup(due, next_due=now() + timedelta(minutes=1))
-    replied, _ = leads.add_lead("Replied", email="r@example.com")
-    leads.complete_followup(replied, next_due=t0 + timedelta(days=5))
-    writes.update(Lead.get_by_id(replied.id), awaiting_since=t0 - timedelta(hours=1))
-    stale, _ = leads.add_lead("Stale", email="s@example.com")
-    leads.complete_followup(stale, next_due=t0 + timedelta(days=30))
-    writes.update(Lead.get_by_id(stale.id), last_activity_at=t0 - timedelta(days=40))
+def set_lead(lead: Lead, **fields) -> None:
+    writes.update(Lead.get_by_id(lead.id), **fields)
 
-    result = today.today()
-    names = {name: [i.name for i in items] for name, items in result.sections.items()}
-    assert names["respond_now"] == ["Waiting", "Newer"]  # oldest first
-    assert result.sections["respond_now"][0].reason == "waiting 3 h"
-    assert names["replied"] == ["Replied"]
-    assert names["overdue"] == ["Late"]
-    assert "Due" in names["due_today"] or result.sections["due_today"] == []  # near midnight it is tomorrow
-    assert names["stale"] == ["Stale"]
-    assert set(names["done_today"]) == {"Late", "Due", "Replied", "Stale"}
-    flat = [n for key, items in names.items() if key != "done_today" for n in items]
-    assert len(flat) == len(set(flat))
-    assert result.counts["respond_now"] == 2 and result.total_due() == len(flat)
+
+def answered(name: str, due, *, last_activity=None) -> Lead:
+    """A lead whose inquiry was answered today (so it is in Contacted) with its next step due at `due`."""
+    lead, _ = leads.add_lead(name, email=f"{name.lower().replace(' ', '.')}@example.com")
+    leads.complete_followup(lead, next_due=due)
+    if last_activity is not None:
+        set_lead(lead, last_activity_at=last_activity)
+    return Lead.get_by_id(lead.id)
+
+
+@pytest.fixture
+def day(store, monkeypatch):
+    """(now, start of the local day, end of it), held still so the test never straddles midnight."""
+    start, end = local_day_bounds()
+    monkeypatch.setattr(today, "local_day_bounds", lambda: (start, end))
+    return now(), start, end
+
+
+@pytest.fixture
+def checklist(day):
+    """A lead (or two) for every section, and leads at each section's edge that belong elsewhere."""
+    t0, start, end = day
+    stale_days = stages.find_stage("Contacted").stale_days
+    old = t0 - timedelta(days=40)
+    made = {
+        # unanswered: respond now, oldest first, whatever their step's date (3 days ago: not overdue)
+        "waiting": leads.add_lead("Waiting", email="waiting@example.com", received_at=t0 - timedelta(days=3))[0],
+        "newer": leads.add_lead("Newer", email="newer@example.com", received_at=start)[0],
+        # the lead wrote back: replied, even with an overdue step and no activity for long
+        "replied": answered("Replied", t0 + timedelta(days=5), last_activity=old),
+        "replied_late": answered("Replied late", t0 - timedelta(days=2)),
+        # overdue: due before today began, oldest first
+        "later": answered("Later", t0 - timedelta(days=3), last_activity=old),
+        "late": answered("Late", start - SECOND),
+        # due today: from the first second of the day to its last
+        "due_early": answered("Due early", start),
+        "due_late": answered("Due late", end - SECOND, last_activity=old),
+        "tomorrow": answered("Tomorrow", end),
+        # stale: no activity for longer than Contacted allows, next step not due yet
+        "stale": answered("Stale", t0 + timedelta(days=30), last_activity=t0 - timedelta(days=stale_days, hours=1)),
+        "fresh": answered("Fresh", t0 + timedelta(days=30), last_activity=t0 - timedelta(days=stale_days, hours=-1)),
+        # closed and merged leads are never on the list
+        "won": leads.add_lead("Won", email="won@example.com", received_at=old)[0],
+        "lost": leads.add_lead("Lost", email="lost@example.com", received_at=old)[0],
+        "twin": leads.add_lead("Twin", phone="+1 415 555 0123", received_at=t0 - timedelta(days=1))[0],
+    }
+    for key in ("replied", "replied_late"):
+        set_lead(made[key], awaiting_since=t0 - timedelta(hours=1 if key == "replied" else 2))
+    set_lead(made["waiting"], awaiting_since=t0 - timedelta(days=1))  # wrote again before our answer: still ours
+    leads.complete_followup(made["won"], close="won")
+    # a step left pending on a closed lead (as a sync merge could leave one) does not reopen it
+    writes.insert(FollowUp, lead=made["won"].id, title="Stray", due=t0 - timedelta(days=1), created_at=t0)
+    leads.move_lead(made["lost"], stages.find_stage("Lost"), reason="Other")
+    leads.merge_leads(made["waiting"], made["twin"])
+    yesterday = leads.add_lead("Yesterday", email="yesterday@example.com", received_at=old)[0]
+    leads.complete_followup(yesterday, next_due=t0 + timedelta(days=30))
+    step = FollowUp.get((FollowUp.lead == yesterday.id) & FollowUp.done_at.is_null(False))
+    writes.update(step, done_at=start - SECOND)  # done before today: not in done today
+    made["yesterday"] = yesterday
+    return {key: lead.id for key, lead in made.items()}
+
+
+def test_every_section_holds_exactly_its_leads(day, checklist):
+    """Each section lists exactly the leads that belong in it, in its order, and nothing else."""
+    t0, start, end = day
+    result = today.today(at=t0)
+    ids = {name: [item.lead_id for item in items] for name, items in result.sections.items()}
+    expected = {
+        "respond_now": ["waiting", "newer"],
+        "replied": ["replied_late", "replied"],
+        "overdue": ["later", "late"],
+        "due_today": ["due_early", "due_late"],
+        "stale": ["stale"],
+    }
+    named = {v: k for k, v in checklist.items()}
+    assert {name: [named.get(i, i) for i in ids[name]] for name in expected} == expected
+    assert set(result.sections) == set(today.SECTIONS)
+    assert result.counts == {name: len(items) for name, items in result.sections.items()}
+    assert result.total_due() == 9
+
+
+def test_done_today_lists_todays_steps_newest_first(day, checklist):
+    """Done today: every step ticked off since the day began, the last one first; yesterday's are not there."""
+    t0, start, end = day
+    result = today.today(at=t0)
+    done = [item.followup_id for item in result.sections["done_today"]]
+    steps = list(FollowUp.select().where(FollowUp.done_at >= start).order_by(FollowUp.done_at.desc()))
+    assert done == [s.id for s in steps] and len(done) == 10  # the 9 answered today and Won's
+    lead_ids = {item.lead_id for item in result.sections["done_today"]}
+    assert checklist["won"] in lead_ids and checklist["yesterday"] not in lead_ids
+
+
+def test_reasons_say_why_and_since_when(day, checklist):
+    """Each item's reason names how long it has waited or when it is due."""
+    t0, start, end = day
+    sections = today.today(at=t0).sections
+    items = {item.lead_id: item for name, listed in sections.items() if name != "done_today" for item in listed}
+    assert items[checklist["waiting"]].reason == "waiting 3 days"
+    assert items[checklist["replied"]].reason == "wrote back 1 h ago"
+    assert items[checklist["later"]].reason == "due 3 days ago"
+    assert items[checklist["due_early"]].reason == "due now"
+    assert items[checklist["due_late"]].reason == f"due {to_local(end - SECOND):%H:%M}"
+    stale_days = stages.find_stage("Contacted").stale_days
+    assert items[checklist["stale"]].reason == f"no activity for {stale_days} days"
+    assert items[checklist["due_late"]].since == end - SECOND and items[checklist["later"]].followup_title
 
 
 def test_limit_keeps_true_counts(store):
@@ -47,9 +131,18 @@ def test_limit_keeps_true_counts(store):
     assert result.counts["respond_now"] == 5
 
 
-def test_closed_leads_never_show(store):
-    """Won and lost leads are not on the checklist (except what was done today)."""
-    lead, _ = leads.add_lead("Gone", email="g@example.com")
-    leads.complete_followup(lead, close="lost", reason="Other")
-    result = today.today()
-    assert all(not items for name, items in result.sections.items() if name != "done_today")
+def test_a_stage_without_stale_days_never_goes_stale(day):
+    """A stage whose stale interval is 0 keeps its quiet leads off the stale list."""
+    t0, start, end = day
+    answered("Quiet", t0 + timedelta(days=30), last_activity=t0 - timedelta(days=400))
+    assert [i.name for i in today.today(at=t0).sections["stale"]] == ["Quiet"]
+    writes.update(stages.find_stage("Contacted"), stale_days=0)
+    assert today.today(at=t0).sections["stale"] == []
+
+
+def test_due_counts_are_the_tray_badge(store):
+    """(items due, of which overdue): an unanswered inquiry and an overdue step make (2, 1)."""
+    leads.add_lead("Waiting", email="w@example.com")
+    late, _ = leads.add_lead("Late", email="l@example.com")
+    leads.complete_followup(late, next_due=now() - timedelta(days=2))
+    assert today.due_counts() == (2, 1)

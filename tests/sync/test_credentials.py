@@ -13,12 +13,13 @@ from keyring.backends.fail import Keyring as NoKeyring
 from models import db
 from models.tables import MailAccount
 from sync import credentials
-from sync.mail import accounts
+from sync.mail import accounts, imap
 from sync.mail.capture import capture_account
 
 SECRET = "Sup3r-Secret-Passw0rd"
 
 
+@pytest.mark.imap
 def test_password_goes_to_the_keychain_and_nowhere_else(store, keyring_tmp, private_server, caplog):
     """After add, a pass and a failed login, the password is in the keyring file only."""
     mailbox = new_mailbox(private_server)  # failed logins slow a shared server's later logins
@@ -31,7 +32,7 @@ def test_password_goes_to_the_keychain_and_nowhere_else(store, keyring_tmp, priv
     accounts.add_account("Typo", mailbox.server.host, port=mailbox.server.port, security="none",
                          username=mailbox.user, password=SECRET, test=False)
     failed = capture_account(MailAccount.get(MailAccount.name == "Typo"))
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(imap.MailAuthError) as refused:
         accounts.add_account("Again", mailbox.server.host, port=mailbox.server.port, security="none",
                              username=mailbox.user, password=SECRET)
     db.database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")

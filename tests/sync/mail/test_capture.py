@@ -279,16 +279,6 @@ def test_starttls_upgrades_the_connection(mailbox):
         imap.disconnect(client)
 
 
-def test_unencrypted_connection_refused_to_remote_host():
-    """--security none is only for loopback: refused for a remote host before any connection is made."""
-    with pytest.raises(InvalidInput, match="only allowed to this computer"):
-        accounts.add_account("Remote", "mail.example.com", security="none", username="u", password="p")
-    remote = MailAccount(name="Remote", host="203.0.113.5", port=143, security="none", username="u")
-    with pytest.raises(imap.MailError, match="only allowed"):
-        imap.connect(remote, "p")
-    assert imap.is_loopback("127.0.0.2") and imap.is_loopback("::1") and imap.is_loopback("localhost")
-
-
 def test_account_management(private_server):
     """add (tested; password only in the keychain), list, test and remove (messages stay)."""
     mailbox = new_mailbox(private_server)  # its failed login must not slow the shared server

@@ -12,9 +12,6 @@ import pytest
 from imap_server import new_mailbox
 
 ROOT = Path(__file__).resolve().parents[3]
-pytestmark = pytest.mark.imap
-
-
 @pytest.fixture
 def leadbook(tmp_path):
     """Run `leadbook --data-dir D ...` with a keyring file in the test's folder."""
@@ -32,6 +29,7 @@ def leadbook(tmp_path):
     return run
 
 
+@pytest.mark.imap
 def test_add_fetch_and_review_from_the_command_line(leadbook, mailbox):
     """account add --password-stdin, fetch, review accept/reject: leads appear, the password never shows."""
     mailbox.append_many("INBOX", [samples.wpforms(), samples.personal(),
@@ -68,6 +66,7 @@ def test_add_fetch_and_review_from_the_command_line(leadbook, mailbox):
     assert json.loads(leadbook("account", "list", "--json").stdout) == []
 
 
+@pytest.mark.imap
 def test_fetch_fails_clearly_for_a_wrong_password(leadbook, private_server):
     """fetch exits 1 and names the account when its login is refused; the password is not printed."""
     mailbox = new_mailbox(private_server)  # failed logins slow a shared server's later logins
