@@ -134,7 +134,12 @@ def _addresses(raw: str | None) -> list[tuple[str, str]]:
                 for m in simple
             ]
     out = []
-    for name, addr in email.utils.getaddresses([raw]):
+    pairs = email.utils.getaddresses([raw])
+    if pairs == [("", "")] and "," in raw:
+        # Pythons with the CVE-2023-27043 fix (3.11.10+, 3.12.6+, 3.13, Debian's 3.11.2) refuse a whole
+        # header over one malformed address: keep the strict reading, one address at a time.
+        pairs = [pair for part in raw.split(",") for pair in email.utils.getaddresses([part])]
+    for name, addr in pairs:
         addr = decode_header(addr).strip().strip("<>").lower()
         if addr or name:
             out.append((decode_header(name).strip().strip('"').strip(), addr))

@@ -21,6 +21,8 @@ def answer_with(monkeypatch, *, reason: str | None = None, value: str | None = N
 
     def fake_exec(dialog: stage_dialogs.MoveDialog) -> int:
         asked.append(dialog)
+        # read now: ask_move deletes the dialog (deleteLater) once it returns
+        dialog.reason_texts = [dialog.reason.itemText(i) for i in range(dialog.reason.count())] if dialog.reason else []
         if cancel:
             dialog.reject()
             return dialog.result()
@@ -119,7 +121,7 @@ def test_drop_on_lost_asks_for_a_reason_and_cancel_changes_nothing(view, new_lea
     view.zones[lost.id].dropped.emit(new_lead.id, lost.id)
     qtbot.waitUntil(lambda: len(asked) == 1, timeout=3000)
     assert asked[0].reason is not None and asked[0].value is None
-    assert [asked[0].reason.itemText(i) for i in range(asked[0].reason.count())] == stages.lost_reasons()
+    assert asked[0].reason_texts == stages.lost_reasons()
     lead = Lead.get_by_id(new_lead.id)
     assert (lead.status, lead.stage_id, lead.lost_reason) == ("open", new_lead.stage_id, None)
 
