@@ -98,6 +98,29 @@ def test_desktop_never_touches_the_database():
     assert not bad, "desktop/ must go through models/ and sync/ functions:\n" + "\n".join(bad)
 
 
+CONTROLLER_SIGNALS = {"data_changed", "message", "mail_status_changed", "lead_opened"}
+
+
+def controller_bypasses(path: Path) -> list[str]:
+    """Places outside the controller that run tasks themselves or emit the controller's signals."""
+    bad = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        where = f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', '?')}"
+        if isinstance(node, ast.Attribute) and node.attr == "tasks":
+            bad.append(f"{where} reaches the task runner")
+        elif (isinstance(node, ast.Attribute) and node.attr == "emit" and isinstance(node.value, ast.Attribute)
+              and node.value.attr in CONTROLLER_SIGNALS):
+            bad.append(f"{where} emits {node.value.attr} itself")
+    return bad
+
+
+def test_views_go_through_the_controller():
+    """Only the controller runs background work and emits its signals; views call its methods."""
+    bad = [line for path in modules("desktop") if path.name not in ("controller.py", "tasks.py")
+           for line in controller_bypasses(path)]
+    assert not bad, "\n".join(bad)
+
+
 @pytest.mark.parametrize(("package", "forbidden"), [
     ("models", ("desktop", "sync", "PySide6", "shiboken6")),
     ("sync", ("desktop", "PySide6", "shiboken6")),
