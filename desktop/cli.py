@@ -119,7 +119,7 @@ def cmd_today(args: argparse.Namespace) -> int:
             lines.append(f"{today.TITLES[name]} ({result.counts[name]})")
             lines += [f"  {i.lead_id[:8]}  {i.name[:32]:32}  {i.followup_title or '':22}  {i.reason}"
                       for i in items]
-    emit(args, data, "\n".join(lines) or (NOTHING_TODAY if records.has_leads() else NO_LEADS_YET))
+    emit(args, data, "\n".join(lines) or (NOTHING_TODAY if result.has_leads else NO_LEADS_YET))
     return 0
 
 

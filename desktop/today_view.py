@@ -77,6 +77,9 @@ ACTIONS = (("done", "Done", "D"), ("snooze", "Snooze", "S"), ("open", "Open", "E
            ("email", "Email", "E"), ("call", "Call", "C"))
 EMPTY_TEXT = ("Nothing needs you today. New inquiries from your inboxes appear here — add an inbox in "
               "Settings, or press Ctrl+N to add a lead.")
+NO_LEADS_TEXT = ("No leads yet. Connect the inbox your inquiries arrive in (Settings › Mail accounts) and they "
+                 "appear here by themselves; press Ctrl+N to add a lead by hand, or import a spreadsheet with "
+                 "`leadbook import FILE`.")
 OVERDUE_LIGHT, OVERDUE_DARK = QColor("#c62828"), QColor("#ff7b72")
 RESPOND_LIGHT, RESPOND_DARK = QColor("#2f6fdb"), QColor("#79a8ff")
 
@@ -541,6 +544,7 @@ class TodayView(LiveView):
         self._loading = False
         total = result.total_due()
         self.summary.setText("nothing to do" if total == 0 else f"{total:,} to do")
+        self.empty.setText(EMPTY_TEXT if result.has_leads else NO_LEADS_TEXT)
         self.stack.setCurrentWidget(self.empty if self.model.is_empty() else self.tree)
         index = QModelIndex()
         if current is not None:

@@ -21,10 +21,6 @@ def stage_id(name: str) -> str:
     return stages.find_stage(name).id
 
 
-def has_leads() -> bool:
-    return leads.live().exists()
-
-
 def lead_record(lead_id: str) -> Record:
     return next(export.lead_records(Lead.select().where(Lead.id == lead_id)))
 

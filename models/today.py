@@ -44,6 +44,7 @@ class TodayItem(NamedTuple):  # immutable plain data, several times cheaper to b
 class Today:
     sections: dict[str, list[TodayItem]] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
+    has_leads: bool = True  # False only for an empty database: Today then says how to get leads in
 
     def total_due(self) -> int:
         """Items that need doing (everything but done today): the tray badge."""
@@ -185,6 +186,8 @@ def today(limit: int = PER_SECTION, at: datetime | None = None) -> Today:
         else:
             bind = [values[p.key] if isinstance(p, _Param) else p for p in count_params]
             result.counts[name] = database.execute_sql(count_sql, bind).fetchone()[0]
+    if not any(result.counts.values()):
+        result.has_leads = database.execute_sql("SELECT 1 FROM lead LIMIT 1").fetchone() is not None
     return result
 
 

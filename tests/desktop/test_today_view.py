@@ -9,8 +9,8 @@ from PySide6.QtGui import QDesktopServices
 
 from desktop import followup_dialogs
 from desktop.today_view import EMPTY_TEXT, ITEM_ROLE, TodayModel, TodayView, mailto_url
-from models import leads, today
-from models.clock import local_day_bounds
+from models import leads, today, writes
+from models.clock import local_day_bounds, now
 from models.tables import FollowUp, Lead
 
 pytestmark = pytest.mark.gui
@@ -205,6 +205,10 @@ def test_call_action_opens_tel(view, qtbot, monkeypatch):
 
 def test_empty_today_says_what_to_do(controller, qtbot):
     """With nothing to do, Today says so and points at Settings and Ctrl+N."""
+    lead, _ = leads.add_lead("Later", email="later@example.com", received_at=now() - timedelta(days=3))
+    leads.complete_followup(lead, next_due=now() + timedelta(days=3))  # answered, next step in three days
+    done = FollowUp.get((FollowUp.lead == lead.id) & FollowUp.done_at.is_null(False))
+    writes.update(done, done_at=now() - timedelta(days=2))  # and not today: nothing due, nothing done today
     widget = TodayView(controller)
     qtbot.add_widget(widget)
     widget.show()
@@ -239,3 +243,14 @@ def QUrl_encoded():
     from PySide6.QtCore import QUrl
 
     return QUrl.ComponentFormattingOption.FullyEncoded
+
+
+def test_an_empty_database_says_how_to_get_leads_in(controller, qtbot):
+    """No leads at all: Today says so and names the three ways in, not 'nothing to do'."""
+    widget = TodayView(controller)
+    qtbot.add_widget(widget)
+    widget.show()
+    widget.refresh()
+    assert widget.stack.currentWidget() is widget.empty
+    text = widget.empty.text()
+    assert text.startswith("No leads yet") and "Mail accounts" in text and "Ctrl+N" in text and "import" in text

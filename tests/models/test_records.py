@@ -19,14 +19,13 @@ def test_a_lead_is_found_by_id_prefix_email_or_name_and_merges_are_followed(stor
 
 
 def test_lead_records_filter_by_stage_status_and_limit(store):
-    """Live leads newest first, narrowed by stage name, status and a limit; has_leads follows them."""
-    assert not records.has_leads() and records.lead_records() == []
+    """Live leads newest first, narrowed by stage name, status and a limit."""
+    assert records.lead_records() == []
     first, _ = leads.add_lead("First", email="first@example.com")
     second, _ = leads.add_lead("Second", email="second@example.com")
     third, _ = leads.add_lead("Third", email="third@example.com")
     leads.move_lead(second, stages.find_stage("Contacted"))
     leads.move_lead(third, stages.find_stage("Lost"), reason="Other")
-    assert records.has_leads()
     assert [r["name"] for r in records.lead_records()] == ["Third", "Second", "First"]
     assert [r["name"] for r in records.lead_records(stage="contacted")] == ["Second"]
     assert [r["name"] for r in records.lead_records(status="open")] == ["Second", "First"]
