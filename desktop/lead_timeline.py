@@ -37,7 +37,7 @@ ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
 KIND_ICONS = {
     "created": "mail", "email_in": "mail", "email_out": "email", "call": "call", "note": "note",
     "meeting": "today", "stage": "board", "edit": "settings", "followup": "done", "merge": "leads",
-    "conflict": "warning",
+    "conflict": "warning", "claim": "leads",
 }
 
 

@@ -15,14 +15,14 @@ from .tables import Activity, FollowUp, Lead, Member, Stage, database
 KIND_TITLES = {
     "created": "Inquiry", "email_in": "Email received", "email_out": "Email sent", "call": "Call",
     "note": "Note", "meeting": "Meeting", "stage": "Stage", "edit": "Edited", "followup": "Follow-up",
-    "merge": "Merged", "conflict": "Sync conflict",
+    "merge": "Merged", "conflict": "Sync conflict", "claim": "Claimed",
 }
 
 
 @dataclass(frozen=True)
 class Entry:
     id: str
-    kind: str  # created email_in email_out call note meeting stage edit followup merge conflict
+    kind: str  # created email_in email_out call note meeting stage edit followup merge conflict claim
     at: datetime  # naive UTC
     author: str
     summary: str

@@ -104,31 +104,39 @@ class _Param:
         self.key = key
 
 
-START, END, LIMIT = _Param("start"), _Param("end"), _Param("limit")
+START, END, LIMIT, OWNER = _Param("start"), _Param("end"), _Param("limit"), _Param("owner")
 _STALE_STAGES = "SELECT id, stale_days FROM stage WHERE kind = 'open' AND stale_days > 0 ORDER BY position, id"
-_compiled: dict[tuple, list[tuple[str, str, list, str, list]]] = {}
+_compiled: dict[tuple, list[tuple[str, str, list, str, list]]] = {}  # by (stale stages, mine)
 
 
-def _queries(stale_stages: tuple[tuple[str, int], ...]) -> dict[str, pw.SelectQuery]:
-    """Each section's query, in section order, with placeholders where the time goes in."""
+def _queries(stale_stages: tuple[tuple[str, int], ...], mine: bool) -> dict[str, pw.SelectQuery]:
+    """Each section's query, in section order, with placeholders where the time (and owner) goes in.
+
+    mine: only leads owned by OWNER or unclaimed (everyone's leads otherwise, with no extra condition).
+    """
+    def owned(query: pw.SelectQuery) -> pw.SelectQuery:
+        # converter=False: the foreign key would turn the placeholder into text before it is bound
+        return query.where(Lead.owner.is_null() | (Lead.owner == pw.Value(OWNER, converter=False))) if mine else query
+
     queries: dict[str, pw.SelectQuery] = {
-        "respond_now": _open_leads(Lead.created_at).where(Lead.first_response_at.is_null()).order_by(Lead.created_at),
-        "replied": (_open_leads(Lead.awaiting_since).where(Lead.first_response_at.is_null(False)
-                                                           & Lead.awaiting_since.is_null(False))
-                    .order_by(Lead.awaiting_since)),
-        "overdue": _due_steps().where(_answered() & (FollowUp.due < START)).order_by(FollowUp.due),
-        "due_today": (_due_steps().where(_answered() & (FollowUp.due >= START) & (FollowUp.due < END))
-                      .order_by(FollowUp.due)),
+        "respond_now": owned(_open_leads(Lead.created_at).where(Lead.first_response_at.is_null())
+                             .order_by(Lead.created_at)),
+        "replied": owned(_open_leads(Lead.awaiting_since).where(Lead.first_response_at.is_null(False)
+                                                                & Lead.awaiting_since.is_null(False))
+                         .order_by(Lead.awaiting_since)),
+        "overdue": owned(_due_steps().where(_answered() & (FollowUp.due < START)).order_by(FollowUp.due)),
+        "due_today": owned(_due_steps().where(_answered() & (FollowUp.due >= START) & (FollowUp.due < END))
+                           .order_by(FollowUp.due)),
     }
     stale = None
     for stage_id, days in stale_stages:
-        part = (_open_leads(Lead.last_activity_at)
-                .where(_answered() & (Lead.stage == stage_id)
-                       & (Lead.last_activity_at < _Param(("stale", days))) & ~_pending_before(END)))
+        part = owned(_open_leads(Lead.last_activity_at)
+                     .where(_answered() & (Lead.stage == stage_id)
+                            & (Lead.last_activity_at < _Param(("stale", days))) & ~_pending_before(END)))
         stale = part if stale is None else stale | part
     if stale is not None:
         queries["stale"] = stale.order_by(pw.SQL("6"))
-    queries["done_today"] = (
+    queries["done_today"] = owned(
         FollowUp.select(Lead.id, Lead.name, Lead.company, Lead.email, Lead.phone, FollowUp.done_at,
                         FollowUp.id, FollowUp.title)
         .join(Lead, on=FollowUp.lead == Lead.id)
@@ -136,15 +144,15 @@ def _queries(stale_stages: tuple[tuple[str, int], ...]) -> dict[str, pw.SelectQu
     return queries
 
 
-def _compile(stale_stages: tuple[tuple[str, int], ...]) -> list[tuple[str, str, list, str, list]]:
-    """(section, SQL, params, count SQL, count params) for each section, built once per stage setup.
+def _compile(stale_stages: tuple[tuple[str, int], ...], mine: bool) -> list[tuple[str, str, list, str, list]]:
+    """(section, SQL, params, count SQL, count params) for each section, built once per stage setup and filter.
 
     Today runs on every refresh: building peewee queries and converting rows through the
     ORM cost several times more than SQLite's own work, so the SQL is made once and reused.
     """
     out = []
     context = database.get_sql_context
-    for name, query in _queries(stale_stages).items():
+    for name, query in _queries(stale_stages, mine).items():
         sql, params = context().sql(query.limit(LIMIT)).query()
         wrapped = query.order_by().alias("_wrapped")
         if wrapped._count_can_project_one():
@@ -154,14 +162,16 @@ def _compile(stale_stages: tuple[tuple[str, int], ...]) -> list[tuple[str, str, 
     return out
 
 
-def today(limit: int = PER_SECTION, at: datetime | None = None) -> Today:
+def today(limit: int = PER_SECTION, at: datetime | None = None, owner: str | None = None) -> Today:
+    """The checklist for everyone's leads, or with owner (a member id) only that member's and unclaimed ones."""
     moment = at or now()
     start, end = local_day_bounds()
     stale_stages = tuple(database.execute_sql(_STALE_STAGES).fetchall())
-    compiled = _compiled.get(stale_stages)
+    key = (stale_stages, owner is not None)
+    compiled = _compiled.get(key)
     if compiled is None:
-        compiled = _compiled[stale_stages] = _compile(stale_stages)
-    values: dict[object, object] = {"start": start, "end": end, "limit": limit}
+        compiled = _compiled[key] = _compile(*key)
+    values: dict[object, object] = {"start": start, "end": end, "limit": limit, "owner": owner}
     values.update((("stale", days), moment - timedelta(days=days)) for _, days in stale_stages)
     reasons = {
         "respond_now": lambda since: f"waiting {ago(moment - since)}",

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from models import leads, stages, today, writes
+from models import leads, members, stages, today, writes
 from models.clock import local_day_bounds, now, to_local
 from models.tables import FollowUp, Lead
 
@@ -146,3 +146,31 @@ def test_due_counts_are_the_tray_badge(store):
     late, _ = leads.add_lead("Late", email="l@example.com")
     leads.complete_followup(late, next_due=now() - timedelta(days=2))
     assert today.due_counts() == (2, 1)
+
+
+def test_mine_and_unclaimed_keeps_exactly_those_leads(day, checklist):
+    """With an owner Today lists, in every section, the same items minus the leads another member owns."""
+    t0, start, end = day
+    me, other = members.find_member("Me").id, members.find_member("Other").id
+    for number, lead_id in enumerate(sorted(checklist.values())):  # mine, someone else's, unclaimed in turn
+        if number % 3 < 2:
+            set_lead(Lead.get_by_id(lead_id), owner=(me, other)[number % 3])
+    others = {lead.id for lead in Lead.select().where(Lead.owner == other)}
+    everyone = today.today(at=t0)
+    mine = today.today(at=t0, owner=me)
+    for name in today.SECTIONS:
+        expected = [item for item in everyone.sections[name] if item.lead_id not in others]
+        assert mine.sections[name] == expected, name
+        assert mine.counts[name] == len(expected), name
+    assert sum(mine.counts.values()) < sum(everyone.counts.values())  # the filter did take some away
+    assert {i.lead_id for items in mine.sections.values() for i in items} & {
+        lead.id for lead in Lead.select().where(Lead.owner == me)}  # and kept mine
+    assert today.today(at=t0) == everyone  # the default is still everyone's
+
+
+def test_unclaimed_only_without_a_member(day, checklist):
+    """An owner that matches nobody (no member yet) leaves only the unclaimed leads."""
+    t0, start, end = day
+    set_lead(Lead.get_by_id(checklist["waiting"]), owner=members.find_member("Someone").id)
+    ids = {i.lead_id for i in today.today(at=t0, owner="").sections["respond_now"]}
+    assert ids == {checklist["newer"]}
