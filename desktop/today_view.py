@@ -3,7 +3,8 @@
 One tree model (section rows with their items as children) in a QTreeView; a delegate
 paints each row (who, what, why) and, on the hovered or current row, the action icons.
 No widget per row. Keys: arrows move, Enter opens, D done, S snooze, E email, C call,
-Ctrl+Z undoes the last done/snooze.
+K claims the lead, M switches between mine + unclaimed and everyone's, Ctrl+Z undoes the
+last done/snooze.
 """
 from __future__ import annotations
 
@@ -56,7 +57,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from models import followups
+from models import followups, members
 from models import today as today_query
 from models.contacts import display_phone
 from models.detail import reply_subject
@@ -74,7 +75,8 @@ COUNT_ROLE = Qt.ItemDataRole.UserRole + 3  # how many in the section (headers)
 
 # (key, label, shortcut shown in tooltips)
 ACTIONS = (("done", "Done", "D"), ("snooze", "Snooze", "S"), ("open", "Open", "Enter"),
-           ("email", "Email", "E"), ("call", "Call", "C"))
+           ("email", "Email", "E"), ("call", "Call", "C"), ("claim", "Claim", "K"))
+SCOPES = {False: "Everyone", True: "Mine + unclaimed"}  # the scope button's text, by "mine only"
 EMPTY_TEXT = ("Nothing needs you today. New inquiries from your inboxes appear here — add an inbox in "
               "Settings, or press Ctrl+N to add a lead.")
 NO_LEADS_TEXT = ("No leads yet. Connect the inbox your inquiries arrive in (Settings › Mail accounts) and they "
@@ -411,10 +413,10 @@ class TodayDelegate(QStyledItemDelegate):
 class TodayTree(QTreeView):
     """The list, with the keyboard shortcuts of the Today checklist."""
 
-    key_action = Signal(str)  # "open", "done", "snooze", "email", "call"
+    key_action = Signal(str)  # "open", "done", "snooze", "email", "call", "claim", "mine"
 
     KEYS = {Qt.Key.Key_Return: "open", Qt.Key.Key_Enter: "open", Qt.Key.Key_D: "done", Qt.Key.Key_S: "snooze",
-            Qt.Key.Key_E: "email", Qt.Key.Key_C: "call"}
+            Qt.Key.Key_E: "email", Qt.Key.Key_C: "call", Qt.Key.Key_K: "claim", Qt.Key.Key_M: "mine"}
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
@@ -477,6 +479,11 @@ class TodayView(LiveView):
             self.buttons[key] = button
             bar.addWidget(button)
         bar.addStretch(1)
+        self.scope = QToolButton(text=SCOPES[False], checkable=True, objectName="todayScope")
+        self.scope.setToolTip("Show only your leads and unclaimed ones, or everyone's (M)")
+        self.scope.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.scope.clicked.connect(self.show_mine)
+        bar.addWidget(self.scope)
 
         header = QHBoxLayout()
         header.addWidget(self.title)
@@ -534,9 +541,11 @@ class TodayView(LiveView):
             return
         self._loading = True
         started = time.perf_counter()
-        self.controller.read(today_query.today, lambda result: self._on_loaded(result, started))
+        self.controller.read(members.my_today, lambda scoped: self._on_loaded(*scoped, started))
 
-    def _on_loaded(self, result: today_query.Today, started: float) -> None:
+    def _on_loaded(self, mine: bool, result: today_query.Today, started: float) -> None:
+        self.scope.setChecked(mine)
+        self.scope.setText(SCOPES[mine])
         current = self.current_item()
         had_focus = self.tree.hasFocus()
         self.model.set_today(result)
@@ -574,13 +583,30 @@ class TodayView(LiveView):
             button.setEnabled(item is not None and action_available(item, key))
 
     def act(self, key: str, index: QModelIndex | None = None) -> None:
-        """Run an action (done, snooze, open, email, call) on a row (default: the current one)."""
+        """Run an action (done, snooze, open, email, call, claim) on a row (default: the current one)."""
+        if key == "mine":
+            self.show_mine(not self.scope.isChecked())
+            return
         if index is not None and index.isValid():
             self.tree.setCurrentIndex(index)
         item = self.current_item()
         if item is None or not action_available(item, key):
             return
         getattr(self, f"_{key}")(item)
+
+    def show_mine(self, mine: bool) -> None:
+        """Mine + unclaimed (True) or everyone's (False), remembered for this computer."""
+        self.scope.setChecked(mine)
+        self.scope.setText(SCOPES[mine])
+        self.controller.write(partial(members.show_mine_today, mine))
+
+    def _claim(self, item: today_query.TodayItem) -> None:
+        self.controller.write(partial(members.claim, item.lead_id), self._on_claimed)
+
+    def _on_claimed(self, claimed: members.Claimed) -> None:
+        was = f" (was {claimed.previous_owner}'s)" if claimed.previous_owner else ""
+        self.controller.inform(f"{claimed.lead_name} is now yours{was}." if claimed.changed
+                               else f"{claimed.lead_name} is already yours.")
 
     def _open(self, item: today_query.TodayItem) -> None:
         self.controller.open_lead(item.lead_id)

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 
 import peewee as pw
 
-from . import leads, settings, writes
+from . import leads, settings, today, writes
 from .errors import InvalidInput, NotFound
 from .tables import Member, database
 
 MY_MEMBER = "member_id"  # the Setting naming this data folder's member
+MINE_TODAY = "today_mine"  # "1": this machine's Today shows my leads and unclaimed ones, not everyone's
 
 
 @dataclass(frozen=True)
@@ -87,3 +88,13 @@ def claim(lead_ref: str, member_id: str | None = None) -> Claimed:
             was = f" (was {previous.name})" if previous else ""
             leads.log(lead, "claim", f"Claimed by {member.name}{was}")
         return Claimed(lead.id, lead.name, member.id, member.name, previous.name if previous else None, changed)
+
+
+def my_today(limit: int = today.PER_SECTION) -> tuple[bool, today.Today]:
+    """Today as this machine chose to see it: (mine + unclaimed?, the checklist)."""
+    mine = settings.get(MINE_TODAY) == "1"
+    return mine, today.today(limit, owner=(my_member_id() or "") if mine else None)
+
+
+def show_mine_today(mine: bool) -> None:
+    settings.put(MINE_TODAY, "1" if mine else "0")

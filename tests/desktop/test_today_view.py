@@ -9,9 +9,10 @@ from PySide6.QtGui import QDesktopServices
 
 from desktop import followup_dialogs
 from desktop.today_view import EMPTY_TEXT, ITEM_ROLE, TodayModel, TodayView, mailto_url
-from models import leads, today, writes
+from models import leads, members, today, writes
 from models.clock import local_day_bounds, now
 from models.tables import FollowUp, Lead
+from models.timeline import timeline
 
 pytestmark = pytest.mark.gui
 
@@ -254,3 +255,33 @@ def test_an_empty_database_says_how_to_get_leads_in(controller, qtbot):
     assert widget.stack.currentWidget() is widget.empty
     text = widget.empty.text()
     assert text.startswith("No leads yet") and "Mail accounts" in text and "Ctrl+N" in text and "import" in text
+
+
+def test_k_claims_the_current_lead(view, qtbot):
+    """K makes the selected lead mine (a member made from my name the first time), on its timeline too."""
+    _item_index(view, "overdue")
+    item = view.current_item()
+    owner = Lead.get_by_id(item.lead_id).owner
+    was = f" (was {owner.name}'s)" if owner else ""
+    with qtbot.wait_signal(view.controller.message, timeout=5000) as said:
+        qtbot.keyClick(view.tree, Qt.Key.Key_K)
+    me = members.my_member_id()
+    assert me and Lead.get_by_id(item.lead_id).owner_id == me
+    assert said.args == ["info", f"{item.name} is now yours{was}."]
+    assert timeline(item.lead_id)[0].summary.startswith("Claimed by ")
+
+
+def test_m_switches_between_mine_and_everyone(view, qtbot):
+    """M shows only my leads and unclaimed ones (as the query does for my member), M again everyone's."""
+    _item_index(view, "respond_now")
+    qtbot.keyClick(view.tree, Qt.Key.Key_K)  # one lead is mine now
+    everyone = today.today()
+    with qtbot.wait_signal(view.loaded, timeout=5000):
+        qtbot.keyClick(view.tree, Qt.Key.Key_M)
+    mine = today.today(owner=members.my_member_id())
+    assert view.scope.isChecked() and view.scope.text() == "Mine + unclaimed"
+    assert view.model.today == mine and mine.total_due() < everyone.total_due()
+    assert members.my_today()[0]  # remembered for this computer
+    with qtbot.wait_signal(view.loaded, timeout=5000):
+        view.scope.click()
+    assert not view.scope.isChecked() and view.model.today == today.today()

@@ -74,3 +74,22 @@ def test_become_member_finds_me_by_email(store):
     known = members.find_member("bea@example.com")
     assert members.become_member("Bea", "bea@example.com") == known.id
     assert Member.select().count() == 1
+
+
+def test_my_today_remembers_the_choice(store):
+    """This machine's Today shows everyone's leads until it chooses mine + unclaimed, and keeps that choice."""
+    mine, _ = leads.add_lead("Mine", email="mine@example.com")
+    theirs, _ = leads.add_lead("Theirs", email="theirs@example.com")
+    leads.add_lead("Nobody's", email="nobody@example.com")
+    db.transaction(members.claim, mine.id)
+    leads.edit_lead(theirs, owner=members.find_member("Bea"))
+
+    def shown() -> tuple[bool, set[str]]:
+        mine_only, checklist = members.my_today()
+        return mine_only, {item.name for item in checklist.sections["respond_now"]}
+
+    assert shown() == (False, {"Mine", "Theirs", "Nobody's"})
+    members.show_mine_today(True)
+    assert shown() == (True, {"Mine", "Nobody's"})
+    members.show_mine_today(False)
+    assert shown()[0] is False
