@@ -79,5 +79,17 @@ INSERT INTO outbox (at, tbl, row_id, op, data) VALUES (strftime('%Y-%m-%d %H:%M:
   '{"why": "schema 3: changes are recorded from here on"}');
 """
 
+# Team sync (models.replica): the clock of every synced field as last written here or applied from
+# another device. field '' is the row's creation clock (for fields without their own entry), '*' a
+# tombstone; no entry at all is the clock '' that loses to everything, so older rows need none.
+# sync_peer: per device the last segment applied (this device's own: the last one it wrote), the newest
+# clock applied from it (ops based on an older clock of it refer to rows already here) and its member.
+SYNC = """
+CREATE TABLE sync_clock ("tbl" TEXT NOT NULL, "row_id" TEXT NOT NULL, "field" TEXT NOT NULL, "hlc" TEXT NOT NULL,
+  PRIMARY KEY ("tbl", "row_id", "field")) WITHOUT ROWID;
+CREATE TABLE sync_peer ("device" TEXT NOT NULL PRIMARY KEY, "segment" INTEGER NOT NULL, "last_hlc" TEXT NOT NULL
+  DEFAULT '', "member_id" TEXT);
+"""
+
 # One entry per schema version, in order: append new steps, never edit shipped ones.
-STEPS: list[str] = [CORE, MAIL, OUTBOX]
+STEPS: list[str] = [CORE, MAIL, OUTBOX, SYNC]

@@ -6,6 +6,9 @@ models.tables). Each change is recorded field by field in the outbox **in the sa
 transaction** as the write, so a rolled-back transaction leaves no record and team sync
 ships only committed changes. Listeners hear of a change only after its commit.
 
+Changes applied from another device (team sync) are written in `remote()` mode: guarded and
+announced the same way, but not recorded, since the outbox ships only this device's own changes.
+
 Values in the outbox are the stored column values (times as the ISO text SQLite holds), so
 replaying the records onto an empty database gives the same rows.
 """
@@ -61,14 +64,13 @@ def update_row(table: str, row_id: str, columns: dict[str, Any], stamp: bool = T
     """Set the columns that really change (and updated_at with them); returns {column: old value}."""
     with _transaction():
         old = _stored(table, row_id, list(columns))
-        changed = {c: v for c, v in columns.items() if old[c] != v and c != "updated_at"}
+        # Unstamped (undo, team sync), updated_at is set like any column, even alone.
+        changed = {c: v for c, v in columns.items() if old[c] != v and (c != "updated_at" or not stamp)}
         if not changed:
             return {}
         if stamp:
             changed["updated_at"] = _text(now())
             old.update(_stored(table, row_id, ["updated_at"]))
-        elif "updated_at" in columns:
-            changed["updated_at"] = columns["updated_at"]
         previous = {c: old[c] for c in changed}
         assignments = ", ".join(f"{_quote(c)} = ?" for c in changed)
         with write_path(), pw.__exception_wrapper__:
@@ -134,6 +136,17 @@ def delete(row: Synced) -> None:
 
 # --- the record -------------------------------------------------------------------------------
 
+@contextmanager
+def remote(on: bool = True) -> Iterator[None]:
+    """Writes that came from another device (team sync): checked and announced, but not recorded,
+    since the outbox ships only this device's own changes. remote(False) inside: one that must ship."""
+    before, _pending.remote = getattr(_pending, "remote", False), on
+    try:
+        yield
+    finally:
+        _pending.remote = before
+
+
 _OUTBOX = 'INSERT INTO outbox (at, tbl, row_id, op, data, old) VALUES (?, ?, ?, ?, ?, ?)'
 _pending = threading.local()  # this thread's open transaction: the first outbox seq it wrote
 
@@ -153,6 +166,12 @@ def _record(table: str, op: str, entries: Iterable[tuple[str, dict[str, Any], di
     if listeners and getattr(_pending, "first", None) is None:
         _pending.first = last_seq() + 1
         database.after_commit(_announce)
+    if getattr(_pending, "remote", False):
+        if listeners:
+            if not getattr(_pending, "heard", None):
+                _pending.heard = []
+            _pending.heard.extend(Change(table, row_id, data, deleted=op == "delete") for row_id, data, _old in entries)
+        return
     at = _text(now())
     params = ((at, table, row_id, op, _json(data), None if old is None else _json(old)) for row_id, data, old in entries)
     with pw.__exception_wrapper__:
@@ -162,15 +181,17 @@ def _record(table: str, op: str, entries: Iterable[tuple[str, dict[str, Any], di
 def _announce() -> None:
     """After a commit: tell the listeners what the transaction recorded (rolled-back savepoints left nothing)."""
     first, _pending.first = _pending.first, None
+    heard, _pending.heard = getattr(_pending, "heard", []), []
     rows = database.execute_sql("SELECT tbl, row_id, op, data FROM outbox WHERE seq >= ? AND op != 'baseline' ORDER BY seq", [first])
-    for table, row_id, op, data in rows.fetchall():
-        change = Change(table, row_id, json.loads(data), deleted=op == "delete")
+    changes = [Change(table, row_id, json.loads(data), deleted=op == "delete") for table, row_id, op, data in rows]
+    for change in heard + changes:
         for listener in listeners:
             listener(change)
 
 
 def _forget() -> None:
     _pending.first = None
+    _pending.heard = []
 
 
 database.on_rollback.append(_forget)
