@@ -129,11 +129,12 @@ def _save_clocks(entries: Iterable[tuple[str, str, str, str]]) -> None:
 def drain(limit: int = 100_000) -> Drain:
     """Outbox records not yet shipped -> ops with fresh clocks and bases; updates this device's field
     clocks. Call in a transaction; `shipped` in the same one once the segment file is written."""
-    records = database.execute_sql(
-        "SELECT seq, tbl, row_id, op, data FROM outbox WHERE seq > ? AND op != 'baseline' ORDER BY seq LIMIT ?",
-        [_shipped_seq(), limit]).fetchall()
+    records = database.execute_sql("SELECT seq, tbl, row_id, op, data FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?",
+                                   [_shipped_seq(), limit]).fetchall()
     if not records:
         return Drain([], _shipped_seq())
+    last = records[-1][0]  # baselines are passed over (the caller shipped a snapshot for them)
+    records = [r for r in records if r[3] != "baseline"]
     known: dict[tuple[str, str], dict[str, str]] = {}
     for table in {r[1] for r in records}:
         for row_id, clocks in _clocks(table, {r[2] for r in records if r[1] == table}).items():
@@ -157,7 +158,7 @@ def drain(limit: int = 100_000) -> Drain:
         else:
             clocks.update(dict.fromkeys((f for f in values if f != "id"), clock))
     _replace_clocks(known)
-    return Drain(ops, records[-1][0])
+    return Drain(ops, last)
 
 
 def _replace_clocks(known: dict[tuple[str, str], dict[str, str]]) -> None:
