@@ -1,9 +1,11 @@
-"""Mail passwords in the OS keychain (keyring), and nowhere else.
+"""Mail passwords and team keys in the OS keychain (keyring), and nowhere else.
 
 Nothing here logs, prints or puts a password into an error message. When no keychain
 is available the user is told so: we never fall back to storing the password ourselves.
 """
 from __future__ import annotations
+
+import base64
 
 import keyring
 import keyring.errors
@@ -32,26 +34,55 @@ def _translate(exc: keyring.errors.KeyringError) -> KeychainError:
                          "again; Leadbook does not store passwords anywhere else.")
 
 
-def set_password(account_name: str, username: str, password: str) -> None:
+def _set(service: str, entry: str, secret: str) -> None:
     try:
-        keyring.set_password(SERVICE, _entry(account_name, username), password)
+        keyring.set_password(service, entry, secret)
     except keyring.errors.KeyringError as exc:
         raise _translate(exc) from None
 
 
-def get_password(account_name: str, username: str) -> str | None:
-    """The stored password, or None when there is none."""
+def _get(service: str, entry: str) -> str | None:
     try:
-        return keyring.get_password(SERVICE, _entry(account_name, username))
+        return keyring.get_password(service, entry)
     except keyring.errors.KeyringError as exc:
         raise _translate(exc) from None
 
 
-def delete_password(account_name: str, username: str) -> None:
-    """Forget the password; a missing entry is not an error."""
+def _delete(service: str, entry: str) -> None:
+    """A missing entry is not an error."""
     try:
-        keyring.delete_password(SERVICE, _entry(account_name, username))
+        keyring.delete_password(service, entry)
     except keyring.errors.PasswordDeleteError:
         pass
     except keyring.errors.KeyringError as exc:
         raise _translate(exc) from None
+
+
+def set_password(account_name: str, username: str, password: str) -> None:
+    _set(SERVICE, _entry(account_name, username), password)
+
+
+def get_password(account_name: str, username: str) -> str | None:
+    """The stored password, or None when there is none."""
+    return _get(SERVICE, _entry(account_name, username))
+
+
+def delete_password(account_name: str, username: str) -> None:
+    _delete(SERVICE, _entry(account_name, username))
+
+
+TEAM_SERVICE = "Leadbook team"
+
+
+def set_team_key(team_id: str, key: bytes) -> None:
+    """The team's encryption key (derived from its passphrase), kept for this user after joining."""
+    _set(TEAM_SERVICE, team_id, base64.b64encode(key).decode("ascii"))
+
+
+def get_team_key(team_id: str) -> bytes | None:
+    stored = _get(TEAM_SERVICE, team_id)
+    return None if stored is None else base64.b64decode(stored)
+
+
+def delete_team_key(team_id: str) -> None:
+    _delete(TEAM_SERVICE, team_id)
