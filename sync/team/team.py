@@ -24,6 +24,7 @@ from models.tables import Activity, Lead, Member, database
 
 from .. import credentials
 from .folder import Folder, TeamFolderError, create_team, read_team, unlock
+from .transport import Transport
 
 log = logging.getLogger("leadbook.team")
 
@@ -140,7 +141,7 @@ def sync_round(force: bool = False) -> RoundResult:
     return RoundResult(sent, received, conflicts, sum(held.values()), tuple(skipped), _clock_warning(shared, held))
 
 
-def _send(shared: Folder) -> int:
+def _send(shared: Transport) -> int:
     if replica.needs_snapshot():  # a restore replaced the rows outside the record
         _write_snapshot(shared)
     sent = 0
@@ -156,39 +157,56 @@ def _send(shared: Folder) -> int:
         sent += len(drain.ops)
 
 
-def _receive(shared: Folder, force: bool) -> tuple[int, int, dict[str, int], list[str]]:
-    me, positions = hlc.device_id(), replica.positions()
+def _receive(shared: Transport, force: bool) -> tuple[int, int, dict[str, int], list[str]]:
+    """Apply every device's next segments, in order, passing again while a pass gets further (a segment
+    may wait for a row another device's segment brings)."""
+    me = hlc.device_id()
+    others = [d for d in shared.devices() if d != me]
+    with database.atomic():
+        for device in [me, *others]:
+            replica.note_member(device, members.my_member_id() if device == me
+                                else (shared.read_state(device) or {}).get("member_id"))
     received = conflicts = 0
-    held: dict[str, int] = {}
-    skipped: list[str] = []
-    for device in shared.devices():
-        if device == me:
-            continue
-        done = positions.get(device, 0)
-        for number in shared.segments(device, after=done):
-            if number != done + 1:  # the one before has not arrived yet, or was pruned while we were away
-                gone = int((shared.read_state(device) or {}).get("pruned", 0)) > done
-                skipped.append(f"{_member_of(shared, device)}: changes {done + 1}–{number - 1} "
-                               + ("are gone: leave the team and join again to catch up" if gone
-                                  else "have not arrived yet (still syncing?)"))
-                break
-            ops = shared.read_segment(device, number)
-            if ops is None:
-                skipped.append(f"{device[:8]}: segment {number} is not complete yet (still syncing?)")
-                break
-            if not force:
-                _check_risk(shared, device, ops)
-            result = replica.apply(device, number, ops)
-            if result.held_back:
-                held[device] = result.held_back
-                break
-            received += result.applied
-            conflicts += result.conflicts
-            done = number
+    progress = True
+    while progress:
+        progress, held, skipped = False, {}, []
+        for device in others:
+            segments, applied, found, waiting = _receive_from(shared, device, force, skipped)
+            progress |= segments > 0
+            received, conflicts = received + applied, conflicts + found
+            if waiting:
+                held[device] = waiting
     return received, conflicts, held, skipped
 
 
-def _check_risk(shared: Folder, device: str, ops: list[list]) -> None:
+def _receive_from(shared: Transport, device: str, force: bool, skipped: list[str]) -> tuple[int, int, int, int]:
+    """(segments applied, ops applied, conflicts, ops held back for a clock ahead) from one device."""
+    done = replica.positions().get(device, 0)
+    segments = applied = conflicts = 0
+    for number in shared.segments(device, after=done):
+        if number != done + 1:  # the one before has not arrived yet, or was pruned while we were away
+            gone = int((shared.read_state(device) or {}).get("pruned", 0)) > done
+            skipped.append(f"{_member_of(shared, device)}: changes {done + 1}–{number - 1} "
+                           + ("are gone: leave the team and join again to catch up" if gone
+                              else "have not arrived yet (still syncing?)"))
+            break
+        ops = shared.read_segment(device, number)
+        if ops is None:
+            skipped.append(f"{_member_of(shared, device)}: segment {number} is not complete yet (still syncing?)")
+            break
+        if not force:
+            _check_risk(shared, device, ops)
+        result = replica.apply(device, number, ops)
+        if result.held_back:
+            if any(hlc.wall(op[0]) > now() + replica.AHEAD for op in ops):
+                return segments, applied, conflicts, result.held_back
+            skipped.append(f"{_member_of(shared, device)}: segment {number} waits for changes from another device")
+            break
+        segments, applied, conflicts, done = segments + 1, applied + result.applied, conflicts + result.conflicts, number
+    return segments, applied, conflicts, 0
+
+
+def _check_risk(shared: Transport, device: str, ops: list[list]) -> None:
     closing, open_now = replica.risk(ops)
     if closing >= RISK_MIN and closing > open_now * RISK_SHARE:
         raise SyncRefused(f"Changes from {_member_of(shared, device)} would delete or close {closing:,} of your {open_now:,} "
@@ -198,7 +216,7 @@ def _check_risk(shared: Folder, device: str, ops: list[list]) -> None:
 
 # --- keeping the folder small ---------------------------------------------------------------------
 
-def _maintain(shared: Folder) -> None:
+def _maintain(shared: Transport) -> None:
     me, own = hlc.device_id(), replica.next_segment() - 1
     mine = [n for device, n in shared.snapshots() if device == me]
     newest = max(mine, default=None)
@@ -219,7 +237,7 @@ def _maintain(shared: Folder) -> None:
     settings.put("team_pruned", str(upto))
 
 
-def _write_snapshot(shared: Folder) -> int:
+def _write_snapshot(shared: Transport) -> int:
     number = replica.next_segment() - 1
     shared.write_snapshot(number, _snapshot_stream())
     return number
@@ -234,7 +252,7 @@ def _positions_with_me() -> dict[str, int]:
     return {**replica.positions(), hlc.device_id(): replica.next_segment() - 1}
 
 
-def _snapshot_to_join(shared: Folder) -> Iterable[list]:
+def _snapshot_to_join(shared: Transport) -> Iterable[list]:
     """The newest snapshot from which every device's later segments are all still there."""
     candidates = []
     for device, number in shared.snapshots():
@@ -252,7 +270,7 @@ def _snapshot_to_join(shared: Folder) -> Iterable[list]:
     raise TeamFolderError("The team folder has no complete snapshot yet (still syncing?): try again in a while.")
 
 
-def _continues(shared: Folder, device: str, position: int) -> bool:
+def _continues(shared: Transport, device: str, position: int) -> bool:
     """Every segment of the device after position is there (its state says how many it wrote)."""
     later = shared.segments(device, after=position)
     if later:
@@ -262,7 +280,7 @@ def _continues(shared: Folder, device: str, position: int) -> bool:
 
 # --- this device's state in the folder ---------------------------------------------------------
 
-def _write_state(shared: Folder, held: dict[str, int], left: bool = False) -> None:
+def _write_state(shared: Transport, held: dict[str, int], left: bool = False) -> None:
     me, member_id = hlc.device_id(), members.my_member_id()
     member = Member.get_by_id(member_id).name if member_id else settings.user_name()
     snapshots = [n for device, n in shared.snapshots() if device == me]
@@ -274,7 +292,7 @@ def _write_state(shared: Folder, held: dict[str, int], left: bool = False) -> No
     })
 
 
-def _clock_warning(shared: Folder, held: dict[str, int]) -> str | None:
+def _clock_warning(shared: Transport, held: dict[str, int]) -> str | None:
     me, moment = hlc.device_id(), now()
     for device in shared.devices():
         state = shared.read_state(device) if device != me else None
@@ -301,7 +319,7 @@ def status() -> TeamStatus | None:
     return None if team_folder() is None else _status(_open())
 
 
-def _status(shared: Folder) -> TeamStatus:
+def _status(shared: Transport) -> TeamStatus:
     me, positions, held = hlc.device_id(), replica.positions(), _held()
     devices = []
     for device in shared.devices():
@@ -310,7 +328,7 @@ def _status(shared: Folder) -> TeamStatus:
         devices.append(DeviceStatus(device, state.get("member") or "?", _parse(state.get("written")), applied,
                                     0 if device == me else len(shared.segments(device, after=applied)),
                                     held.get(device, 0), device == me))
-    return TeamStatus(team_folder() or shared.path, settings.get("team_id") or "", settings.get("team_encrypted") == "1",
+    return TeamStatus(team_folder() or Path(), settings.get("team_id") or "", settings.get("team_encrypted") == "1",
                       tuple(devices), Activity.select().where(Activity.kind == "conflict").count(),
                       tuple(shared.foreign()), _clock_warning(shared, held), _parse(settings.get("team_last_round")))
 
@@ -322,7 +340,7 @@ def team_folder() -> Path | None:
     return Path(value) if value else None
 
 
-def _open() -> Folder:
+def _open() -> Transport:
     path = team_folder()
     if path is None:
         raise RuleError("This data folder is not in a team: `leadbook team create FOLDER` or `team join FOLDER`.")
@@ -335,7 +353,7 @@ def _open() -> Folder:
     return _folder(path, key)
 
 
-def _folder(path: Path, key: bytes | None) -> Folder:
+def _folder(path: Path, key: bytes | None) -> Transport:
     return Folder(path, hlc.device_id(), key)
 
 
@@ -357,7 +375,7 @@ def _held() -> dict[str, int]:
     return json.loads(settings.get("team_held") or "{}")
 
 
-def _member_of(shared: Folder, device: str) -> str:
+def _member_of(shared: Transport, device: str) -> str:
     state = shared.read_state(device) or {}
     return state.get("member") or f"device {device[:8]}"
 

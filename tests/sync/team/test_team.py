@@ -251,3 +251,42 @@ def test_a_joiner_never_starts_from_a_snapshot_with_a_hole_after_it(pair, tmp_pa
             path.unlink()  # Ben's segments and snapshot: only Ann's older snapshot is left
     with device(tmp_path / "cy"), pytest.raises(TeamFolderError, match="no complete snapshot"):
         team.join(shared, None, "Cy", None)
+
+
+def test_a_clock_a_day_ahead_does_not_win_and_both_sides_are_told(pair, monkeypatch):
+    """Ben's clock runs two days fast: Ann holds his edit back and says so; Ben is told to fix his clock."""
+    from datetime import timedelta
+
+    from models import clock, replica
+
+    ann, ben = pair
+    real = hlc._now_ms
+    with device(ben):
+        monkeypatch.setattr(hlc, "_now_ms", lambda: real() + 2 * 86_400_000)
+        leads.edit_lead(lead_named("Ana Lima"), company="From the future")
+        team.sync_round()
+        monkeypatch.setattr(hlc, "_now_ms", real)
+    with device(ann):
+        result = team.sync_round()
+        assert result.held_back > 0 and "ahead" in result.warning
+        assert lead_named("Ana Lima").company is None
+    with device(ben):
+        assert "clock is ahead" in team.sync_round().warning
+    later = clock.now() + timedelta(days=2, hours=1)
+    monkeypatch.setattr(replica, "clock_now", lambda: later)
+    with device(ann):
+        assert team.sync_round().held_back == 0
+        assert lead_named("Ana Lima").company == "From the future"
+
+
+def test_a_clock_behind_the_team_is_noticed(pair, monkeypatch):
+    """Ann's clock is three hours slow: the folder shows teammates writing in her future."""
+    from datetime import timedelta
+
+    ann, ben = pair
+    with device(ben):
+        team.sync_round()
+    slow = team.now() - timedelta(hours=3)
+    monkeypatch.setattr(team, "now", lambda: slow)
+    with device(ann):
+        assert "behind" in team.sync_round().warning
