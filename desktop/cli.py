@@ -15,13 +15,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from models import db, detail, export, followups, importing, new_lead, records, stages, today
+from models import db, detail, export, followups, importing, members, new_lead, records, stages, today
 from models.bulk import move_leads
 from models.clock import iso, parse_when
 from models.contacts import display_phone
 from models.errors import InvalidInput, LeadbookError
 
-from . import cli_mail
+from . import cli_mail, cli_team
 
 log = logging.getLogger("leadbook.cli")
 
@@ -105,7 +105,7 @@ NOTHING_TODAY = "Nothing to do today: every lead has a next step in the future."
 
 
 def cmd_today(args: argparse.Namespace) -> int:
-    result = today.today(limit=args.limit)
+    result = today.today(limit=args.limit, owner=(members.my_member_id() or "") if args.mine else None)
     data: dict[str, Any] = {
         name: [{"lead_id": i.lead_id, "name": i.name, "company": i.company, "reason": i.reason,
                 "since": iso(i.since), "followup": i.followup_title} for i in items]
@@ -323,6 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("today", cmd_today, "the follow-up checklist", json_flag=True)
     p.add_argument("--limit", type=int, default=today.PER_SECTION, help="items per section (default %(default)s)")
+    p.add_argument("--mine", action="store_true", help="only your leads and unclaimed ones (default: everyone's)")
 
     p = command("show", cmd_show, "a lead with its timeline", json_flag=True)
     p.add_argument("lead")
@@ -391,6 +392,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(needs_store=False)
 
     cli_mail.register(sub, add_command)
+    cli_team.register(sub, add_command)
     return parser
 
 

@@ -27,21 +27,23 @@ def _print(args: argparse.Namespace, data: Any, text: str) -> None:
 
 # --- accounts --------------------------------------------------------------------------------
 
-def _read_password(args: argparse.Namespace) -> str | None:
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-        if not password:
-            raise InvalidInput("--password-stdin was given but standard input held no password.")
-        return password
+def read_secret(from_stdin: bool, flag: str, what: str, prompt: str) -> str | None:
+    """A secret from the first line of standard input (flag given), a hidden prompt at a terminal, or none."""
+    if from_stdin:
+        secret = sys.stdin.readline().rstrip("\r\n")
+        if not secret:
+            raise InvalidInput(f"{flag} was given but standard input held no {what}.")
+        return secret
     if sys.stdin is not None and sys.stdin.isatty():
-        return getpass.getpass(f"Password for {args.username} at {args.host}: ") or None
+        return getpass.getpass(prompt) or None
     return None
 
 
 def cmd_account_add(args: argparse.Namespace) -> int:
     from sync.mail import accounts
 
-    password = _read_password(args)
+    password = read_secret(args.password_stdin, "--password-stdin", "password",
+                           f"Password for {args.username} at {args.host}: ")
     info = accounts.add_account(args.name, args.host, port=args.port, security=args.security,
                                 username=args.username, password=password, folders=args.folder or None,
                                 sent_folder=args.sent_folder, since=parse_when(args.since) if args.since else None,

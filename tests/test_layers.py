@@ -182,6 +182,10 @@ COMMANDS: list[tuple[int, list[str]]] = [
     (0, ["account", "remove", "Shop"]),
     (0, ["review"]), (1, ["review", "accept", "nosuchid"]), (1, ["review", "reject", "nosuchid"]),
     (0, ["ignored"]),
+    (0, ["claim", "ana@example.com"]), (0, ["today", "--mine"]),
+    (0, ["team"]), (1, ["sync"]), (0, ["team", "create", "{tmp}/team"]), (0, ["sync"]), (0, ["team", "status"]),
+    (1, ["team", "join", "{tmp}/team"]),  # already in a team
+    (0, ["team", "leave"]),
     (0, ["done", "ana@example.com", "--won"]),
 ]
 GUI_COMMANDS = {"screenshots"}  # these open Qt on purpose (and so does `leadbook` with no command)
