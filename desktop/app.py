@@ -74,6 +74,17 @@ class ExitAfterPaint(QObject):
         QApplication.quit()
 
 
+def start_team_watch(controller: Controller, window: MainWindow) -> None:
+    """Team sync in the background, its state in the status bar."""
+    from .team_watch import TeamWatch
+
+    watch = TeamWatch(controller, window)
+    window.team_watch = watch
+    window.statusBar().insertPermanentWidget(0, watch.label)
+    QApplication.instance().aboutToQuit.connect(watch.stop)
+    watch.start()
+
+
 def run(data_dir: Path) -> int:
     app = create_app()
     try:
@@ -93,6 +104,7 @@ def run(data_dir: Path) -> int:
     app.aboutToQuit.connect(watchers.stop)
     app.aboutToQuit.connect(controller.wait)  # let running reads and writes finish
     QTimer.singleShot(0, watchers.start)
+    QTimer.singleShot(1000, lambda: start_team_watch(controller, window))  # its imports wait for the first paint
     # The rolling daily backup runs once the window is up, off the UI thread.
     QTimer.singleShot(2000, lambda: controller.run(lambda: backup.rolling_backup(data_dir)))
     return app.exec()

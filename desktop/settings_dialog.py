@@ -1,8 +1,8 @@
-"""Settings: you, mail accounts (with Test connection), stages, lost reasons, notifications.
+"""Settings: you, mail accounts (with Test connection), stages, lost reasons, notifications, team.
 
 The dialog composes one pane per tab. It loads what they show off the UI thread and saves
 the panes' edits as one write (all or nothing); mail accounts are saved on their own, as
-each one is tested against its server first.
+each one is tested against its server first, and the team is made, joined or left at once.
 """
 from __future__ import annotations
 
@@ -16,11 +16,13 @@ from models.preferences import SettingsData, load_settings, save_settings
 from .controller import Controller
 from .settings_accounts import AccountsPane
 from .settings_stages import ReasonsPane, StagesPane
+from .settings_team import TeamPane
 from .settings_you import NotificationsPane, YouPane
 
 
 class SettingsDialog(QDialog):
     accounts_changed = Signal()  # an account was added, changed or removed: restart the watchers
+    team_changed = Signal()  # a team was made, joined or left: start or stop the background sync
     saved = Signal()
     loaded = Signal()
 
@@ -35,9 +37,12 @@ class SettingsDialog(QDialog):
         self.stages = StagesPane()
         self.reasons = ReasonsPane()
         self.notifications = NotificationsPane()
+        self.team = TeamPane(controller)
+        self.team.changed.connect(self.team_changed)
         self.tabs = QTabWidget()
         for pane, title in ((self.you, "You"), (self.accounts, "Mail accounts"), (self.stages, "Stages"),
-                            (self.reasons, "Lost reasons"), (self.notifications, "Notifications")):
+                            (self.reasons, "Lost reasons"), (self.notifications, "Notifications"),
+                            (self.team, "Team")):
             self.tabs.addTab(pane, title)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.save)
@@ -52,6 +57,7 @@ class SettingsDialog(QDialog):
     def reload(self) -> None:
         self.controller.read(load_settings, self._on_loaded)
         self.accounts.reload()
+        self.team.reload()
 
     def _on_loaded(self, data: SettingsData) -> None:
         self.data = data

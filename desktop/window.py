@@ -89,6 +89,7 @@ class MainWindow(QMainWindow):
         controller.lead_opened.connect(self.show_lead)
 
         self.mail_watchers = None  # desktop.mail_watch.MailWatchers, set by app.run
+        self.team_watch = None  # desktop.team_watch.TeamWatch, set by app.run
         controller.data_changed.connect(self._count_review)
         self._count_review()
 
@@ -160,11 +161,16 @@ class MainWindow(QMainWindow):
 
         dialog = SettingsDialog(self.controller, self)
         dialog.accounts_changed.connect(self._on_accounts_changed)
+        dialog.team_changed.connect(self._on_team_changed)
         dialog.open()
 
     def _on_accounts_changed(self) -> None:
         if self.mail_watchers is not None:
             self.mail_watchers.restart()
+
+    def _on_team_changed(self) -> None:
+        if self.team_watch is not None:
+            self.team_watch.reload()
 
     def check_mail(self) -> None:
         """Check every inbox now (F5): the watchers run the pass off the UI thread."""
