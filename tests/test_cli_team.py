@@ -73,8 +73,6 @@ def test_not_in_a_team(env, tmp_path):
 def test_two_laptops_share_one_pipeline(env, tmp_path):
     """Ann makes an encrypted team, Ben joins it; an edit and a claim on one laptop reach the other in one round."""
     ann, ben, shared = tmp_path / "ann", tmp_path / "ben", tmp_path / "Dropbox" / "Team"
-    ok(env, ann, "config", "user_name", "Ann")
-    ok(env, ben, "config", "user_name", "Ben")
     lead = as_json(env, ann, "add", "--name", "Jürgen Schneider", "--email", "jurgen@example.com")
     made = run(env, ann, "team", "create", str(shared), "--passphrase-stdin", "--name", "Ann", "--email",
                "ann@example.com", stdin=PASSPHRASE + "\n")

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from team_devices import as_device
 
 from desktop.team_watch import TeamWatch, describe
-from models import leads, settings, stages
+from models import leads, stages
 from models.tables import Lead
 from sync.team import rounds, team
 
@@ -26,12 +26,10 @@ def shared(tmp_path) -> Path:
 @pytest.fixture
 def teammate(store, tmp_path, shared, keyring_tmp) -> Path:
     """This data folder (Ann's) made the team with a lead; Ben's data folder joined it."""
-    settings.put("user_name", "Ann")
     leads.add_lead("Ana Lima", email="ana@example.com")
     team.create(shared, None, "Ann", "ann@example.com")
     ben = tmp_path / "ben"
     with as_device(ben):
-        settings.put("user_name", "Ben")
         team.join(shared, None, "Ben", "ben@example.com")
     return ben
 
