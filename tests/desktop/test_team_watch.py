@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from team_devices import as_device
 
 from desktop.team_watch import TeamWatch, describe
-from models import leads, stages
+from models import hlc, leads, stages
 from models.tables import Lead
 from sync.team import rounds, team
 
@@ -99,6 +99,21 @@ def test_a_missing_folder_is_shown_and_retried(teammate, shared, watch, qtbot):
     moved.rename(shared)
     watch.sync_now()
     assert watch.label.text().startswith("Synced")
+
+
+def test_a_teammates_clock_a_day_ahead_shows_in_the_status_bar(teammate, watch, qtbot, monkeypatch):
+    """Ben's clock runs two days fast: his change is held back and the status bar says why, not "Synced"."""
+    real = hlc._now_ms
+    with as_device(teammate):
+        monkeypatch.setattr(hlc, "_now_ms", lambda: real() + 2 * 86_400_000)
+        leads.edit_lead(leads.find_lead("ana@example.com"), company="From the future")
+        team.sync_round()
+        monkeypatch.setattr(hlc, "_now_ms", real)
+    with qtbot.wait_signal(watch.synced, timeout=10_000) as blocker:
+        watch.start()
+    assert blocker.args[0].result.held_back > 0
+    assert "Ben" in watch.label.text() and "ahead" in watch.label.text()
+    assert "held back" in watch.label.toolTip() and leads.find_lead("ana@example.com").company is None
 
 
 def close_most(ben: Path, count: int) -> None:
