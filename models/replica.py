@@ -284,18 +284,21 @@ class _Batch:
         clocks = dict(clocks)
         winners: dict[str, Any] = {}
         won = 0
+        # A value its own writer replaced later in the same batch was never anyone's last word: no conflict.
+        last = {op[3]: op[0] for op in ops}
         for op in ops:
             clock, _t, _r, field, value, base = op
             local = _clock_of(clocks, field)
             if field not in _COLUMNS[table] or field == "id":
                 self.stale += 1  # a column this version does not have
                 continue
+            final = clock == last[field]
             if (table, row_id, field) in self.pending or clock <= local:
-                if row is not None and local and clock < local and base != local:
+                if final and row is not None and local and clock < local and base != local:
                     self._conflict(table, row_id, field, row, (local, winners.get(field, row[field])), op)
                 self.stale += 1
                 continue
-            if row is not None and local and base != local:
+            if final and row is not None and local and base != local:
                 self._conflict(table, row_id, field, row, (local, winners.get(field, row[field])), op)
             winners[field] = value
             clocks[field] = clock

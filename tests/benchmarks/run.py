@@ -223,10 +223,21 @@ def section_desktop(args: argparse.Namespace) -> bool:
     return all(gui.run(args.leads, data_dir=Path(args.data_dir) if args.data_dir else None)["ok"].values())
 
 
+def section_team(args: argparse.Namespace) -> bool:
+    """Team sync: applying 100,000 remote operations, an idle round, joining a 100k-lead team, folder size."""
+    import team_apply
+    import team_rounds
+
+    print("\n== team: apply ==")
+    applied = team_apply.report()
+    return team_rounds.section_team(args) and applied
+
+
 SECTIONS: dict[str, Callable[[argparse.Namespace], bool]] = {
     "store": section_store,
     "mail": section_mail,
     "desktop": section_desktop,
+    "team": section_team,
 }
 
 
