@@ -231,13 +231,15 @@ class TeamPane(QWidget):
             self.summary.setText(f"Team folder: {outcome.folder}")
             self.devices.set_devices(())
         else:
-            self.summary.setText(f"Team folder: {status.folder} — {'encrypted' if status.encrypted else 'not encrypted'}"
+            locked = "encrypted" if status.encrypted else "not encrypted"
+            self.summary.setText(f"Team folder: {status.folder} — {locked}"
                                  f", last synced {when_text(status.last_round) or 'never'}.")
             self.devices.set_devices(status.devices)
         problems = [text for text in (outcome.problem, outcome.refused, status and status.clock_warning) if text]
         notes = []
         if status is not None and status.conflicts:
-            notes.append(f"{status.conflicts} sync conflict(s) are on the leads' timelines: both values are kept there.")
+            notes.append(f"{status.conflicts} sync conflict(s) are on the leads' timelines: "
+                         "both values are kept there.")
         if status is not None and status.foreign:
             notes.append(f"Skipped {len(status.foreign)} file(s) the sync tool or the system put there: "
                          + ", ".join(status.foreign[:5]) + ("…" if len(status.foreign) > 5 else ""))

@@ -44,7 +44,7 @@ def undo(token: Undo) -> None:
         raise RuleError(f"There is nothing left to undo of '{token.text}'.")
     with database.atomic():
         _check_unchanged(token, records)
-        for table, row_id, op, data, old in records:
+        for table, row_id, op, _data, old in records:
             if op == "insert":
                 writes.delete_row(table, row_id)
             elif op == "update":

@@ -74,7 +74,8 @@ def update_row(table: str, row_id: str, columns: dict[str, Any], stamp: bool = T
         previous = {c: old[c] for c in changed}
         assignments = ", ".join(f"{_quote(c)} = ?" for c in changed)
         with write_path(), pw.__exception_wrapper__:
-            database.execute_sql(f'UPDATE "{_table(table)}" SET {assignments} WHERE "id" = ?', [*changed.values(), row_id])
+            database.execute_sql(f'UPDATE "{_table(table)}" SET {assignments} WHERE "id" = ?',
+                                 [*changed.values(), row_id])
         _record(table, "update", [(row_id, changed, previous)])
         return previous
 
@@ -173,7 +174,8 @@ def _record(table: str, op: str, entries: Iterable[tuple[str, dict[str, Any], di
             _pending.heard.extend(Change(table, row_id, data, deleted=op == "delete") for row_id, data, _old in entries)
         return
     at = _text(now())
-    params = ((at, table, row_id, op, _json(data), None if old is None else _json(old)) for row_id, data, old in entries)
+    params = ((at, table, row_id, op, _json(data), None if old is None else _json(old))
+              for row_id, data, old in entries)
     with pw.__exception_wrapper__:
         database.cursor().executemany(_OUTBOX, params)
 
@@ -182,7 +184,8 @@ def _announce() -> None:
     """After a commit: tell the listeners what the transaction recorded (rolled-back savepoints left nothing)."""
     first, _pending.first = _pending.first, None
     heard, _pending.heard = getattr(_pending, "heard", []), []
-    rows = database.execute_sql("SELECT tbl, row_id, op, data FROM outbox WHERE seq >= ? AND op != 'baseline' ORDER BY seq", [first])
+    rows = database.execute_sql(
+        "SELECT tbl, row_id, op, data FROM outbox WHERE seq >= ? AND op != 'baseline' ORDER BY seq", [first])
     changes = [Change(table, row_id, json.loads(data), deleted=op == "delete") for table, row_id, op, data in rows]
     for change in heard + changes:
         for listener in listeners:

@@ -202,14 +202,16 @@ def _receive_from(shared: Transport, device: str, force: bool, skipped: list[str
                 return segments, applied, conflicts, result.held_back
             skipped.append(f"{_member_of(shared, device)}: segment {number} waits for changes from another device")
             break
-        segments, applied, conflicts, done = segments + 1, applied + result.applied, conflicts + result.conflicts, number
+        segments, done = segments + 1, number
+        applied, conflicts = applied + result.applied, conflicts + result.conflicts
     return segments, applied, conflicts, 0
 
 
 def _check_risk(shared: Transport, device: str, ops: list[list]) -> None:
     closing, open_now = replica.risk(ops)
     if closing >= RISK_MIN and closing > open_now * RISK_SHARE:
-        raise SyncRefused(f"Changes from {_member_of(shared, device)} would delete or close {closing:,} of your {open_now:,} "
+        raise SyncRefused(f"Changes from {_member_of(shared, device)} would delete or close {closing:,} "
+                          f"of your {open_now:,} "
                           "open leads, so nothing more was applied. Check with them; to apply them anyway, "
                           "run `leadbook sync --force`.")
 

@@ -26,8 +26,8 @@ def _open(folder: Path) -> None:
     stages.ensure_defaults()
 
 
-def idle_round(tmp: Path) -> float:
-    """Median ms of a round with nothing new, after two devices exchanged 25 segments each."""
+def _pair(tmp: Path) -> tuple[Path, Path, Path]:
+    """(shared folder, Ann's data folder, Ben's): Ann made a team with one lead, Ben joined."""
     shared, ann, ben = tmp / "shared", tmp / "ann", tmp / "ben"
     _open(ann)
     leads.add_lead("Ana Lima", email="ana@example.com")
@@ -36,6 +36,12 @@ def idle_round(tmp: Path) -> float:
     _open(ben)
     team.join(shared, None, "Ben", None)
     db.close_database()
+    return shared, ann, ben
+
+
+def idle_round(tmp: Path) -> float:
+    """Median ms of a round with nothing new, after two devices exchanged 25 segments each."""
+    shared, ann, ben = _pair(tmp)
     team.SNAPSHOT_EVERY = 10_000  # keep every segment: 50 device files to look at
     for n in range(25):
         for who in (ann, ben):
@@ -85,14 +91,7 @@ def join_big(tmp: Path, source: Path | None, count: int) -> tuple[float, float, 
 
 def ten_thousand_edits(tmp: Path) -> tuple[int, int]:
     """(folder bytes after joining, after 10,000 edits of one field synced in 100 rounds)."""
-    shared, ann, ben = tmp / "shared-edits", tmp / "ann-e", tmp / "ben-e"
-    _open(ann)
-    leads.add_lead("Ana Lima", email="ana@example.com")
-    team.create(shared, None, "Ann", None)
-    db.close_database()
-    _open(ben)
-    team.join(shared, None, "Ben", None)
-    db.close_database()
+    shared, ann, ben = _pair(tmp)
     team.SNAPSHOT_EVERY = 20
     size = lambda: sum(p.stat().st_size for p in shared.rglob("*") if p.is_file())  # noqa: E731
     before = size()
@@ -123,7 +122,8 @@ def section_team(args: argparse.Namespace) -> bool:
         (f"create a team from {total:,} leads", f"{created:.1f} s", "(shown only)", None),
         (f"join a {total:,}-lead team", f"{joined:.1f} s", f"<= {JOIN_BUDGET_S:.0f} s", joined <= JOIN_BUDGET_S),
         ("folder per 1,000 leads (snapshot, with their timelines)", f"{size / total:.1f} KB", "", None),
-        ("folder after joining / after 10,000 edits of one field", f"{before:,} / {after:,} B", "bounded", after < before * 3),
+        ("folder after joining / after 10,000 edits of one field", f"{before:,} / {after:,} B", "bounded",
+         after < before * 3),
     ]
     print("\n== team ==")
     for name, value, target, ok in rows:

@@ -31,7 +31,7 @@ def test_first_claim_makes_my_member_from_my_name(store):
 
 
 def test_claim_is_on_the_timeline_once(store):
-    """Claiming says "Claimed by X" on the lead's timeline (naming the previous owner); claiming again changes nothing."""
+    """Claiming says "Claimed by X" on the lead's timeline (naming the previous owner); again changes nothing."""
     lead, _ = leads.add_lead("Ana", email="ana@example.com")
     bea = members.find_member("Bea")
     leads.edit_lead(lead, owner=bea)

@@ -105,7 +105,8 @@ def shared_lead(a: Device, b: Device) -> leads.Lead:
 
 
 def conflicts() -> list[tuple]:
-    return database.execute_sql("SELECT id, lead_id, summary FROM activity WHERE kind = 'conflict' ORDER BY id").fetchall()
+    return database.execute_sql(
+        "SELECT id, lead_id, summary FROM activity WHERE kind = 'conflict' ORDER BY id").fetchall()
 
 
 @pytest.fixture
@@ -321,7 +322,8 @@ def test_clock_skew_is_held_back_until_the_clock_catches_up(two):
         hlc._now_ms = real
     held = b.receive(a)[0]
     assert held == replica.Applied(0, 0, len(a.segments[0]), 0)
-    assert replica.positions().get(a.id, 0) == 0 and database.execute_sql("SELECT count(*) FROM lead").fetchone() == (0,)
+    assert replica.positions().get(a.id, 0) == 0
+    assert database.execute_sql("SELECT count(*) FROM lead").fetchone() == (0,)
     later = b.receive(a, now=now() + timedelta(days=3))[0]
     assert later.applied == len(a.segments[0]) and replica.positions()[a.id] == 1
     assert b.receive(a, now=now() + timedelta(days=3)) == []

@@ -39,7 +39,8 @@ def act(action: str, n: int) -> None:
         leads.complete_followup(lead, outcome=f"outcome {n}")
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(schedules)
 def test_any_schedule_of_edits_and_rounds_converges(keyring_tmp, schedule):
     """After everyone has synced everything, the three data folders hold identical synced rows, and

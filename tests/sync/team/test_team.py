@@ -1,28 +1,15 @@
 """Team sync end to end: real data folders (one SQLite file each) sharing one real temporary folder."""
 from __future__ import annotations
 
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from team_devices import as_device as device
 
-from models import db, hlc, leads, stages, writes
-from models.tables import Activity, Lead, SYNCED_TABLES, database
+from models import hlc, leads, stages, writes
+from models.tables import SYNCED_TABLES, Activity, Lead, database
 from sync.team import team
 from sync.team.folder import TeamFolderError
-
-
-@contextmanager
-def device(folder: Path):
-    """Work as the device whose data folder this is (each has its own database)."""
-    new = not (folder / db.DB_NAME).exists()
-    db.open_database(folder)
-    try:
-        if new:
-            stages.ensure_defaults()
-        yield
-    finally:
-        db.close_database()
 
 
 def rows() -> dict[str, list[tuple]]:
