@@ -10,8 +10,8 @@ from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from models import backup, db, stages
-from models.preferences import needs_first_run
 from models.errors import LeadbookError
+from models.preferences import needs_first_run
 
 from . import resources
 from .controller import Controller

@@ -7,9 +7,9 @@ import mail_samples as samples  # noqa: E402
 import pytest
 from PySide6.QtCore import QElapsedTimer, QTimer
 
+from desktop.account_dialog import AccountDialog
 from desktop.controller import Controller
 from desktop.mail_watch import MailWatchers
-from desktop.account_dialog import AccountDialog
 from models.tables import Lead
 from sync.mail import accounts
 

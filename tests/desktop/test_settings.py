@@ -9,9 +9,9 @@ from desktop.account_dialog import AccountDialog
 from desktop.first_run import FirstRunDialog
 from desktop.settings_dialog import SettingsDialog
 from models import db, settings, stage_settings, stages
-from models.preferences import needs_first_run
 from models.errors import InvalidInput, RuleError
 from models.leads import add_lead
+from models.preferences import needs_first_run
 from models.tables import Lead, LostReason, MailAccount, Stage
 from sync import credentials
 from sync.mail import accounts

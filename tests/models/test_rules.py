@@ -5,9 +5,8 @@ from datetime import timedelta
 
 import pytest
 
-from models import leads, stages, writes
+from models import db, leads, stages, writes
 from models.clock import now
-from models import db
 from models.errors import InvalidInput, NotFound, RuleError
 from models.tables import Activity, FollowUp, Lead
 
