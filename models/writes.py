@@ -1,7 +1,7 @@
 """The one path for writing synced rows, and the record of every change.
 
 Every insert, update and delete of a synced table (leads, activities, follow-ups, stages,
-members, lost reasons) goes through these functions; any other way raises (see
+members, lost reasons, review rules) goes through these functions; any other way raises (see
 models.tables). Each change is recorded field by field in the outbox **in the same
 transaction** as the write, so a rolled-back transaction leaves no record and team sync
 ships only committed changes. Listeners hear of a change only after its commit.

@@ -88,7 +88,7 @@ def test_accept_with_a_key_makes_a_lead_and_a_sender_rule(mail, view, qtbot):
     assert lead.id == message_key(message.message_id)
     assert lead.email == "chris.park@partner-firm.example"
     assert MailMessage.get_by_id(message.id).verdict == "lead"
-    assert SenderRule.get_by_id("chris.park@partner-firm.example").action == "lead"
+    assert SenderRule.get(SenderRule.pattern == "chris.park@partner-firm.example").action == "lead"
     qtbot.waitUntil(lambda: view.review.model.rowCount() == 1)
     assert view.done_bar.isVisible() and view.open_button.isVisible()
     with qtbot.wait_signal(view.controller.lead_opened, timeout=2000) as opened:
@@ -101,7 +101,7 @@ def test_reject_makes_a_domain_rule_that_ignores_the_next_message(mail, view, qt
     _select(view.review, mail["partner"].id)
     with qtbot.wait_signal(view.controller.data_changed, timeout=5000):
         qtbot.keyClick(view.review.table, Qt.Key.Key_R)
-    assert SenderRule.get_by_id("@partner-firm.example").action == "ignored"
+    assert SenderRule.get(SenderRule.pattern == "@partner-firm.example").action == "ignored"
     assert MailMessage.get_by_id(mail["partner"].id).verdict == "ignored"
     later = classify(samples.personal(name="Dana Kim", email="dana.kim@partner-firm.example"), known=DbKnown())
     assert later.verdict == "ignored"

@@ -4,11 +4,12 @@ from __future__ import annotations
 import mail_samples as samples  # noqa: E402
 import pytest
 
-from models import leads, settings  # noqa: E402
+from models import leads, settings, writes  # noqa: E402
 from models.clock import now
 from models.errors import RuleError  # noqa: E402
 from models.mail import (  # noqa: E402
     DbKnown,
+    _set_rule,
     accept_review,
     ignored_mail,
     inquiry_notice,
@@ -17,9 +18,10 @@ from models.mail import (  # noqa: E402
     message_text,
     reject_review,
     review_queue,
+    rules,
     store_verdict,
 )
-from models.tables import Lead, MailAccount, MailMessage, SenderRule  # noqa: E402
+from models.tables import Lead, MailAccount, MailMessage, SenderRule, database  # noqa: E402
 from sync.mail.classify import classify  # noqa: E402
 
 
@@ -69,11 +71,28 @@ def test_accept_creates_the_lead_and_trusts_the_sender(store):
     accepted = accept_review(row.id[:8])
     lead = Lead.get_by_id(accepted.id)
     assert lead.email == "chris.park@partner-firm.example" and lead.name == accepted.name == "Chris Park"
-    assert SenderRule.get_by_id("chris.park@partner-firm.example").action == "lead"
+    assert SenderRule.get(SenderRule.pattern == "chris.park@partner-firm.example").action == "lead"
     assert review_queue() == []
     with pytest.raises(RuleError):
         accept_review(row.id)
     assert DbKnown().rule_for("chris.park@partner-firm.example") == "lead"
+
+
+def test_of_several_rows_for_one_pattern_the_newest_decides_until_a_new_decision(store):
+    """Rows two devices made for one pattern before syncing: the most recently updated wins; deciding
+    again sets every row of the pattern."""
+    for action, updated in (("lead", "2026-03-02 10:00:00"), ("ignored", "2026-03-01 10:00:00")):
+        writes.insert(SenderRule, pattern="@partner-firm.example", action=action, created_at=now(),
+                      updated_at=updated)
+    assert rules() == {"@partner-firm.example": "lead"}
+    assert keep(samples.personal()).verdict == "lead"
+    other = keep(samples.personal(name="Dana Kim", email="dana.kim@other-firm.example"))
+    assert reject_review(other.id) == "@other-firm.example"
+    assert set(rules()) == {"@partner-firm.example", "@other-firm.example"}
+    with database.atomic():
+        _set_rule("@partner-firm.example", "ignored")
+    assert {r.action for r in SenderRule.select().where(SenderRule.pattern == "@partner-firm.example")} == {"ignored"}
+    assert DbKnown().rule_for("x@partner-firm.example") == "ignored"
 
 
 def test_reject_ignores_the_domain_but_freemail_only_by_address(store):
