@@ -114,5 +114,25 @@ INSERT INTO outbox (at, tbl, row_id, op, data)
   FROM sender_rule ORDER BY pattern;
 """
 
+# Accent- and case-blind search (models.search): an FTS5 index of each lead's name, company and email,
+# folded by the unicode61 tokenizer ("Jürgen" is found by "jurg"). It is derived data, so it lives in its
+# own table, not synced and kept by triggers: every write to lead, from any path (the app, undo, team sync),
+# updates it in the same statement, and nothing in Python has to remember to. Its rowid is the lead's.
+SEARCH = """
+CREATE VIRTUAL TABLE lead_search USING fts5(name, company, email, tokenize = 'unicode61 remove_diacritics 2',
+  prefix = '2 3');
+INSERT INTO lead_search (rowid, name, company, email) SELECT rowid, name, company, email FROM lead;
+CREATE TRIGGER lead_search_insert AFTER INSERT ON lead BEGIN
+  INSERT INTO lead_search (rowid, name, company, email) VALUES (new.rowid, new.name, new.company, new.email);
+END;
+CREATE TRIGGER lead_search_delete AFTER DELETE ON lead BEGIN
+  DELETE FROM lead_search WHERE rowid = old.rowid;
+END;
+CREATE TRIGGER lead_search_update AFTER UPDATE OF name, company, email ON lead BEGIN
+  DELETE FROM lead_search WHERE rowid = old.rowid;
+  INSERT INTO lead_search (rowid, name, company, email) VALUES (new.rowid, new.name, new.company, new.email);
+END;
+"""
+
 # One entry per schema version, in order: append new steps, never edit shipped ones.
-STEPS: list[str] = [CORE, MAIL, OUTBOX, SYNC, SYNCED_RULES]
+STEPS: list[str] = [CORE, MAIL, OUTBOX, SYNC, SYNCED_RULES, SEARCH]

@@ -1,0 +1,56 @@
+"""Finding leads: accent- and case-blind words, open leads first, then the most recently active."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from models import leads, search, stages
+from models.clock import now
+from models.tables import database
+
+
+def add(name: str, days_ago: int, **fields) -> str:
+    lead, _ = leads.add_lead(name, received_at=now() - timedelta(days=days_ago), **fields)
+    return lead.id
+
+
+def test_accents_and_case_are_ignored(store):
+    """"jurg" finds Jürgen, "JOSE" finds José, and "müller" finds Muller: the index folds both sides."""
+    jurgen = add("Jürgen Schneider", 1)
+    jose = add("José Pérez", 1)
+    muller = add("Anna Muller", 1, company="Bäckerei Özdemir")
+    assert [h.id for h in search.find_leads("jurg")] == [jurgen]
+    assert [h.id for h in search.find_leads("JOSE")] == [jose]
+    assert [h.id for h in search.find_leads("müller")] == [muller]
+    assert [h.id for h in search.find_leads("ozdem")] == [muller]
+    assert [h.id for h in search.find_leads("schneider jü")] == [jurgen]
+
+
+def test_open_leads_rank_first_then_the_most_recent(store):
+    """A won and a lost José, though newer, come after both open ones; open ones newest first."""
+    old_open = add("Jose Old", 30)
+    new_open = add("José New", 5)
+    won = add("José Won", 1, email="won@example.com")
+    lost = add("Jose Lost", 0, email="lost@example.com")
+    leads.move_lead(leads.find_lead(won), stages.find_stage("Won"), value="100")
+    leads.move_lead(leads.find_lead(lost), stages.find_stage("Lost"), reason=stages.lost_reasons()[0])
+    ranked = [h.id for h in search.find_leads("jose")]
+    assert ranked[:2] == [new_open, old_open]
+    assert set(ranked[2:]) == {won, lost}
+
+
+def test_the_index_follows_edits_merges_and_deletes(store):
+    """Renaming a lead re-indexes it; a merged lead is never shown (the triggers keep the index)."""
+    lead_id = add("Zoë Adams", 1)
+    leads.edit_lead(leads.find_lead(lead_id), name="Zoë Baker")
+    assert search.find_leads("adams") == []
+    assert [h.id for h in search.find_leads("zoe bak")] == [lead_id]
+    count = database.execute_sql("SELECT count(*) FROM lead_search").fetchone()[0]
+    assert count == database.execute_sql("SELECT count(*) FROM lead").fetchone()[0]
+
+
+def test_punctuation_is_no_search_operator(store):
+    """Quotes, stars and parentheses are plain text, never an FTS5 syntax error."""
+    add("O'Brien Ltd", 1)
+    for text in ('"', "*", "(a", "o'bri", "NOT", "a OR b", "-"):
+        search.find_leads(text)
+    assert len(search.find_leads("o'bri")) == 1
