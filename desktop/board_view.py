@@ -25,9 +25,10 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QFont, QFontMetrics, QPainter, QPalette, QPen
+from PySide6.QtGui import QAction, QColor, QFont, QFontMetrics, QKeySequence, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QFrame,
     QHBoxLayout,
@@ -42,12 +43,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from models import bulk
+from models import bulk, history
 from models.board import UNCLAIMED, BoardData, Card, StageInfo, load_board
 
 from . import resources, stage_dialogs, widgets
 from .controller import Controller
-from .widgets import LiveView, error_color, format_amount, muted_color, view_title, when_text
+from .widgets import LiveView, error_color, format_money, muted_color, view_title, when_text
 
 log = logging.getLogger("leadbook.desktop.board")
 
@@ -145,11 +146,15 @@ class CardListModel(QAbstractListModel):
         return False
 
 
+def days_text(days: int) -> str:
+    return f"{days} day{'' if days == 1 else 's'} in this stage"
+
+
 def card_tooltip(card: Card) -> str:
     lines = [card.name + (f" — {card.company}" if card.company else "")]
     if card.value is not None:
-        lines.append(f"Value: {format_amount(card.value)}")
-    lines.append(f"{card.days_in_stage} days in this stage")
+        lines.append(f"Value: {format_money(card.value)}")
+    lines.append(days_text(card.days_in_stage))
     if card.next_title:
         lines.append(f"Next: {card.next_title}, {when_text(card.next_due)}" + (" (overdue)" if card.overdue else ""))
     else:
@@ -183,9 +188,25 @@ class CardDelegate(QStyledItemDelegate):
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
         if self._size is None:
             base, bold, small = self._fonts(option)
-            line = QFontMetrics(bold).height() + 2 * QFontMetrics(small).height() + 6
+            line = QFontMetrics(bold).height() + 3 * (QFontMetrics(small).height() + 3)
             self._size = QSize(200, line + 2 * (self.PAD + self.MARGIN_Y))
         return self._size
+
+    @staticmethod
+    def card_lines(card: Card, fm: QFontMetrics, width: int) -> tuple[str, str, str]:
+        """Lines 3 and 4 as drawn at width: the next step (the whole line, elided at its end),
+        its date, and the days in stage ("11 days in this stage", shortened only when it must be)."""
+        step = ("→ " + card.next_title) if card.next_title is not None else "⚠ No next step"
+        due = when_text(card.next_due) if card.next_title is not None else ""
+        days = days_text(card.days_in_stage)
+        room = width - fm.horizontalAdvance(due) - 8
+        for text in (days, f"{card.days_in_stage} days here", f"{card.days_in_stage} d"):
+            if fm.horizontalAdvance(text) <= room:
+                days = text
+                break
+        else:
+            days = f"{card.days_in_stage} d"
+        return fm.elidedText(step, Qt.TextElideMode.ElideRight, width), due, days
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem,
               index: QModelIndex | QPersistentModelIndex) -> None:
@@ -218,7 +239,7 @@ class CardDelegate(QStyledItemDelegate):
 
         # line 1: name ........ value
         y = inner.top()
-        value_text = format_amount(card.value)
+        value_text = format_money(card.value)
         value_width = fm_bold.horizontalAdvance(value_text) + 8 if value_text else 0
         painter.setFont(bold)
         painter.setPen(text)
@@ -228,33 +249,27 @@ class CardDelegate(QStyledItemDelegate):
         if value_text:
             painter.drawText(line1, RIGHT, value_text)
 
-        # line 2: company · owner ........ 12 d
+        # line 2: company · owner
         y += fm_bold.height() + 3
         painter.setFont(small)
         painter.setPen(muted)
-        days = f"{card.days_in_stage} d"
-        days_width = fm_small.horizontalAdvance(days) + 8
-        line2 = QRect(inner.left(), y, inner.width(), fm_small.height())
         who = " · ".join(part for part in (card.company, card.owner or "unclaimed") if part)
-        painter.drawText(line2.adjusted(0, 0, -days_width, 0), LEFT,
-                         fm_small.elidedText(who, Qt.TextElideMode.ElideRight, line2.width() - days_width))
-        painter.drawText(line2, RIGHT, days)
+        painter.drawText(QRect(inner.left(), y, inner.width(), fm_small.height()), LEFT,
+                         fm_small.elidedText(who, Qt.TextElideMode.ElideRight, inner.width()))
 
-        # line 3: next step ........ its date (red when overdue); "No next step" in red
+        # line 3: the next step across the whole card; "No next step" in red
+        step, due, days = self.card_lines(card, fm_small, inner.width())
         y += fm_small.height() + 3
-        line3 = QRect(inner.left(), y, inner.width(), fm_small.height())
-        if card.next_title is None:
-            painter.setPen(red)
-            painter.drawText(line3, LEFT, "⚠ No next step")
-        else:
-            due = when_text(card.next_due)
-            due_width = fm_small.horizontalAdvance(due) + 8
-            painter.setPen(text)
-            painter.drawText(line3.adjusted(0, 0, -due_width, 0), LEFT,
-                             fm_small.elidedText("→ " + card.next_title, Qt.TextElideMode.ElideRight,
-                                                 line3.width() - due_width))
-            painter.setPen(red if card.overdue else muted)
-            painter.drawText(line3, RIGHT, due)
+        painter.setPen(red if card.next_title is None else text)
+        painter.drawText(QRect(inner.left(), y, inner.width(), fm_small.height()), LEFT, step)
+
+        # line 4: its date (red when overdue) ........ days in this stage
+        y += fm_small.height() + 3
+        line4 = QRect(inner.left(), y, inner.width(), fm_small.height())
+        painter.setPen(red if card.overdue else muted)
+        painter.drawText(line4, LEFT, due)
+        painter.setPen(muted)
+        painter.drawText(line4, RIGHT, days)
         painter.restore()
 
 
@@ -303,26 +318,47 @@ class CardListView(QListView):
             return
         super().keyPressEvent(event)
 
+    drop_target = Signal(bool)  # a card that may land here is being dragged over (True) or left (False)
+
     def dragEnterEvent(self, event: Any) -> None:
         super().dragEnterEvent(event)
-        self.parentWidget().setProperty("dropTarget", True)
-        _repolish(self.parentWidget())
+        model = self.model()
+        self.drop_target.emit(model.canDropMimeData(event.mimeData(), Qt.DropAction.MoveAction, -1, -1,
+                                                    QModelIndex()))
 
     def dragLeaveEvent(self, event: Any) -> None:
         super().dragLeaveEvent(event)
-        self.parentWidget().setProperty("dropTarget", False)
-        _repolish(self.parentWidget())
+        self.drop_target.emit(False)
 
     def dropEvent(self, event: Any) -> None:
-        self.parentWidget().setProperty("dropTarget", False)
-        _repolish(self.parentWidget())
+        self.drop_target.emit(False)
         super().dropEvent(event)
 
+    def show_card(self, lead_id: str) -> bool:
+        """Select the lead's card and scroll it into view; False when it is not in this column."""
+        model: CardListModel = self.model()
+        for row, card in enumerate(model.cards()):
+            if card.lead_id == lead_id:
+                index = model.index(row)
+                self.setCurrentIndex(index)
+                self.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+                return True
+        return False
 
-def _repolish(widget: QWidget) -> None:
-    widget.style().unpolish(widget)
-    widget.style().polish(widget)
-    widget.update()
+
+def highlight(widget: QWidget, role: QPalette.ColorRole, on: bool) -> None:
+    """Light up a drop target: its background (role) tinted with the highlight colour while on."""
+    pal = widget.palette()
+    if on:
+        tint = pal.color(QPalette.ColorRole.Highlight)
+        tint.setAlpha(70)
+        base = QApplication.palette().color(role)
+        pal.setColor(role, QColor.fromRgbF(*(b * (1 - tint.alphaF()) + t * tint.alphaF() for b, t in zip(
+            base.getRgbF()[:3], tint.getRgbF()[:3], strict=True))))
+    else:
+        pal.setColor(role, QApplication.palette().color(role))
+    widget.setPalette(pal)
+    widget.setProperty("dropTarget", on)
 
 
 class StageColumn(QFrame):
@@ -357,6 +393,7 @@ class StageColumn(QFrame):
         self.view = CardListView(self)
         self.view.setModel(self.model)
         self.view.setAccessibleName(f"{stage.name} column")
+        self.view.drop_target.connect(lambda on: highlight(self, QPalette.ColorRole.AlternateBase, on))
         layout.addWidget(self.view, 1)
         self.empty = QLabel("No leads here")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
@@ -371,7 +408,7 @@ class StageColumn(QFrame):
         self.model.set_cards(cards)
         self.total = total = sum(card.value for card in cards if card.value)
         self.title.setText(f"{self.stage.name}  ·  {len(cards):,}")
-        self.summary.setText(f"{format_amount(total)} total" if total else "")
+        self.summary.setText(f"{format_money(total)} total" if total else "")
         self.summary.setToolTip(f"Sum of values in {self.stage.name}" if total else "")
         self.empty.setVisible(not cards)
         self.empty.resize(self.view.viewport().width(), 30)
@@ -418,6 +455,7 @@ class DropZone(QFrame):
         self._highlight(False)
 
     def _highlight(self, on: bool) -> None:
+        self.setProperty("dropTarget", on)
         self.setAutoFillBackground(True)
         self.setBackgroundRole(QPalette.ColorRole.Highlight if on else QPalette.ColorRole.Window)
         for child in self.findChildren(QLabel):
@@ -467,6 +505,14 @@ class BoardView(LiveView):
         self._sources: set[str] = set()
         self.columns: dict[str, StageColumn] = {}
         self.zones: dict[str, DropZone] = {}
+        self._follow: str | None = None  # the lead just moved: selected and scrolled to once loaded
+        self._undo: tuple[str, history.Undo] | None = None  # the last move: (lead id, how to undo it)
+        self.undo_action = QAction("Undo move", self)
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.undo_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.undo_action.triggered.connect(self.undo)
+        self.undo_action.setEnabled(False)
+        self.addAction(self.undo_action)
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(12, 10, 12, 12)
@@ -524,6 +570,7 @@ class BoardView(LiveView):
         stages = data.choices.stages
         self._stages = {s.id: s for s in stages}
         self._lost_reasons = data.choices.lost_reasons
+        widgets.set_currency(data.choices.currency)
         self._fill_filter(self.owner_filter, "Everyone",
                           [("Unclaimed", UNCLAIMED)] + [(name, mid) for mid, name in data.choices.owners])
         owner_id, source = self.filters()
@@ -539,8 +586,18 @@ class BoardView(LiveView):
             column.set_cards(cards)
             count += len(cards)
             total += column.total
-        self.totals.setText(f"{count:,} open leads" + (f"  ·  {format_amount(total)} in the pipeline" if total else ""))
+        self.totals.setText(f"{count:,} open leads" + (f"  ·  {format_money(total)} in the pipeline" if total else ""))
+        if self._follow is not None:
+            self._show_card(self._follow)
         self.loaded.emit()
+
+    def _show_card(self, lead_id: str) -> None:
+        self._follow = None
+        for column in self.columns.values():
+            if column.view.show_card(lead_id):
+                column.view.setFocus(Qt.FocusReason.OtherFocusReason)
+            else:
+                column.view.clearSelection()
 
     @staticmethod
     def _fill_filter(combo: QComboBox, everyone: str, items: list[tuple[str, Any]]) -> None:
@@ -604,8 +661,26 @@ class BoardView(LiveView):
         answer = stage_dialogs.ask_move(self, stage, self._lost_reasons, name, card.value if card else None)
         if answer is None:
             return
-        self.controller.write(partial(bulk.move_leads, [lead_id], stage_id, answer.reason, answer.value),
-                              success=f"Moved {name} to {stage.name}.")
+        self.controller.write(partial(bulk.move_lead, lead_id, stage_id, answer.reason, answer.value),
+                              partial(self._moved, lead_id))
+
+    def _moved(self, lead_id: str, token: history.Undo | None) -> None:
+        """Runs before the reload the move triggers: that reload selects the card in its new column."""
+        self._follow = lead_id
+        self._undo = (lead_id, token) if token is not None else None
+        self.undo_action.setEnabled(token is not None)
+        if token is not None:
+            self.controller.inform(f"{token.text}. Ctrl+Z to undo.")
+
+    def undo(self) -> None:
+        """Undo the last move made on the board (Ctrl+Z); the card goes back and stays selected."""
+        last, self._undo = self._undo, None
+        self.undo_action.setEnabled(False)
+        if last is None:
+            return
+        lead_id, token = last
+        self.controller.write(partial(history.undo, token), lambda _r: setattr(self, "_follow", lead_id),
+                              success=f"Undone: {token.text}.")
 
     def _show_menu(self, lead_id: str, pos: QPoint) -> None:
         menu = QMenu(self)

@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 import peewee as pw
 
+from . import settings
 from . import stages as stage_rules
 from .clock import now
 from .tables import FollowUp, Lead, Member, database
@@ -50,6 +51,7 @@ class Choices:
     lost_reasons: tuple[str, ...]
     owners: tuple[tuple[str, str], ...]  # (member id, name)
     sources: tuple[str, ...]
+    currency: str | None  # the currency setting; None: the desktop's locale decides
 
 
 def stage_infos() -> tuple[StageInfo, ...]:
@@ -60,7 +62,7 @@ def stage_infos() -> tuple[StageInfo, ...]:
 def choices(sources: bool = True) -> Choices:
     """Stages, lost reasons, owners; the distinct sources of live leads unless sources=False (a full scan)."""
     if not sources:
-        return Choices(stage_infos(), tuple(stage_rules.lost_reasons()), _owners(), ())
+        return Choices(stage_infos(), tuple(stage_rules.lost_reasons()), _owners(), (), settings.currency())
     query = (Lead.select(Lead.source).distinct()
                .where(Lead.source.is_null(False) & (Lead.source != "") & Lead.merged_into.is_null())
                .order_by(Lead.source))
@@ -69,6 +71,7 @@ def choices(sources: bool = True) -> Choices:
         lost_reasons=tuple(stage_rules.lost_reasons()),
         owners=_owners(),
         sources=tuple(row[0] for row in database.execute(query)),
+        currency=settings.currency(),
     )
 
 

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import peewee as pw
 
-from . import board, export, leads, members
+from . import board, export, history, leads, members
 from .board import Choices
 from .errors import NotFound
 from .tables import Lead, Stage
@@ -41,6 +41,16 @@ def move_leads(lead_ids: Sequence[str], stage_id: str, reason: str | None = None
             leads.move_lead(lead, stage, reason=reason, value=value)
             moved += 1
     return moved
+
+
+def move_lead(lead_id: str, stage_id: str, reason: str | None = None,
+              value: str | None = None) -> history.Undo | None:
+    """Move one lead (as move_leads); returns how to undo exactly that move (None: it was there already)."""
+    name = leads.find_lead(lead_id).name
+    stage = Stage.get_or_none(Stage.id == stage_id)
+    text = f"Moved {name} to {stage.name if stage else 'another stage'}"
+    _moved, token = history.undoable(text, move_leads, [lead_id], stage_id, reason, value)
+    return token
 
 
 def assign_owner(lead_ids: Sequence[str], owner_name: str) -> int:

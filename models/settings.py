@@ -32,6 +32,11 @@ def phone_region() -> str:
     return get("phone_region") or guess_region()
 
 
+def currency() -> str | None:
+    """The ISO code money is shown in, e.g. 'EUR'; None: the one of the desktop's locale."""
+    return get("currency") or None
+
+
 def guess_region() -> str:
     """The region of the system locale (LC_ALL/LANG), or US when nothing says."""
     for candidate in (os.environ.get("LC_ALL"), os.environ.get("LANG"), locale.getlocale()[0]):

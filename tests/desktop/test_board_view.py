@@ -4,12 +4,28 @@ from __future__ import annotations
 import peewee as pw
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtGui import (
+    QDragEnterEvent,
+    QDragLeaveEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QFontMetrics,
+    QKeySequence,
+    QPalette,
+)
 from PySide6.QtWidgets import QApplication
 
-from desktop import stage_dialogs
-from desktop.board_view import MIME_TYPE, BoardView, CardListModel, lead_mime
-from models import board, leads, stages
+from desktop import stage_dialogs, widgets
+from desktop.board_view import (
+    LEAD_ID_ROLE,
+    MIME_TYPE,
+    BoardView,
+    CardDelegate,
+    CardListModel,
+    card_tooltip,
+    lead_mime,
+)
+from models import board, leads, settings, stages
 from models.tables import Lead, Member, Stage
 
 pytestmark = pytest.mark.gui
@@ -280,3 +296,110 @@ def test_board_renders(view):
     last = shortest.view.visualRect(shortest.model.index(shortest.model.rowCount() - 1, 0))
     below = last.translated(0, last.height() + 10)
     assert below.bottom() < image.height() and colours(image, below) <= 3
+
+
+def _drag_over(widget, lead_id: str, leave: bool = False) -> None:
+    point = QPoint(widget.width() // 2, 10)
+    args = (Qt.DropAction.MoveAction, lead_mime([lead_id]), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, QDragEnterEvent(point, *args))
+    QApplication.sendEvent(widget, QDragMoveEvent(point, *args))
+    if leave:
+        QApplication.sendEvent(widget, QDragLeaveEvent())
+
+
+def test_columns_and_zones_light_up_while_a_card_is_dragged_over_them(view, new_lead, qtbot):
+    """A column a card may land in is tinted while the drag is over it and plain again when it leaves;
+    the Won/Lost zones light up the same way."""
+    _refreshed(view, qtbot)
+    column = view.columns[_stage("Contacted").id]
+    plain = column.palette().color(QPalette.ColorRole.AlternateBase)
+    _drag_over(column.view.viewport(), new_lead.id)
+    assert column.property("dropTarget") is True
+    assert column.palette().color(QPalette.ColorRole.AlternateBase) != plain
+    QApplication.sendEvent(column.view.viewport(), QDragLeaveEvent())
+    assert column.palette().color(QPalette.ColorRole.AlternateBase) == plain
+    home = view.columns[view.find_card(new_lead.id)[0]]
+    _drag_over(home.view.viewport(), new_lead.id)  # its own column is no target
+    assert home.palette().color(QPalette.ColorRole.AlternateBase) == plain
+    zone = view.zones[_stage("Won").id]
+    _drag_over(zone, new_lead.id)
+    assert zone.property("dropTarget") is True and zone.backgroundRole() == QPalette.ColorRole.Highlight
+    _drag_over(zone, new_lead.id, leave=True)
+    assert zone.property("dropTarget") is False
+
+
+def _selected_card(view: BoardView) -> tuple[str, str] | None:
+    for stage_id, column in view.columns.items():
+        for index in column.view.selectionModel().selectedIndexes():
+            return stage_id, index.data(LEAD_ID_ROLE)
+    return None
+
+
+def test_a_moved_card_is_selected_and_scrolled_into_view_in_its_new_column(view, new_lead, qtbot):
+    """After a move the card is the selected one in its new column, visible in the column's viewport."""
+    _refreshed(view, qtbot)
+    view.resize(1024, 400)  # long columns: the card must be scrolled to
+    contacted = _stage("Contacted")
+    with qtbot.wait_signal(view.loaded, timeout=5000):
+        view.move_card(new_lead.id, contacted.id)
+    assert _selected_card(view) == (contacted.id, new_lead.id)
+    column = view.columns[contacted.id].view
+    rect = column.visualRect(column.currentIndex())
+    assert column.viewport().rect().intersects(rect)
+
+
+def test_ctrl_z_undoes_a_move_and_keeps_the_card_selected(view, new_lead, qtbot):
+    """Ctrl+Z on the board puts the lead back in its old stage (in the database) and selects it there."""
+    _refreshed(view, qtbot)
+    home = Lead.get_by_id(new_lead.id).stage_id
+    contacted = _stage("Contacted")
+    with qtbot.wait_signal(view.loaded, timeout=5000):
+        view.move_card(new_lead.id, contacted.id)
+    assert Lead.get_by_id(new_lead.id).stage_id == contacted.id
+    assert view.undo_action.isEnabled()
+    assert view.undo_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Undo)
+    with qtbot.wait_signal(view.loaded, timeout=5000):
+        view.undo_action.trigger()
+    assert Lead.get_by_id(new_lead.id).stage_id == home
+    assert _selected_card(view) == (home, new_lead.id)
+    assert not view.undo_action.isEnabled()
+
+
+def test_days_in_stage_are_explained(view):
+    """A card says "11 days in this stage" (tooltip and, where it fits, the card itself), not a bare "11 d"."""
+    card = next(c for column in view.columns.values() for c in column.model.cards())._replace(days_in_stage=11)
+    assert "11 days in this stage" in card_tooltip(card)
+    fm = QFontMetrics(view.font())
+    assert CardDelegate.card_lines(card, fm, 400)[2] == "11 days in this stage"
+    assert CardDelegate.card_lines(card, fm, 60)[2] == "11 d"
+
+
+def test_cards_are_readable_at_1024_px(window, qtbot):
+    """In a 1024×640 window the next step "Send quote" shows whole on a card (it was cut to "→ Send qu…")."""
+    window.resize(1024, 640)
+    window.show()
+    window.show_view("board")
+    board_view = window.findChild(BoardView)
+    with qtbot.wait_signal(board_view.loaded, timeout=5000):
+        board_view.refresh()
+    qtbot.wait(50)
+    assert board_view.width() <= 1024
+    column = next(iter(board_view.columns.values()))
+    card = column.model.cards()[0]._replace(next_title="Send quote", value=12_500.0)
+    width = column.view.viewport().width() - 2 * (CardDelegate.MARGIN_X + CardDelegate.PAD) - 2
+    step, due, _days = CardDelegate.card_lines(card, QFontMetrics(column.view.font()), width)
+    assert step == "→ Send quote" and due
+
+
+def test_money_on_the_board_carries_the_currency_setting(demo_controller, qtbot):
+    """With the currency setting EUR the pipeline total and column sums show €."""
+    settings.put("currency", "EUR")
+    widget = BoardView(demo_controller)
+    qtbot.add_widget(widget)
+    with qtbot.wait_signal(widget.loaded, timeout=5000):
+        widget.show()
+    assert "€" in widget.totals.text() and "in the pipeline" in widget.totals.text()
+    assert any("€" in column.summary.text() for column in widget.columns.values())
+    card = next(c for column in widget.columns.values() for c in column.model.cards() if c.value)
+    assert "€" in card_tooltip(card)
+    widgets.set_currency(None)  # the helper's state outlives this store

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from models import board, leads, members, writes
+from models import board, leads, members, settings, writes
 from models.clock import now
 from models.tables import FollowUp, Lead
 
@@ -40,3 +40,10 @@ def test_load_board_filters_by_owner(store):
     assert [c.lead_id for column in data.cards.values() for c in column] == [mine.id]
     assert len(board.load_board(board.UNCLAIMED, None).cards[mine.stage_id]) == 1
     assert data.choices.owners == ((pat.id, "Pat"),) and data.choices.stages
+
+
+def test_choices_carry_the_currency_setting(store):
+    """The pipeline views learn the currency setting with their choices; unset, the desktop's locale decides."""
+    assert board.choices(sources=False).currency is None
+    settings.put("currency", "CHF")
+    assert board.choices(sources=False).currency == board.choices().currency == "CHF"

@@ -5,7 +5,7 @@ import csv
 
 import pytest
 
-from models import bulk, db, leads, stages
+from models import bulk, db, history, leads, stages
 from models.errors import NotFound, RuleError
 from models.tables import Lead, Member
 
@@ -70,3 +70,15 @@ def test_load_leads_is_every_live_lead_and_the_choices(three):
     table = db.call(bulk.load_leads)
     assert sorted(row[0] for row in table.rows) == sorted([three[0], three[2]])
     assert [s.name for s in table.choices.stages] == [s.name for s in stages.all_stages()]
+
+
+def test_move_lead_returns_an_undo_that_puts_it_back(three):
+    """move_lead hands back a history.Undo; undoing it restores the old stage and value; no move, no undo."""
+    lead = Lead.get_by_id(three[0])
+    home, quoted = lead.stage_id, stages.find_stage("Quoted")
+    token = db.transaction(bulk.move_lead, three[0], quoted.id, None, "900")
+    assert token is not None and "Quoted" in token.text and "Ann" in token.text
+    assert (Lead.get_by_id(three[0]).stage_id, Lead.get_by_id(three[0]).value) == (quoted.id, 900)
+    db.transaction(history.undo, token)
+    assert (Lead.get_by_id(three[0]).stage_id, Lead.get_by_id(three[0]).value) == (home, None)
+    assert db.transaction(bulk.move_lead, three[1], home) is None  # already there: nothing to undo
