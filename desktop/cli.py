@@ -77,9 +77,40 @@ def cmd_app(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from models import demo
 
-    stats = demo.generate(args.leads, seed=args.seed)
+    stats = demo.generate(args.leads, seed=args.seed, force=args.force)
     emit(args, stats, f"Added {stats['leads']:,} demo leads with {stats['activities']:,} activities "
                       f"in {stats['seconds']:.1f} s.")
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from models.search import find_leads
+
+    hits = find_leads(args.text, args.limit)
+    lines = [f"{h.id[:8]}  {h.name[:32]:32}  {(h.company or '')[:24]:24}  {h.stage:10}  {h.email or ''}" for h in hits]
+    emit(args, [asdict(h) for h in hits], "\n".join(lines) or f"No lead matches '{args.text}'.")
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    from models import erase
+
+    record = records.lead_record(records.lead_id(args.lead))
+    what = f"{record['name']} ({record['id'][:8]})"
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise InvalidInput(f"Erasing {what} cannot be undone from the command line: add --yes to confirm.")
+        answer = input(f"Erase {what} with its timeline, follow-ups and stored mail for good? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("Nothing was erased.")
+            return 1
+    erased = db.transaction(erase.erase_lead, record["id"])
+    emit(args, {"id": record["id"], "name": erased.name, "leads": erased.leads, "activities": erased.activities,
+                "followups": erased.followups, "mails": erased.mails},
+         f"Erased {what}: {erased.activities} timeline entries, {erased.followups} follow-ups, "
+         f"{erased.mails} stored mails.")
     return 0
 
 
@@ -274,10 +305,20 @@ def cmd_config(args: argparse.Namespace) -> int:
 def cmd_screenshots(args: argparse.Namespace) -> int:
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    import tempfile
+
+    from models import demo
+
     from .screenshots import render_all
 
-    for path in render_all(args.data_dir, Path(args.out_dir)):
-        print(path)
+    # Never the user's data folder: a throwaway demo folder, filled the same way every time.
+    with tempfile.TemporaryDirectory(prefix="leadbook-screenshots-") as folder:
+        db.open_database(folder)
+        db.transaction(stages.ensure_defaults)
+        db.transaction(demo.generate, 300, seed=7)
+        db.close_database()
+        for path in render_all(Path(folder), Path(args.out_dir)):
+            print(path)
     return 0
 
 
@@ -308,8 +349,20 @@ def build_parser() -> argparse.ArgumentParser:
     command = partial(add_command, sub)
 
     p = command("demo", cmd_demo, "fill the data folder with realistic demo data", json_flag=True, writes=True)
-    p.add_argument("--leads", type=int, default=300)
-    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--leads", type=int, default=300, help="how many leads to add (default %(default)s)")
+    p.add_argument("--seed", type=int, default=None, help="the same seed gives the same leads (default: random)")
+    p.add_argument("--force", action="store_true",
+                   help="add demo leads even to a folder that holds real ones (they would mix)")
+
+    p = command("search", cmd_search, "find leads by name, company, email or phone (accents and case ignored)",
+                json_flag=True)
+    p.add_argument("text", help="what to look for, e.g. jurg or 0301234")
+    p.add_argument("--limit", type=int, default=20, help="at most this many leads (default %(default)s)")
+
+    p = command("delete", cmd_delete, "erase a lead with its timeline, follow-ups and stored mail "
+                "(a data-protection request)", json_flag=True)
+    p.add_argument("lead", help="id, id prefix, email or name")
+    p.add_argument("--yes", action="store_true", help="do not ask (needed when not run from a terminal)")
 
     p = command("add", cmd_add, "add a lead (a duplicate attaches to the existing lead)", json_flag=True, writes=True)
     p.add_argument("--name", required=True)

@@ -16,10 +16,12 @@ import time
 import unicodedata
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
-from . import stages, writes
+from . import settings, stages, writes
 from .clock import local_day_bounds, now
+from .errors import RuleError
 from .leads import RESPOND
 from .tables import Activity, FollowUp, Lead, Member, database
 
@@ -165,17 +167,43 @@ LOST_WEIGHTS = {"Price too high": 25, "Went with a competitor": 20, "No response
                 "Bad timing": 10, "Other": 5}
 
 
+DEMO_KEY = "demo_data"  # set in a data folder that demo data was generated into
+
+
+def demo_folder(data_dir: Path) -> Path:
+    """The separate, clearly named folder for trying Leadbook: 'Leadbook' -> 'Leadbook demo' beside it."""
+    return data_dir.with_name(data_dir.name + " demo")
+
+
+def is_demo_folder() -> bool:
+    return settings.get(DEMO_KEY) == "1"
+
+
+def _claim(force: bool) -> None:
+    """Mark the open folder as a demo folder, or refuse one that holds real leads (unless forced)."""
+    if is_demo_folder():
+        return
+    if Lead.select().exists():
+        if not force:
+            raise RuleError("This data folder holds real leads: demo data would mix with them. Generate it in "
+                            "another folder (--data-dir), or add --force to mix them anyway.")
+        return  # forced into real data: the folder stays a real one
+    settings.put(DEMO_KEY, "1")
+
+
 def generate(count: int = 300, seed: int | None = None,
-             progress: Callable[[int, int], None] | None = None) -> dict:
+             progress: Callable[[int, int], None] | None = None, force: bool = False) -> dict:
     """Add `count` realistic leads with their timelines and follow-ups; return what was added.
 
-    The database must be open with its stages seeded. `progress(done, count)` is called
-    after each chunk. Returns {"leads", "activities", "followups", "seconds"}.
+    The database must be open with its stages seeded. A folder holding real (non-demo) leads is
+    refused (RuleError) unless `force`. `progress(done, count)` is called after each chunk.
+    Returns {"leads", "activities", "followups", "seconds"}.
     """
     started = time.perf_counter()
     builder = _Builder(random.Random(seed))
     totals = {"leads": 0, "activities": 0, "followups": 0}
     with database.atomic():
+        _claim(force)
         builder.prepare()
         categories = _categories(count, builder.rng)
         parts = -(-count // CHUNK)

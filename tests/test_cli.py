@@ -194,3 +194,28 @@ def test_today_on_an_empty_database_says_how_to_start(tmp_path):
     assert "leadbook add" in text and "leadbook import FILE" in text and "leadbook account add" in text
     ok(tmp_path, "add", "--name", "Pat Lee", "--email", "pat@example.com")
     assert "No leads yet" not in ok(tmp_path, "today")
+
+
+def test_search_and_delete_from_the_command_line(tmp_path):
+    """`search` is accent-blind with open leads first; `delete` refuses without --yes off a terminal, then erases."""
+    jurgen = as_json(tmp_path, "add", "--name", "Jürgen Schneider", "--email", "js@example.com")
+    as_json(tmp_path, "add", "--name", "Jurga Won", "--email", "jw@example.com")
+    ok(tmp_path, "move", "jw@example.com", "Won", "--value", "10")
+    found = as_json(tmp_path, "search", "jurg")
+    assert [h["name"] for h in found] == ["Jürgen Schneider", "Jurga Won"]
+    assert "Jürgen Schneider" in ok(tmp_path, "search", "SCHNEI")
+    refused = leadbook(tmp_path, "delete", jurgen["id"])
+    assert refused.returncode == 1 and "--yes" in refused.stderr
+    said = ok(tmp_path, "delete", jurgen["id"], "--yes")
+    assert said.startswith("Erased Jürgen Schneider")
+    assert [h["name"] for h in as_json(tmp_path, "search", "jurg")] == ["Jurga Won"]
+
+
+def test_demo_refuses_a_folder_with_real_leads(tmp_path):
+    """`leadbook demo` says why it will not mix demo leads into real ones; --force does."""
+    ok(tmp_path, "add", "--name", "Real Person")
+    refused = leadbook(tmp_path, "demo", "--leads", "5")
+    assert refused.returncode == 1 and "real leads" in refused.stderr
+    assert len(as_json(tmp_path, "leads")) == 1
+    ok(tmp_path, "demo", "--leads", "5", "--force")
+    assert len(as_json(tmp_path, "leads")) == 6

@@ -168,6 +168,7 @@ COMMANDS: list[tuple[int, list[str]]] = [
     (0, ["done", "ana@example.com", "--outcome", "Called"]),
     (0, ["move", "ana@example.com", "Quoted", "--value", "1200"]),
     (0, ["merge", "ana@example.com", "other@example.com"]),
+    (0, ["search", "lima"]), (0, ["search", "LIMÁ", "--json"]),
     (0, ["export", "-o", "{tmp}/leads.csv"]), (0, ["export", "--format", "xlsx", "-o", "{tmp}/leads.xlsx"]),
     (0, ["export", "--format", "json", "-o", "{tmp}/leads.json"]),
     (0, ["import", "{tmp}/leads.csv", "--dry-run"]), (0, ["import", "{tmp}/leads.csv"]),
@@ -187,6 +188,8 @@ COMMANDS: list[tuple[int, list[str]]] = [
     (1, ["team", "join", "{tmp}/team"]),  # already in a team
     (0, ["team", "leave"]),
     (0, ["done", "ana@example.com", "--won"]),
+    (1, ["delete", "ana@example.com"]),  # stdin is no terminal: refused without --yes
+    (0, ["delete", "ana@example.com", "--yes"]),
 ]
 GUI_COMMANDS = {"screenshots"}  # these open Qt on purpose (and so does `leadbook` with no command)
 

@@ -6,7 +6,8 @@ from collections import Counter
 import phonenumbers
 import pytest
 
-from models import db, demo, today, writes
+from models import db, demo, leads, today, writes
+from models.errors import RuleError
 from models.tables import Activity, FollowUp, Lead, Member
 
 N = 300
@@ -141,3 +142,26 @@ def test_every_row_reaches_the_change_listeners(store):
     assert tables["follow_up"] == stats["followups"]
     lead = next(c for c in seen if c.table == "lead")
     assert lead.fields["stage_id"] and lead.fields["updated_at"] and "merged_into" in lead.fields
+
+
+def test_demo_data_refuses_a_folder_with_real_leads(store):
+    """A folder with a real lead is refused (nothing added) unless forced; forcing keeps it a real folder."""
+    leads.add_lead("Real Customer", email="real@example.com")
+    with pytest.raises(RuleError, match="real leads"):
+        demo.generate(10, seed=1)
+    assert Lead.select().count() == 1
+    demo.generate(10, seed=1, force=True)
+    assert Lead.select().count() == 11 and not demo.is_demo_folder()
+
+
+def test_a_demo_folder_is_marked_and_can_be_filled_again(store):
+    """An empty folder becomes a demo folder; generating into it again needs no --force."""
+    demo.generate(10, seed=1)
+    assert demo.is_demo_folder()
+    demo.generate(10, seed=2)
+    assert Lead.select().count() == 20
+
+
+def test_the_demo_folder_sits_beside_the_real_one(tmp_path):
+    """'Leadbook' gets 'Leadbook demo' next to it: never inside or instead of the real folder."""
+    assert demo.demo_folder(tmp_path / "Leadbook") == tmp_path / "Leadbook demo"
