@@ -200,7 +200,7 @@ class CardDelegate(QStyledItemDelegate):
         due = when_text(card.next_due) if card.next_title is not None else ""
         days = days_text(card.days_in_stage)
         room = width - fm.horizontalAdvance(due) - 8
-        for text in (days, f"{card.days_in_stage} days here", f"{card.days_in_stage} d"):
+        for text in (days, f"{card.days_in_stage} days here", f"{card.days_in_stage} d here"):
             if fm.horizontalAdvance(text) <= room:
                 days = text
                 break

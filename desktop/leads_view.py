@@ -23,6 +23,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     QPoint,
+    QSettings,
     Qt,
     QTimer,
     Signal,
@@ -51,7 +52,7 @@ from models.contacts import display_phone
 
 from . import resources, stage_dialogs, widgets
 from .controller import Controller
-from .widgets import LiveView, error_color, format_amount, view_title, when_text
+from .widgets import LiveView, error_color, format_money, view_title, when_text
 
 log = logging.getLogger("leadbook.desktop.leads")
 
@@ -98,20 +99,23 @@ def sort_rows(rows: list[tuple], column: Column, descending: bool) -> list[tuple
 
 COLUMNS: tuple[Column, ...] = (
     # Name sorts by the lower-cased search text, which starts with the lower-cased name.
-    Column("Name", lambda r: r[B.NAME], itemgetter(B.HAYSTACK), 170),
-    Column("Company", lambda r: r[B.COMPANY] or "", _folded(B.COMPANY), 160, field=B.COMPANY),
-    Column("Stage", lambda r: r[B.STAGE], itemgetter(B.STAGE_POSITION, B.STAGE), 85),
+    Column("Name", lambda r: r[B.NAME], itemgetter(B.HAYSTACK), 160),
+    Column("Company", lambda r: r[B.COMPANY] or "", _folded(B.COMPANY), 130, field=B.COMPANY),
+    Column("Stage", lambda r: r[B.STAGE], itemgetter(B.STAGE_POSITION, B.STAGE), 80),
     Column("Next step", lambda r: f"{_date(r[B.NEXT_DUE])} · {r[B.NEXT_TITLE]}" if r[B.NEXT_DUE] else "",
-           itemgetter(B.NEXT_DUE), 190, field=B.NEXT_DUE),
+           itemgetter(B.NEXT_DUE), 215, field=B.NEXT_DUE),
+    Column("Value", lambda r: format_money(r[B.VALUE]), itemgetter(B.VALUE), 85, right=True, field=B.VALUE),
+    Column("Owner", lambda r: r[B.OWNER] or "unclaimed", _folded(B.OWNER), 90, field=B.OWNER),
+    # Through the column chooser (a right click on the header):
     Column("Email", lambda r: r[B.EMAIL] or "", itemgetter(B.EMAIL), 190, field=B.EMAIL),
     Column("Phone", lambda r: _phone(r[B.PHONE]) if r[B.PHONE] else "", itemgetter(B.PHONE), 125, field=B.PHONE),
-    Column("Owner", lambda r: r[B.OWNER] or "unclaimed", _folded(B.OWNER), 100, field=B.OWNER),
-    Column("Value", lambda r: format_amount(r[B.VALUE]), itemgetter(B.VALUE), 75, right=True, field=B.VALUE),
     Column("Source", lambda r: r[B.SOURCE] or "", _folded(B.SOURCE), 130, field=B.SOURCE),
     Column("Created", lambda r: _date(r[B.CREATED]), itemgetter(B.CREATED), 100),
     Column("Last activity", lambda r: _date(r[B.LAST_ACTIVITY]), itemgetter(B.LAST_ACTIVITY), 100),
 )
-NAME_COLUMN, DUE_COLUMN, CREATED_COLUMN = 0, 3, 9  # the columns a user reads first come first
+NAME_COLUMN, DUE_COLUMN = 0, 3
+SHOWN = 6  # the first six fit a 1024 px window; the rest are hidden until chosen
+HEADER_KEY = "leads/header"  # widths, order, hidden columns and sort, in the window's QSettings file
 
 
 class LeadsTableModel(QAbstractTableModel):
@@ -356,7 +360,8 @@ class LeadsView(LiveView):
         self.table = LeadsTable(self)
         self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
-        self.table.sortByColumn(CREATED_COLUMN, Qt.SortOrder.DescendingOrder)  # newest first
+        # What needs doing soonest first (overdue on top), under a visible arrow: Created is hidden by default.
+        self.table.sortByColumn(DUE_COLUMN, Qt.SortOrder.AscendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setAlternatingRowColors(True)
@@ -373,8 +378,22 @@ class LeadsView(LiveView):
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSortIndicatorShown(True)
+        header.setSectionsMovable(True)
+        header.setMinimumSectionSize(48)
         for number, column in enumerate(COLUMNS):
             self.table.setColumnWidth(number, column.width)
+            self.table.setColumnHidden(number, number >= SHOWN)
+        self._settings = QSettings(str(controller.data_dir / "window.ini"), QSettings.Format.IniFormat)
+        state = self._settings.value(HEADER_KEY)
+        if state is not None:
+            header.restoreState(state)
+        self._save_header = QTimer(self, singleShot=True, interval=300)
+        self._save_header.timeout.connect(self.save_header)
+        for signal in (header.sectionResized, header.sectionMoved, header.sortIndicatorChanged):
+            signal.connect(lambda *_: self._save_header.start())
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(lambda pos: self.column_menu().popup(header.mapToGlobal(pos)))
         self.table.doubleClicked.connect(lambda index: self._open(index.data(LEAD_ID_ROLE)))
         self.table.opened.connect(self._open)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -389,6 +408,31 @@ class LeadsView(LiveView):
         self.empty.hide()
         self._update_actions()
 
+    # --- columns ------------------------------------------------------------------------------
+
+    def column_menu(self) -> QMenu:
+        """The column chooser (a right click on the header): every column but Name, ticked when shown."""
+        menu = QMenu(self)
+        for number, column in enumerate(COLUMNS):
+            if number == NAME_COLUMN:
+                continue
+            action = menu.addAction(column.title)
+            action.setCheckable(True)
+            action.setChecked(not self.table.isColumnHidden(number))
+            action.toggled.connect(partial(self.show_column, number))
+        return menu
+
+    def show_column(self, number: int, shown: bool) -> None:
+        self.table.setColumnHidden(number, not shown)
+        if shown and self.table.columnWidth(number) < COLUMNS[number].width // 2:
+            self.table.setColumnWidth(number, COLUMNS[number].width)
+        self.save_header()
+
+    def save_header(self) -> None:
+        """Remember widths, order, hidden columns and sort (restored when the view is built)."""
+        self._save_header.stop()
+        self._settings.setValue(HEADER_KEY, self.table.horizontalHeader().saveState())
+
     # --- loading ------------------------------------------------------------------------------
 
     def load(self) -> None:
@@ -402,6 +446,7 @@ class LeadsView(LiveView):
         self._stages = {s.id: s for s in choices.stages}
         self._lost_reasons = choices.lost_reasons
         self._owners = [name for _id, name in choices.owners]
+        widgets.set_currency(choices.currency)
         self._fill_stages(choices.stages)
         keep = self.selected_ids()
         current = self.table.currentIndex()

@@ -5,11 +5,11 @@ import csv
 import json
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 
-from desktop import leads_view, stage_dialogs
+from desktop import leads_view, stage_dialogs, widgets
 from desktop.leads_view import COLUMNS, LEAD_ID_ROLE, LeadsTableModel, LeadsView
-from models import board, stages
+from models import board, settings, stages
 from models.tables import Lead, Member
 
 pytestmark = pytest.mark.gui
@@ -25,6 +25,10 @@ def view(demo_controller, qtbot):
     return widget
 
 
+def _column(title: str) -> int:
+    return [c.title for c in COLUMNS].index(title)
+
+
 def _names(view: LeadsView) -> list[str]:
     return [view.model.index(row, 0).data() for row in range(view.model.rowCount())]
 
@@ -34,7 +38,7 @@ def _select_open(view: LeadsView, count: int, exclude_stage: str | None = None) 
     view.status_filter.setCurrentIndex(view.status_filter.findData("open"))
     view.apply_filters()
     ids = [view.model.lead_id(row) for row in range(view.model.rowCount())
-           if exclude_stage is None or view.model.index(row, 4).data() != exclude_stage][:count]
+           if exclude_stage is None or view.model.index(row, _column("Stage")).data() != exclude_stage][:count]
     view.select_ids(ids)
     assert sorted(view.selected_ids()) == sorted(ids)
     return ids
@@ -171,3 +175,71 @@ def test_bulk_actions_are_disabled_without_a_selection(view):
     assert not any(b.isEnabled() for b in (view.assign_button, view.move_button, view.export_button))
     view.table.selectRow(0)
     assert all(b.isEnabled() for b in (view.assign_button, view.move_button, view.export_button))
+
+
+def _shown(view: LeadsView) -> list[str]:
+    header = view.table.horizontalHeader()
+    return [COLUMNS[header.logicalIndex(v)].title for v in range(header.count())
+            if not header.isSectionHidden(header.logicalIndex(v))]
+
+
+@pytest.mark.parametrize("size", [(1200, 760), (1024, 640)])
+def test_the_default_columns_fit_the_window_without_a_horizontal_scrollbar(window, qtbot, size):
+    """At the default window size and at 1024×640 the six default columns fit: no horizontal scrollbar."""
+    window.resize(*size)
+    window.show()
+    window.show_view("leads")
+    table_view = window.findChild(LeadsView)
+    with qtbot.wait_signal(table_view.loaded, timeout=5000):
+        table_view.refresh()
+    qtbot.wait(50)
+    assert _shown(table_view) == ["Name", "Company", "Stage", "Next step", "Value", "Owner"]
+    table = table_view.table
+    assert not table.horizontalScrollBar().isVisible()
+    header = table.horizontalHeader()
+    assert header.length() <= table.viewport().width()
+    owner = _column("Owner")
+    assert header.sectionViewportPosition(owner) + header.sectionSize(owner) <= table.viewport().width()
+
+
+def test_column_chooser_shows_hidden_columns_and_the_choice_and_widths_are_remembered(view, demo_controller,
+                                                                                      qtbot):
+    """The header's menu offers Source, Created, Email, Phone; a chosen column and a changed width come back
+    in a new Leads view (QSettings in the data folder)."""
+    menu = view.column_menu()
+    titles = {action.text(): action for action in menu.actions()}
+    assert {"Source", "Created", "Email", "Phone", "Value", "Owner"} <= set(titles) and "Name" not in titles
+    assert not titles["Source"].isChecked()
+    titles["Source"].trigger()
+    assert "Source" in _shown(view)
+    view.table.setColumnWidth(_column("Company"), 211)
+    view.save_header()
+    again = LeadsView(demo_controller)
+    qtbot.add_widget(again)
+    assert "Source" in _shown(again) and again.table.columnWidth(_column("Company")) == 211
+    stored = QSettings(str(demo_controller.data_dir / "window.ini"), QSettings.Format.IniFormat)
+    assert stored.value(leads_view.HEADER_KEY) is not None
+
+
+def test_the_sort_column_is_shown_with_an_arrow(view):
+    """The table opens sorted by a visible column under a visible sort arrow; clicking another moves it."""
+    header = view.table.horizontalHeader()
+    assert header.isSortIndicatorShown()
+    sort = header.sortIndicatorSection()
+    assert not header.isSectionHidden(sort)
+    assert 0 <= header.sectionViewportPosition(sort) < view.table.viewport().width()  # on screen, not scrolled away
+    view.table.sortByColumn(_column("Value"), Qt.SortOrder.DescendingOrder)
+    assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (_column("Value"),
+                                                                           Qt.SortOrder.DescendingOrder)
+
+
+def test_values_show_with_the_currency(demo_controller, qtbot):
+    """The Value column writes amounts with the currency setting's symbol."""
+    settings.put("currency", "EUR")
+    widget = LeadsView(demo_controller)
+    qtbot.add_widget(widget)
+    with qtbot.wait_signal(widget.loaded, timeout=5000):
+        widget.show()
+    values = [widget.model.index(r, _column("Value")).data() for r in range(widget.model.rowCount())]
+    assert any(values) and all("€" in v for v in values if v)
+    widgets.set_currency(None)  # the helper's state outlives this store
