@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from . import history, leads, stages
-from .clock import to_local
+from .clock import now, to_local
 from .history import Undo
+from .tables import Lead
 
 
 @dataclass(frozen=True)
@@ -55,10 +56,16 @@ def complete(lead_id: str, choice: DoneChoice) -> Undo | None:
     pending = leads.pending_followup(lead)
     step = pending.title if pending is not None else "next step"
     text = f"{lead.name} closed as {choice.close}" if choice.close else f"Done: {step} — {lead.name}"
-    _next, token = history.undoable(
-        text, leads.complete_followup, lead, outcome=choice.outcome, next_due=choice.next_due,
-        next_title=choice.next_title, close=choice.close, reason=choice.reason, value=choice.value)
+    _next, token = history.undoable(text, _tick_off, lead, choice)
     return token
+
+
+def _tick_off(lead: Lead, choice: DoneChoice) -> None:
+    """Done on a lead that wrote back answers them too: it leaves "Replied" with the step ticked off."""
+    if lead.status == "open" and lead.awaiting_since is not None and lead.first_response_at is not None:
+        leads.record_response(lead, now())
+    leads.complete_followup(lead, outcome=choice.outcome, next_due=choice.next_due, next_title=choice.next_title,
+                            close=choice.close, reason=choice.reason, value=choice.value)
 
 
 def snooze(lead_id: str, due: datetime) -> Undo | None:

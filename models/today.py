@@ -1,9 +1,11 @@
 """Today: the checklist of who needs attention now.
 
 Sections, each lead appearing once, in this priority: respond now (unanswered
-inquiries, oldest first), replied (the lead wrote back: our turn), overdue, due
-today, stale (no activity for longer than its stage allows), and done today.
-Each section holds at most `limit` items; `counts` says how many there are in all.
+inquiries whose step is due, oldest first), replied (the lead wrote back: our turn),
+overdue, due today, stale (no activity for longer than its stage allows), upcoming
+(inquiries and replies snoozed to a later time, soonest first), and done today (leads
+with a step done today and nothing due now). Each section holds at most `limit` items;
+`counts` says how many there are in all.
 """
 from __future__ import annotations
 
@@ -14,17 +16,19 @@ from typing import NamedTuple
 
 import peewee as pw
 
+from . import settings
 from .clock import local_day_bounds, now, to_local
-from .tables import FollowUp, Lead, database
+from .tables import Activity, FollowUp, Lead, database
 
 # A checklist, not a report: the first 50 of a section (oldest, most urgent first); the counts
 # give the true totals and the next items move up as these are ticked off.
 PER_SECTION = 50
-SECTIONS = ("respond_now", "replied", "overdue", "due_today", "stale", "done_today")
+SECTIONS = ("respond_now", "replied", "overdue", "due_today", "stale", "upcoming", "done_today")
 TITLES = {
     "respond_now": "Respond now", "replied": "Replied — your turn", "overdue": "Overdue",
-    "due_today": "Due today", "stale": "Stale", "done_today": "Done today",
+    "due_today": "Due today", "stale": "Stale", "upcoming": "Upcoming", "done_today": "Done today",
 }
+URGENCIES = ("calm", "amber", "red")
 
 
 class TodayItem(NamedTuple):  # immutable plain data, several times cheaper to build than a dataclass
@@ -38,6 +42,7 @@ class TodayItem(NamedTuple):  # immutable plain data, several times cheaper to b
     since: datetime  # when the reason began: received, replied, due, last activity, done
     followup_id: str | None
     followup_title: str | None
+    urgency: str = "calm"  # one of URGENCIES: how the reason is coloured
 
 
 @dataclass
@@ -47,8 +52,8 @@ class Today:
     has_leads: bool = True  # False only for an empty database: Today then says how to get leads in
 
     def total_due(self) -> int:
-        """Items that need doing (everything but done today): the tray badge."""
-        return sum(n for name, n in self.counts.items() if name != "done_today")
+        """Items that need doing now (not those put off till later, not those done): the tray badge."""
+        return sum(n for name, n in self.counts.items() if name not in ("upcoming", "done_today"))
 
 
 def ago(delta: timedelta) -> str:
@@ -59,6 +64,26 @@ def ago(delta: timedelta) -> str:
     if seconds >= 3600:
         return f"{seconds // 3600} h"
     return f"{max(1, seconds // 60)} min"
+
+
+RESPONSE_TARGET_MINUTES = 60  # the default of the per-machine setting response_target_minutes
+
+
+def response_target_minutes() -> int:
+    """How soon the owner means to answer an inquiry (per machine); waiting turns amber, then red, past it."""
+    value = settings.get("response_target_minutes")
+    return int(value) if value and value.isdigit() and int(value) > 0 else RESPONSE_TARGET_MINUTES
+
+
+def urgency(since: datetime, moment: datetime, target_minutes: int) -> str:
+    """How pressing a wait is: calm, amber from half the owner's target response time, red past it.
+
+    One rule for Today's rows and the board's cards.
+    """
+    waited = (moment - since).total_seconds() / 60
+    if waited > target_minutes:
+        return "red"
+    return "amber" if waited >= target_minutes / 2 else "calm"
 
 
 def _columns(since: pw.Node) -> list[pw.Node]:
@@ -95,6 +120,25 @@ def _answered() -> pw.Node:
     return Lead.first_response_at.is_null(False) & Lead.awaiting_since.is_null()
 
 
+def _replied() -> pw.Node:
+    return Lead.first_response_at.is_null(False) & Lead.awaiting_since.is_null(False)
+
+
+def _put_off() -> pw.Node:
+    """The pending step is due later and was set since the lead's reply (a snooze), so the reply can wait.
+
+    A step dated before the reply came in does not hold the reply back: their turn became ours.
+    """
+    entry = Activity.alias()
+    rescheduled = pw.fn.EXISTS(entry.select(pw.SQL("1")).where(
+        (entry.lead == Lead.id) & (entry.kind == "followup") & (entry.at >= Lead.awaiting_since)))
+    return (FollowUp.due > NOW) & rescheduled
+
+
+def _due_now() -> pw.Node:
+    return FollowUp.id.is_null() | (FollowUp.due <= NOW)
+
+
 class _Param:
     """A placeholder compiled into Today's cached SQL and bound on each call (a day bound, a cutoff)."""
 
@@ -104,7 +148,7 @@ class _Param:
         self.key = key
 
 
-START, END, LIMIT, OWNER = _Param("start"), _Param("end"), _Param("limit"), _Param("owner")
+START, END, LIMIT, OWNER, NOW = _Param("start"), _Param("end"), _Param("limit"), _Param("owner"), _Param("now")
 _STALE_STAGES = "SELECT id, stale_days FROM stage WHERE kind = 'open' AND stale_days > 0 ORDER BY position, id"
 _compiled: dict[tuple, list[tuple[str, str, list, str, list]]] = {}  # by (stale stages, mine)
 
@@ -119,10 +163,9 @@ def _queries(stale_stages: tuple[tuple[str, int], ...], mine: bool) -> dict[str,
         return query.where(Lead.owner.is_null() | (Lead.owner == pw.Value(OWNER, converter=False))) if mine else query
 
     queries: dict[str, pw.SelectQuery] = {
-        "respond_now": owned(_open_leads(Lead.created_at).where(Lead.first_response_at.is_null())
+        "respond_now": owned(_open_leads(Lead.created_at).where(Lead.first_response_at.is_null() & _due_now())
                              .order_by(Lead.created_at)),
-        "replied": owned(_open_leads(Lead.awaiting_since).where(Lead.first_response_at.is_null(False)
-                                                                & Lead.awaiting_since.is_null(False))
+        "replied": owned(_open_leads(Lead.awaiting_since).where(_replied() & (FollowUp.id.is_null() | ~_put_off()))
                          .order_by(Lead.awaiting_since)),
         "overdue": owned(_due_steps().where(_answered() & (FollowUp.due < START)).order_by(FollowUp.due)),
         "due_today": owned(_due_steps().where(_answered() & (FollowUp.due >= START) & (FollowUp.due < END))
@@ -136,11 +179,25 @@ def _queries(stale_stages: tuple[tuple[str, int], ...], mine: bool) -> dict[str,
         stale = part if stale is None else stale | part
     if stale is not None:
         queries["stale"] = stale.order_by(pw.SQL("6"))
+    # one part per kind of waiting lead, so each reads its own index
+    later = (owned(_open_leads(FollowUp.due).where(Lead.first_response_at.is_null() & (FollowUp.due > NOW)))
+             | owned(_open_leads(FollowUp.due).where(_replied() & _put_off())))
+    queries["upcoming"] = later.order_by(pw.SQL("6"))
+    # A lead waiting for us (unanswered, replied), with a step due today or quiet since before today
+    # (stale) is in a section above: done today holds only leads with nothing due now.
+    waiting = (Lead.status == "open") & Lead.merged_into.is_null() & (
+        Lead.first_response_at.is_null() | Lead.awaiting_since.is_null(False) | (Lead.last_activity_at < START)
+        | _pending_before(END))
+    later_done = FollowUp.alias()  # a lead's latest step done today stands for it: listed once
+    superseded = pw.fn.EXISTS(later_done.select(pw.SQL("1")).where(
+        (later_done.lead == FollowUp.lead) & ((later_done.done_at > FollowUp.done_at)
+                                              | ((later_done.done_at == FollowUp.done_at)
+                                                 & (later_done.id > FollowUp.id)))))
     queries["done_today"] = owned(
         FollowUp.select(Lead.id, Lead.name, Lead.company, Lead.email, Lead.phone, FollowUp.done_at,
                         FollowUp.id, FollowUp.title)
         .join(Lead, on=FollowUp.lead == Lead.id)
-        .where(FollowUp.done_at >= START).order_by(FollowUp.done_at.desc()))
+        .where((FollowUp.done_at >= START) & ~waiting & ~superseded).order_by(FollowUp.done_at.desc()))
     return queries
 
 
@@ -171,7 +228,7 @@ def today(limit: int = PER_SECTION, at: datetime | None = None, owner: str | Non
     compiled = _compiled.get(key)
     if compiled is None:
         compiled = _compiled[key] = _compile(*key)
-    values: dict[object, object] = {"start": start, "end": end, "limit": limit, "owner": owner}
+    values: dict[object, object] = {"start": start, "end": end, "limit": limit, "owner": owner, "now": moment}
     values.update((("stale", days), moment - timedelta(days=days)) for _, days in stale_stages)
     reasons = {
         "respond_now": lambda since: f"waiting {ago(moment - since)}",
@@ -179,15 +236,19 @@ def today(limit: int = PER_SECTION, at: datetime | None = None, owner: str | Non
         "overdue": lambda since: f"due {ago(moment - since)} ago",
         "due_today": lambda since: f"due {_local_time(since)}" if since > moment else "due now",
         "stale": lambda since: f"no activity for {ago(moment - since)}",
+        "upcoming": lambda since: "until " + (_local_time(since) if since < end else _local_day_time(since)),
         "done_today": _done_reason(start, end),
     }
+    target = response_target_minutes()
+    waiting: Callable[[datetime], str] = lambda since: urgency(since, moment, target)  # noqa: E731
+    urgencies = {"respond_now": waiting, "replied": waiting, "overdue": lambda since: "red"}
     result = Today()
     for name, sql, params, count_sql, count_params in compiled:
         bind = [values[p.key] if isinstance(p, _Param) else p for p in params]
         rows = database.execute_sql(sql, bind).fetchall()
-        reason = reasons[name]
+        reason, hue = reasons[name], urgencies.get(name, lambda since: "calm")
         result.sections[name] = [
-            TodayItem(name, lead_id, lead_name, company, email, phone, reason(when), when, fid, title)
+            TodayItem(name, lead_id, lead_name, company, email, phone, reason(when), when, fid, title, hue(when))
             for lead_id, lead_name, company, email, phone, since, fid, title in rows
             for when in (_as_datetime(since),)
         ]
@@ -231,3 +292,8 @@ def _done_reason(start: datetime, end: datetime) -> Callable[[datetime], str]:
 
 def _local_time(value: datetime) -> str:
     return to_local(value).strftime("%H:%M")
+
+
+def _local_day_time(value: datetime) -> str:
+    local = to_local(value)
+    return f"{local:%a} {local.day} {local:%b} {local:%H:%M}"

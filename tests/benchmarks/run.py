@@ -9,6 +9,7 @@ on the same file). Not collected by pytest (no test_ names).
 from __future__ import annotations
 
 import argparse
+import re
 import sqlite3
 import statistics
 import sys
@@ -95,14 +96,19 @@ _COLUMNS = "l.id, l.name, l.company, l.email, l.phone, {since}, f.id, f.title"
 _OPEN = ("FROM lead l LEFT JOIN follow_up f ON f.lead_id = l.id AND f.done_at IS NULL "
          "WHERE l.status = 'open' AND l.merged_into IS NULL ")
 _ANSWERED = "AND l.first_response_at IS NOT NULL AND l.awaiting_since IS NULL "
+_REPLIED = "AND l.first_response_at IS NOT NULL AND l.awaiting_since IS NOT NULL "
+_PUT_OFF = ("f.due > :now AND EXISTS (SELECT 1 FROM activity a WHERE a.lead_id = l.id AND a.kind = 'followup' "
+            "AND a.at >= l.awaiting_since)")
 
 
 def _today_sql() -> dict[str, tuple[str, str]]:
-    """Section -> (since column, FROM ... ORDER BY) with the rules of models.today (stale: see sql_today)."""
+    """Section -> (since column, FROM ... ORDER BY) with the rules of models.today (stale, upcoming and
+    done today: see sql_today)."""
     return {
-        "respond_now": ("l.created_at", _OPEN + "AND l.first_response_at IS NULL ORDER BY l.created_at"),
-        "replied": ("l.awaiting_since", _OPEN + "AND l.first_response_at IS NOT NULL "
-                                               "AND l.awaiting_since IS NOT NULL ORDER BY l.awaiting_since"),
+        "respond_now": ("l.created_at", _OPEN + "AND l.first_response_at IS NULL AND (f.id IS NULL OR f.due <= :now) "
+                                               "ORDER BY l.created_at"),
+        "replied": ("l.awaiting_since", _OPEN + _REPLIED + f"AND (f.id IS NULL OR NOT ({_PUT_OFF})) "
+                                               "ORDER BY l.awaiting_since"),
         "overdue": ("f.due", _OPEN + _ANSWERED + "AND f.due < :start ORDER BY f.due"),
         "due_today": ("f.due", _OPEN + _ANSWERED + "AND f.due >= :start AND f.due < :end ORDER BY f.due"),
     }
@@ -126,17 +132,31 @@ def sql_today(con: sqlite3.Connection, moment: datetime, limit: int = today.PER_
             count = con.execute(f"SELECT COUNT(*) FROM ({select} {unordered})", params).fetchone()[0]
         out[name] = (rows, count)
 
+    bound = {":now": str(moment), ":start": str(start), ":end": str(end)}
+
+    def bind(sql: str) -> tuple[str, list]:
+        """Named bounds -> ? with their values in order of appearance."""
+        return re.sub(r":now|:start|:end", "?", sql), [bound[part] for part in re.findall(r":now|:start|:end", sql)]
+
     for name, (since, rest) in _today_sql().items():
-        params = [str(start)] if ":start" in rest else []
-        params += [str(end)] if ":end" in rest else []
-        section(name, f"SELECT {_COLUMNS.format(since=since)}", rest.replace(":start", "?").replace(":end", "?"),
-                params)
+        sql, params = bind(rest)
+        section(name, f"SELECT {_COLUMNS.format(since=since)}", sql, params)
     stale = con.execute("SELECT id, stale_days FROM stage WHERE kind = 'open' AND stale_days > 0").fetchall()
     if stale:  # one part per stage (each can use an index range), as models.today does
         params = [v for sid, days in stale for v in (sid, str(moment - timedelta(days=days)), str(end))]
         section("stale", " UNION ".join([_STALE_PART] * len(stale)), "ORDER BY 6", params)
+    later = (f"SELECT {_COLUMNS.format(since='f.due')} {_OPEN} AND l.first_response_at IS NULL AND f.due > :now "
+             f"UNION SELECT {_COLUMNS.format(since='f.due')} {_OPEN} {_REPLIED} AND {_PUT_OFF}")
+    sql, params = bind(later)
+    section("upcoming", sql, "ORDER BY 6", params)
     done = f"SELECT {_COLUMNS.format(since='f.done_at')} FROM follow_up f JOIN lead l ON l.id = f.lead_id"
-    section("done_today", done, "WHERE f.done_at >= ? ORDER BY f.done_at DESC", [str(start)])
+    waiting = ("l.status = 'open' AND l.merged_into IS NULL AND (l.first_response_at IS NULL OR l.awaiting_since "
+               "IS NOT NULL OR l.last_activity_at < :start OR EXISTS (SELECT 1 FROM follow_up p WHERE "
+               "p.lead_id = l.id AND p.done_at IS NULL AND p.due < :end))")
+    superseded = ("EXISTS (SELECT 1 FROM follow_up d WHERE d.lead_id = f.lead_id AND (d.done_at > f.done_at "
+                  "OR (d.done_at = f.done_at AND d.id > f.id)))")
+    section("done_today", done, *bind(f"WHERE f.done_at >= :start AND NOT ({waiting}) AND NOT {superseded} "
+                                      "ORDER BY f.done_at DESC"))
     return out
 
 

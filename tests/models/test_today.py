@@ -5,9 +5,9 @@ from datetime import timedelta
 
 import pytest
 
-from models import leads, members, stages, today, writes
+from models import followups, leads, members, settings, stages, today, writes
 from models.clock import local_day_bounds, now, to_local
-from models.tables import FollowUp, Lead
+from models.tables import Activity, FollowUp, Lead
 
 SECOND = timedelta(seconds=1)
 
@@ -63,6 +63,8 @@ def checklist(day):
     }
     for key in ("replied", "replied_late"):
         set_lead(made[key], awaiting_since=t0 - timedelta(hours=1 if key == "replied" else 2))
+        for entry in Activity.select().where((Activity.lead == made[key].id) & (Activity.kind == "followup")):
+            writes.update(entry, at=old)  # the step was set before they wrote back: the reply is still ours
     set_lead(made["waiting"], awaiting_since=t0 - timedelta(days=1))  # wrote again before our answer: still ours
     leads.complete_followup(made["won"], close="won")
     # a step left pending on a closed lead (as a sync merge could leave one) does not reopen it
@@ -96,15 +98,14 @@ def test_every_section_holds_exactly_its_leads(day, checklist):
     assert result.total_due() == 9
 
 
-def test_done_today_lists_todays_steps_newest_first(day, checklist):
-    """Done today: every step ticked off since the day began, the last one first; yesterday's are not there."""
+def test_done_today_lists_leads_with_nothing_due_now(day, checklist):
+    """Done today: leads with a step ticked off today and nothing due now, the last done first, each once."""
     t0, start, end = day
     result = today.today(at=t0)
-    done = [item.followup_id for item in result.sections["done_today"]]
-    steps = list(FollowUp.select().where(FollowUp.done_at >= start).order_by(FollowUp.done_at.desc()))
-    assert done == [s.id for s in steps] and len(done) == 10  # the 9 answered today and Won's
-    lead_ids = {item.lead_id for item in result.sections["done_today"]}
-    assert checklist["won"] in lead_ids and checklist["yesterday"] not in lead_ids
+    named = {v: k for k, v in checklist.items()}
+    assert [named[item.lead_id] for item in result.sections["done_today"]] == ["won", "tomorrow"]
+    everywhere = [i.lead_id for name, items in result.sections.items() for i in items]
+    assert len(everywhere) == len(set(everywhere))  # no lead in two sections
 
 
 def test_reasons_say_why_and_since_when(day, checklist):
@@ -174,3 +175,49 @@ def test_unclaimed_only_without_a_member(day, checklist):
     set_lead(Lead.get_by_id(checklist["waiting"]), owner=members.find_member("Someone").id)
     ids = {i.lead_id for i in today.today(at=t0, owner="").sections["respond_now"]}
     assert ids == {checklist["newer"]}
+
+
+def test_a_snoozed_inquiry_waits_in_upcoming_until_its_time(day):
+    """An inquiry snoozed 3 h leaves Respond now for Upcoming, counts as nothing due, and is back when due."""
+    t0, start, end = day
+    lead, _ = leads.add_lead("Snoozed", email="snoozed@example.com")
+    followups.snooze(lead.id, t0 + timedelta(hours=3))
+    later = today.today(at=t0)
+    assert later.sections["respond_now"] == [] and later.total_due() == 0
+    assert [i.lead_id for i in later.sections["upcoming"]] == [lead.id]
+    assert later.sections["upcoming"][0].reason.startswith("until ")
+    back = today.today(at=t0 + timedelta(hours=3, seconds=1))
+    assert [i.lead_id for i in back.sections["respond_now"]] == [lead.id] and back.sections["upcoming"] == []
+
+
+def test_a_reply_is_ours_until_snoozed(day):
+    """A reply beats a step set before it; a snooze after it moves the lead to Upcoming."""
+    t0, start, end = day
+    lead = answered("Wrote back", t0 + timedelta(days=5))
+    for entry in Activity.select().where((Activity.lead == lead.id) & (Activity.kind == "followup")):
+        writes.update(entry, at=t0 - timedelta(days=1))
+    set_lead(lead, awaiting_since=t0 - timedelta(hours=1))
+    assert [i.lead_id for i in today.today(at=t0).sections["replied"]] == [lead.id]
+    followups.snooze(lead.id, t0 + timedelta(days=1))
+    result = today.today(at=t0)
+    assert result.sections["replied"] == [] and [i.lead_id for i in result.sections["upcoming"]] == [lead.id]
+
+
+@pytest.mark.parametrize(("minutes", "expected"), [(0, "calm"), (29, "calm"), (30, "amber"), (60, "amber"),
+                                                   (61, "red"), (600, "red")])
+def test_urgency_turns_amber_then_red_around_the_target(minutes, expected):
+    """Calm below half the target response time, amber up to it, red past it."""
+    t0 = now()
+    assert today.urgency(t0 - timedelta(minutes=minutes), t0, 60) == expected
+
+
+def test_a_fresh_inquiry_is_calm_by_the_owners_target(day):
+    """A new inquiry is calm; past the per-machine target (default 60 min) it is red, and the setting moves it."""
+    t0, start, end = day
+    leads.add_lead("Fresh", email="fresh@example.com", received_at=t0 - timedelta(minutes=5))
+    leads.add_lead("Slow", email="slow@example.com", received_at=t0 - timedelta(minutes=90))
+    hues = {i.name: i.urgency for i in today.today(at=t0).sections["respond_now"]}
+    assert hues == {"Fresh": "calm", "Slow": "red"}
+    settings.put("response_target_minutes", "240")
+    assert {i.name: i.urgency for i in today.today(at=t0).sections["respond_now"]} == {"Fresh": "calm",
+                                                                                      "Slow": "calm"}
