@@ -305,20 +305,10 @@ def cmd_config(args: argparse.Namespace) -> int:
 def cmd_screenshots(args: argparse.Namespace) -> int:
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    import tempfile
+    from .screenshots import render_demo
 
-    from models import demo
-
-    from .screenshots import render_all
-
-    # Never the user's data folder: a throwaway demo folder, filled the same way every time.
-    with tempfile.TemporaryDirectory(prefix="leadbook-screenshots-") as folder:
-        db.open_database(folder)
-        db.transaction(stages.ensure_defaults)
-        db.transaction(demo.generate, 300, seed=7)
-        db.close_database()
-        for path in render_all(Path(folder), Path(args.out_dir)):
-            print(path)
+    for path in render_demo(Path(args.out_dir)):
+        print(path)
     return 0
 
 
@@ -440,8 +430,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("key", choices=("user_name", "phone_region", "my_addresses"))
     p.add_argument("value", nargs="?")
 
-    p = command("screenshots", cmd_screenshots, "render every view to PNG files (for the README)")
-    p.add_argument("out_dir", metavar="OUT_DIR")
+    p = command("screenshots", cmd_screenshots,
+                "render every view to PNG files (for the README), from demo data in a temporary folder")
+    p.add_argument("out_dir", metavar="OUT_DIR", help="folder for the PNG files (created if missing)")
     p.set_defaults(needs_store=False)
 
     cli_mail.register(sub, add_command)

@@ -1,11 +1,13 @@
 """Render every view to PNG (README screenshots, tests): `leadbook screenshots OUT_DIR`.
 
-Builds the real app over a data folder (demo data already in it), adds a few messages to
+render_demo (the command) fills a temporary folder with demo data first: the user's data
+folder is never opened. render_all builds the real app over a data folder, adds a few messages to
 Review and Ignored mail from the test corpus, and grabs each view after its off-thread
 loads have finished. Works offscreen (QT_QPA_PLATFORM=offscreen) and under Xvfb.
 """
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QPoint
@@ -62,6 +64,20 @@ def _save(widget: QWidget, path: Path) -> Path:
     if not pixmap.save(str(path)):
         raise OSError(f"could not write {path}")
     return path
+
+
+def render_demo(out_dir: Path) -> list[Path]:
+    """render_all over fresh demo data in a temporary folder: never the user's data folder."""
+    from models import demo, stages
+
+    with tempfile.TemporaryDirectory(prefix="leadbook-screenshots-") as folder:
+        db.open_database(folder)
+        db.transaction(stages.ensure_defaults)
+        db.transaction(demo.generate, 300, seed=7)
+        try:
+            return render_all(Path(folder), out_dir)
+        finally:
+            db.close_database()
 
 
 def render_all(data_dir: Path, out_dir: Path) -> list[Path]:
