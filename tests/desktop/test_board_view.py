@@ -391,15 +391,12 @@ def test_cards_are_readable_at_1024_px(window, qtbot):
     assert step == "→ Send quote" and due
 
 
-def test_money_on_the_board_carries_the_currency_setting(demo_controller, qtbot):
-    """With the currency setting EUR the pipeline total and column sums show €."""
+def test_money_on_the_board_carries_the_currency_setting(view, qtbot):
+    """With the currency setting EUR the pipeline total, the column sums and the cards show €."""
     settings.put("currency", "EUR")
-    widget = BoardView(demo_controller)
-    qtbot.add_widget(widget)
-    with qtbot.wait_signal(widget.loaded, timeout=5000):
-        widget.show()
-    assert "€" in widget.totals.text() and "in the pipeline" in widget.totals.text()
-    assert any("€" in column.summary.text() for column in widget.columns.values())
-    card = next(c for column in widget.columns.values() for c in column.model.cards() if c.value)
+    _refreshed(view, qtbot)
+    assert "€" in view.totals.text() and "in the pipeline" in view.totals.text()
+    assert any("€" in column.summary.text() for column in view.columns.values())
+    card = next(c for column in view.columns.values() for c in column.model.cards() if c.value)
     assert "€" in card_tooltip(card)
     widgets.set_currency(None)  # the helper's state outlives this store

@@ -233,13 +233,11 @@ def test_the_sort_column_is_shown_with_an_arrow(view):
                                                                            Qt.SortOrder.DescendingOrder)
 
 
-def test_values_show_with_the_currency(demo_controller, qtbot):
+def test_values_show_with_the_currency(view, qtbot):
     """The Value column writes amounts with the currency setting's symbol."""
     settings.put("currency", "EUR")
-    widget = LeadsView(demo_controller)
-    qtbot.add_widget(widget)
-    with qtbot.wait_signal(widget.loaded, timeout=5000):
-        widget.show()
-    values = [widget.model.index(r, _column("Value")).data() for r in range(widget.model.rowCount())]
+    with qtbot.wait_signal(view.loaded, timeout=5000):
+        view.refresh()
+    values = [view.model.index(r, _column("Value")).data() for r in range(view.model.rowCount())]
     assert any(values) and all("€" in v for v in values if v)
     widgets.set_currency(None)  # the helper's state outlives this store
