@@ -94,7 +94,10 @@ def run(data_dir: Path) -> int:
         QMessageBox.critical(None, "Leadbook cannot open its data", str(exc))
         return 1
     if first_run:
-        FirstRunDialog(controller, window).exec()
+        dialog = FirstRunDialog(controller, window)
+        dialog.exec()
+        if dialog.demo_dir is not None:
+            return 0  # the demo data opened in a window (and process) of its own
     if os.environ.get("LEADBOOK_EXIT_AFTER_PAINT"):
         window._exit_probe = ExitAfterPaint(window.view("today"))
     window.show()

@@ -1,9 +1,12 @@
-"""The first-run screen: your name, then add an inbox, skip, or open demo data."""
+"""The first-run screen: your name, then add an inbox, skip, or try demo data (in a folder of its own)."""
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QProcess, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
@@ -17,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from models import settings
+from models.errors import LeadbookError
 
 from .controller import Controller
 
@@ -31,6 +35,7 @@ class FirstRunDialog(QDialog):
         self.controller = controller
         self.ssl_context = ssl_context
         self.account_dialog = None
+        self.demo_dir: Path | None = None  # set when the demo data opened in its own window
         self.setWindowTitle("Welcome to Leadbook")
         self.setModal(True)
 
@@ -52,8 +57,9 @@ class FirstRunDialog(QDialog):
         self.add_inbox_button.setProperty("primary", True)
         self.add_inbox_button.setDefault(True)
         self.add_inbox_button.clicked.connect(self.add_inbox)
-        self.demo_button = QPushButton("Open demo data")
-        self.demo_button.setToolTip(f"Try Leadbook with {DEMO_LEADS} made-up leads (you can add your inbox later)")
+        self.demo_button = QPushButton("Try with demo data")
+        self.demo_button.setToolTip(f"Opens a separate “Leadbook demo” folder with {DEMO_LEADS} made-up leads; "
+                                    "your own data folder stays empty")
         self.demo_button.clicked.connect(self.open_demo)
         self.skip_button = QPushButton("Skip")
         self.skip_button.setToolTip("Start empty; add an inbox later in Settings (Ctrl+,)")
@@ -106,18 +112,18 @@ class FirstRunDialog(QDialog):
         dialog.open()
 
     def open_demo(self) -> None:
-        self._store_name()
-        self._enable(False)
-        self.progress.setVisible(True)
-        self.progress.setValue(0)
-        self.status.setText(f"Adding {DEMO_LEADS} demo leads…")
-        from models import demo  # not needed at start-up
+        """Fill a separate demo folder (never this one) and open Leadbook on it in its own process."""
+        from models.demo import demo_folder  # not needed at start-up
 
-        relay = _Progress(self)
-        relay.advanced.connect(self.progress.setValue, Qt.ConnectionType.QueuedConnection)
-        self.controller.write(
-            lambda: demo.generate(DEMO_LEADS, progress=lambda done, _total: relay.advanced.emit(done)),
-            self._on_demo_done, failed=self._on_demo_failed)
+        self._store_name()  # so this folder, still empty, does not ask again
+        self._enable(False)
+        self.progress.setRange(0, 0)  # busy: the demo data is made by another process
+        self.progress.setVisible(True)
+        folder = demo_folder(self.controller.data_dir)
+        self.status.setText(f"Preparing {DEMO_LEADS} made-up leads in “{folder}”; your own data folder "
+                            "stays empty.")
+        self.controller.run(lambda: prepare_demo(folder), lambda _none: self._on_demo_done(folder),
+                            failed=self._on_demo_failed)
 
     def _enable(self, enabled: bool) -> None:
         for button in (self.add_inbox_button, self.demo_button, self.skip_button):
@@ -128,14 +134,27 @@ class FirstRunDialog(QDialog):
         self.progress.setVisible(False)
         self.status.setText(f"The demo data could not be added: {error}")
 
-    def _on_demo_done(self, stats: dict) -> None:
-        self.progress.setValue(DEMO_LEADS)
-        self.status.setText(f"Added {stats['leads']} demo leads.")
+    def _on_demo_done(self, folder: Path) -> None:
+        self.progress.setRange(0, 1)
+        self.progress.setValue(1)
+        self.status.setText(f"Opening the demo data in “{folder}”.")
+        launch(folder)
+        self.demo_dir = folder
         self.demo_loaded.emit()
         self.accept()
 
 
-class _Progress(QObject):
-    """Emitted from the worker thread, delivered (queued) on the UI thread."""
+def prepare_demo(folder: Path) -> None:
+    """Fill the demo folder with `leadbook demo` (another process: this one's database stays the user's),
+    unless it already holds demo data."""
+    if (folder / "leadbook.sqlite3").exists():
+        return
+    done = subprocess.run([sys.executable, "-m", "desktop", "--data-dir", str(folder), "demo",
+                           "--leads", str(DEMO_LEADS)], capture_output=True, text=True, timeout=120)
+    if done.returncode:
+        raise LeadbookError(done.stderr.strip().removeprefix("leadbook: ") or "making the demo data failed")
 
-    advanced = Signal(int)
+
+def launch(folder: Path) -> None:
+    """Open Leadbook on another data folder, as its own process."""
+    QProcess.startDetached(sys.executable, ["-m", "desktop", "--data-dir", str(folder)])

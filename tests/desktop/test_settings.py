@@ -12,7 +12,7 @@ from models import db, settings, stage_settings, stages
 from models.errors import InvalidInput, RuleError
 from models.leads import add_lead
 from models.preferences import needs_first_run
-from models.tables import Lead, LostReason, MailAccount, Stage
+from models.tables import LostReason, MailAccount, Stage
 from sync import credentials
 from sync.mail import accounts
 
@@ -201,19 +201,6 @@ def test_lost_reasons_are_edited_in_place(controller, qtbot):
     assert texts[0] == "Too expensive" and texts[-1] == "Chose to do it themselves"
     assert "Went with a competitor" not in texts
     assert LostReason.select().count() == len(stages.DEFAULT_LOST_REASONS)
-
-
-def test_first_run_stores_the_name_and_opens_demo_data(controller, qtbot):
-    """First run is needed on an empty folder; "Open demo data" adds the demo leads and stores the name."""
-    assert needs_first_run()
-    dialog = FirstRunDialog(controller)
-    qtbot.add_widget(dialog)
-    dialog.name.setText("Sam Baker")
-    with qtbot.wait_signal(dialog.demo_loaded, timeout=30000):
-        dialog.demo_button.click()
-    assert Lead.select().count() == 300
-    assert settings.get("user_name") == "Sam Baker"
-    assert not needs_first_run()
 
 
 def test_first_run_skip_and_add_inbox(controller, qtbot, keyring_tmp):
