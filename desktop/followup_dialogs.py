@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from functools import partial
 from html import escape
 
-from PySide6.QtCore import QDate, QPoint, Signal
+from PySide6.QtCore import QDate, QPoint, QTime, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QRadioButton,
     QStackedWidget,
+    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -207,21 +208,51 @@ class DoneDialog(QDialog):
 
 # --- snoozing --------------------------------------------------------------------------------
 
+LATER_TODAY_HOURS = 3
+END_OF_AFTERNOON = time(17)
+
+
+def snooze_times(moment: datetime | None = None) -> list[tuple[str, str, datetime]]:
+    """(key, label, local time) for the snooze menu: later today (+3 h, or 17:00 if that is later
+    and still today), tomorrow and next Monday at the start of the workday."""
+    moment = (moment or datetime.now().astimezone()).replace(second=0, microsecond=0)
+    later = moment + timedelta(hours=LATER_TODAY_HOURS)
+    afternoon = datetime.combine(moment.date(), END_OF_AFTERNOON, moment.tzinfo)
+    later = max(later, afternoon)
+    day = moment.date()
+    return [
+        ("later", "Later today" if later.date() == day else "Later", later),
+        ("tomorrow", "Tomorrow", datetime.combine(day + timedelta(days=1), WORKDAY_START, moment.tzinfo)),
+        ("nextweek", "Next week", datetime.combine(day + timedelta(days=7 - day.weekday()), WORKDAY_START,
+                                                   moment.tzinfo)),
+    ]
+
+
+def when_label(moment: datetime, today: date | None = None) -> str:
+    """'17:00' today, else 'Tue 1 Dec 09:00'."""
+    if moment.date() == (today or date.today()):
+        return f"{moment:%H:%M}"
+    return f"{short_day(moment.date())} {moment:%H:%M}"
+
+
 class SnoozeMenu(QMenu):
-    """Tomorrow, in 3 days, next week, or a picked date: emits `chosen` with the new due time."""
+    """Later today, tomorrow, next week, or a picked date and time: emits `chosen` with the new due time.
+
+    It opens with its first choice active, so Enter snoozes at once.
+    """
 
     chosen = Signal(object)  # datetime (naive UTC)
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, moment: datetime | None = None):
         super().__init__("Snooze", parent)
         self.setIcon(resources.icon("snooze"))
-        for key, label, day in presets():
-            action = QAction(f"{label}\t{short_day(day)}", self)
+        for key, label, when in snooze_times(moment):
+            action = QAction(f"{label}\t{when_label(when)}", self)
             action.setData(key)
-            action.triggered.connect(lambda _=False, d=day: self.chosen.emit(at_workday_start(d)))
+            action.triggered.connect(lambda _=False, w=when: self.chosen.emit(to_utc(w)))
             self.addAction(action)
         self.addSeparator()
-        pick = QAction("Pick a date…", self)
+        pick = QAction("Pick…", self)
         pick.setData("pick")
         pick.triggered.connect(self._pick)
         self.addAction(pick)
@@ -232,14 +263,20 @@ class SnoozeMenu(QMenu):
 
     def _pick(self) -> None:
         self.date_dialog = PickDateDialog(self.parentWidget())
-        self.date_dialog.accepted.connect(lambda: self.chosen.emit(at_workday_start(self.date_dialog.day())))
+        self.date_dialog.accepted.connect(lambda: self.chosen.emit(to_utc(self.date_dialog.moment())))
         self.date_dialog.open()
+
+    def popup(self, pos: QPoint, at: QAction | None = None) -> None:  # type: ignore[override]
+        super().popup(pos, at)
+        self.setActiveAction(self.actions()[0])
 
     def show_at(self, pos: QPoint) -> None:
         self.popup(pos)
 
 
 class PickDateDialog(QDialog):
+    """A day on the calendar and a time (09:00 unless changed)."""
+
     def __init__(self, parent: QWidget | None = None, title: str = "Snooze until"):
         super().__init__(parent)
         self.setWindowTitle(title)
@@ -248,12 +285,21 @@ class PickDateDialog(QDialog):
         self.calendar.setSelectedDate(QDate.currentDate().addDays(1))
         self.calendar.setGridVisible(False)
         self.calendar.activated.connect(self.accept)
+        self.time = QTimeEdit(QTime(WORKDAY_START.hour, WORKDAY_START.minute))
+        self.time.setDisplayFormat("HH:mm")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.calendar)
+        form = QFormLayout()
+        form.addRow("Time", self.time)
+        layout.addLayout(form)
         layout.addWidget(buttons)
+
+    def moment(self) -> datetime:
+        """The picked day and time, local."""
+        return datetime.combine(self.day(), self.time.time().toPython()).astimezone()
 
     def day(self) -> date:
         return self.calendar.selectedDate().toPython()

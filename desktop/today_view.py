@@ -83,11 +83,20 @@ NO_LEADS_TEXT = ("No leads yet. Connect the inbox your inquiries arrive in (Sett
                  "appear here by themselves; press Ctrl+N to add a lead by hand, or import a spreadsheet with "
                  "`leadbook import FILE`.")
 OVERDUE_LIGHT, OVERDUE_DARK = QColor("#c62828"), QColor("#ff7b72")
-RESPOND_LIGHT, RESPOND_DARK = QColor("#2f6fdb"), QColor("#79a8ff")
+AMBER_LIGHT, AMBER_DARK = QColor("#b26a00"), QColor("#f0b442")
 
 
 def is_dark(palette: QPalette) -> bool:
     return palette.color(QPalette.ColorRole.Base).lightness() < 128
+
+
+def urgency_color(urgency: str, dark: bool) -> QColor | None:
+    """The reason's colour for models.today.urgency's verdict; None (calm): the muted text colour."""
+    if urgency == "red":
+        return OVERDUE_DARK if dark else OVERDUE_LIGHT
+    if urgency == "amber":
+        return AMBER_DARK if dark else AMBER_LIGHT
+    return None
 
 
 def action_available(item: today_query.TodayItem, key: str) -> bool:
@@ -212,6 +221,27 @@ class TodayModel(QAbstractItemModel):
                     return self.index(row, 0, self.index(number, 0))
         return QModelIndex()
 
+    def place(self, index: QModelIndex) -> tuple[str, int] | None:
+        """(section, row) of an item row."""
+        if not index.isValid() or index.internalId() == 0:
+            return None
+        return self._sections[index.internalId() - 1][0], index.row()
+
+    def at_place(self, section: str, row: int) -> QModelIndex:
+        """The item now at (section, row): else the next one down, else the last one above it."""
+        names = [name for name, _count, _items in self._sections]
+        order = list(today_query.SECTIONS)
+        for number, (name, _count, items) in enumerate(self._sections):
+            if name == section and row < len(items):
+                return self.index(row, 0, self.index(number, 0))
+            if order.index(name) > order.index(section) and name != "done_today":
+                return self.index(0, 0, self.index(number, 0))
+        earlier = [n for n, name in enumerate(names) if order.index(name) <= order.index(section)]
+        if earlier:
+            parent = self.index(earlier[-1], 0)
+            return self.index(self.rowCount(parent) - 1, 0, parent)
+        return QModelIndex()
+
     def first_item(self) -> QModelIndex:
         for number in range(len(self._sections)):
             parent = self.index(number, 0)
@@ -290,15 +320,11 @@ class TodayDelegate(QStyledItemDelegate):
                 painter.setOpacity(1.0)
 
         # why (right-aligned on the first line)
-        reason_color = muted
-        if item.section == "overdue":
-            reason_color = OVERDUE_DARK if dark else OVERDUE_LIGHT
-        elif item.section in ("respond_now", "replied"):
-            reason_color = RESPOND_DARK if dark else RESPOND_LIGHT
+        reason_color = urgency_color(item.urgency, dark) or muted
         if selected:
             reason_color = text_color
         reason_font = QFont(option.font)
-        if item.section == "overdue":
+        if item.urgency == "red":
             reason_font.setBold(True)
         rfm = QFontMetrics(reason_font)
         reason_w = min(rfm.horizontalAdvance(item.reason) + pad, max(0, (right - rect.left()) // 3))
@@ -547,6 +573,7 @@ class TodayView(LiveView):
         self.scope.setChecked(mine)
         self.scope.setText(SCOPES[mine])
         current = self.current_item()
+        place = self.model.place(self.tree.currentIndex())
         had_focus = self.tree.hasFocus()
         self.model.set_today(result)
         self.load_ms = (time.perf_counter() - started) * 1000
@@ -558,8 +585,8 @@ class TodayView(LiveView):
         index = QModelIndex()
         if current is not None:
             index = self.model.find(current.lead_id, current.section)
-            if not index.isValid():  # it moved or was done: stay near where it was
-                index = self.model.find(current.lead_id)
+            if not index.isValid() and place is not None:  # done or snoozed: the row that took its place
+                index = self.model.at_place(*place)
         if not index.isValid():
             index = self.model.first_item()
         if index.isValid():

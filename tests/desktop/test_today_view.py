@@ -285,3 +285,112 @@ def test_m_switches_between_mine_and_everyone(view, qtbot):
     with qtbot.wait_signal(view.loaded, timeout=5000):
         view.scope.click()
     assert not view.scope.isChecked() and view.model.today == today.today()
+
+
+def _next_in_section(view: TodayView) -> str:
+    """The lead listed right after the current row in its section."""
+    item = view.current_item()
+    listed = [i.lead_id for i in view.model.today.sections[item.section]]
+    return listed[listed.index(item.lead_id) + 1]
+
+
+@pytest.fixture
+def inquiries(view, qtbot):
+    """Four fresh inquiries on top of the demo data, the oldest current."""
+    for minutes in (40, 30, 20, 10):
+        leads.add_lead(f"Inquiry {minutes}", email=f"i{minutes}@example.com",
+                       received_at=now() - timedelta(minutes=minutes))
+    with qtbot.wait_signal(view.loaded, timeout=2000):
+        view.refresh()
+    view.tree.setCurrentIndex(view.model.first_item())
+    assert view.current_item().section == "respond_now"
+    return view
+
+
+def test_d_d_d_clears_the_list_from_the_top(inquiries, qtbot):
+    """Done three times with D (Enter in the dialog): each time the row that took its place is current."""
+    view = inquiries
+    view.tree.setFocus()
+    for _ in range(3):
+        item, following = view.current_item(), _next_in_section(view)
+        qtbot.keyClick(view.tree, Qt.Key.Key_D)
+        with qtbot.wait_signal(view.loaded, timeout=2000):
+            qtbot.keyClick(view.done_dialog.outcome, Qt.Key.Key_Return)
+        assert view.current_item().lead_id == following
+        assert view.current_item().section == item.section
+        assert view.buttons["done"].isEnabled() and view.buttons["snooze"].isEnabled()
+    done = [i.lead_id for i in view.model.today.sections["done_today"]]
+    everywhere = [i.lead_id for items in view.model.today.sections.values() for i in items]
+    assert len(everywhere) == len(set(everywhere)) and done
+
+
+def test_snooze_menu_enter_picks_later_today_and_moves_on(inquiries, qtbot):
+    """S then Enter snoozes to later today: the inquiry goes to Upcoming and the next row is current."""
+    view = inquiries
+    view.tree.setFocus()
+    item, following = view.current_item(), _next_in_section(view)
+    assert item.section == "respond_now"
+    qtbot.keyClick(view.tree, Qt.Key.Key_S)
+    menu = view.snooze_menu
+    assert menu.activeAction() is menu.action_for("later")
+    with qtbot.wait_signal(view.loaded, timeout=2000):
+        qtbot.keyClick(menu, Qt.Key.Key_Return)
+    assert view.model.find(item.lead_id, "respond_now") == QModelIndex()
+    assert view.model.find(item.lead_id, "upcoming").isValid()
+    assert view.current_item().lead_id == following and view.buttons["snooze"].isEnabled()
+
+
+def test_undo_after_done_lists_the_lead_once(view, qtbot):
+    """A lead answered this morning, its step due now: Done then undo puts it back under Due today only."""
+    lead, _ = leads.add_lead("Answered", email="answered@example.com")
+    leads.complete_followup(lead, next_due=now() - timedelta(minutes=1))  # the first step done today
+    with qtbot.wait_signal(view.loaded, timeout=2000):
+        view.refresh()
+    view.tree.setCurrentIndex(view.model.find(lead.id, "due_today"))
+    view.act("done")
+    with qtbot.wait_signal(view.loaded, timeout=2000):
+        view.done_dialog.ok.click()
+    assert view.model.find(lead.id, "done_today").isValid()
+    with qtbot.wait_signal(view.loaded, timeout=2000):
+        view.undo()
+    assert view.model.find(lead.id, "due_today").isValid()
+    assert view.model.find(lead.id, "done_today") == QModelIndex()
+
+
+def test_snooze_times_later_today_tomorrow_next_week():
+    """Later today is +3 h or 17:00 if later; tomorrow and next week start at 09:00."""
+    from datetime import datetime, timezone
+    zone = timezone(timedelta(hours=1))
+    morning = datetime(2026, 12, 1, 10, 20, tzinfo=zone)  # a Tuesday
+    times = {key: when for key, _label, when in followup_dialogs.snooze_times(morning)}
+    assert times["later"] == datetime(2026, 12, 1, 17, 0, tzinfo=zone)
+    assert times["tomorrow"] == datetime(2026, 12, 2, 9, 0, tzinfo=zone)
+    assert times["nextweek"] == datetime(2026, 12, 7, 9, 0, tzinfo=zone)
+    evening = {key: when for key, _label, when in followup_dialogs.snooze_times(morning.replace(hour=15))}
+    assert evening["later"] == datetime(2026, 12, 1, 18, 20, tzinfo=zone)
+
+
+def test_pick_snoozes_to_a_chosen_date_and_time(view, qtbot):
+    """Pick… asks for a day and a time; the step falls due then."""
+    from datetime import datetime
+
+    from PySide6.QtCore import QDate, QTime
+
+    from models.clock import to_utc
+    item = view.current_item()
+    view.act("snooze")
+    view.snooze_menu.action_for("pick").trigger()
+    dialog = view.snooze_menu.date_dialog
+    day = date.today() + timedelta(days=4)
+    dialog.calendar.setSelectedDate(QDate(day))
+    dialog.time.setTime(QTime(14, 30))
+    dialog.accept()
+    (step,) = _pending(item.lead_id)
+    assert step.due == to_utc(datetime(day.year, day.month, day.day, 14, 30).astimezone())
+
+
+def test_a_fresh_inquiry_is_painted_calm(view):
+    """The reason colour follows today.urgency: calm is the muted text, amber and red stand out."""
+    from desktop.today_view import OVERDUE_LIGHT, urgency_color
+    assert urgency_color("calm", False) is None and urgency_color("red", False) == OVERDUE_LIGHT
+    assert urgency_color("amber", False) not in (None, OVERDUE_LIGHT)
