@@ -20,8 +20,10 @@ from models.bulk import move_leads
 from models.clock import iso, parse_when
 from models.contacts import display_phone
 from models.errors import InvalidInput, LeadbookError
+from models.leads import EDITABLE
 
 from . import cli_mail, cli_team
+from .columns import cell
 
 log = logging.getLogger("leadbook.cli")
 
@@ -58,7 +60,7 @@ def _lead_line(record: dict[str, Any]) -> str:
     follow = record["next_followup"]
     nxt = f"{_local(follow['due'])}  {follow['title']}" if follow else "—"
     who = record["name"] + (f" ({record['company']})" if record["company"] else "")
-    return f"{record['id'][:8]}  {who[:38]:38}  {record['stage']:10}  {nxt}"
+    return f"{record['id'][:8]}  {cell(who, 38)}  {cell(record['stage'], 10)}  {nxt}"
 
 
 # --- commands ---------------------------------------------------------------------------------
@@ -89,7 +91,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     from models.search import find_leads
 
     hits = find_leads(args.text, args.limit)
-    lines = [f"{h.id[:8]}  {h.name[:32]:32}  {(h.company or '')[:24]:24}  {h.stage:10}  {h.email or ''}" for h in hits]
+    lines = [f"{h.id[:8]}  {cell(h.name, 32)}  {cell(h.company, 24)}  {cell(h.stage, 10)}  {h.email or ''}"
+             for h in hits]
     emit(args, [asdict(h) for h in hits], "\n".join(lines) or f"No lead matches '{args.text}'.")
     return 0
 
@@ -148,7 +151,7 @@ def cmd_today(args: argparse.Namespace) -> int:
         items = result.sections[name]
         if items:
             lines.append(f"{today.TITLES[name]} ({result.counts[name]})")
-            lines += [f"  {i.lead_id[:8]}  {i.name[:32]:32}  {i.followup_title or '':22}  {i.reason}"
+            lines += [f"  {i.lead_id[:8]}  {cell(i.name, 32)}  {cell(i.followup_title, 22)}  {i.reason}"
                       for i in items]
     emit(args, data, "\n".join(lines) or (NOTHING_TODAY if result.has_leads else NO_LEADS_YET))
     return 0
@@ -314,6 +317,11 @@ def cmd_screenshots(args: argparse.Namespace) -> int:
 
 # --- parser -------------------------------------------------------------------------------------
 
+LEAD_HELP = "id, id prefix, email or unique name"
+ADD_FIELDS = {"email": "email address", "phone": "phone number (national numbers use the phone_region setting)",
+              "company": "company", "source": "where the inquiry came from, e.g. Website",
+              "service": "what they asked for", "message": "the inquiry's text"}
+
 # Global options, accepted before or after the command (`leadbook --data-dir X demo`, `leadbook demo --data-dir X`).
 GLOBAL = argparse.ArgumentParser(add_help=False)
 GLOBAL.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS,  # after a command: set only when given
@@ -351,84 +359,90 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("delete", cmd_delete, "erase a lead with its timeline, follow-ups and stored mail "
                 "(a data-protection request)", json_flag=True)
-    p.add_argument("lead", help="id, id prefix, email or name")
+    p.add_argument("lead", help=LEAD_HELP)
     p.add_argument("--yes", action="store_true", help="do not ask (needed when not run from a terminal)")
 
     p = command("add", cmd_add, "add a lead (a duplicate attaches to the existing lead)", json_flag=True, writes=True)
-    p.add_argument("--name", required=True)
-    for flag in ("email", "phone", "company", "source", "service", "message"):
-        p.add_argument(f"--{flag}")
+    p.add_argument("--name", required=True, help="the person's name")
+    for flag, text in ADD_FIELDS.items():
+        p.add_argument(f"--{flag}", help=text)
 
     p = command("leads", cmd_leads, "list leads", json_flag=True)
-    p.add_argument("--stage")
-    p.add_argument("--status", choices=("open", "won", "lost", "all"), default="all")
-    p.add_argument("--limit", type=int, default=0)
+    p.add_argument("--stage", help="only leads in this stage, e.g. Quoted")
+    p.add_argument("--status", choices=("open", "won", "lost", "all"), default="all",
+                   help="only open, won or lost leads (default: %(default)s)")
+    p.add_argument("--limit", type=int, default=0, help="at most this many, newest first (default: all)")
 
     p = command("today", cmd_today, "the follow-up checklist", json_flag=True)
     p.add_argument("--limit", type=int, default=today.PER_SECTION, help="items per section (default %(default)s)")
     p.add_argument("--mine", action="store_true", help="only your leads and unclaimed ones (default: everyone's)")
 
     p = command("show", cmd_show, "a lead with its timeline", json_flag=True)
-    p.add_argument("lead")
+    p.add_argument("lead", help=LEAD_HELP)
 
     p = command("edit", cmd_edit, "change a lead's fields", json_flag=True, writes=True)
-    p.add_argument("lead")
-    p.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", required=True)
+    p.add_argument("lead", help=LEAD_HELP)
+    p.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", required=True,
+                   help=f"a new value (repeatable); fields: {', '.join(EDITABLE)} (owner by name or email, "
+                        "empty to unclaim)")
 
     p = command("move", cmd_move, "move a lead to a stage", json_flag=True, writes=True)
-    p.add_argument("lead")
-    p.add_argument("stage")
+    p.add_argument("lead", help=LEAD_HELP)
+    p.add_argument("stage", help="the stage's name, e.g. Quoted, Won or Lost")
     p.add_argument("--reason", help="why it was lost (needed for Lost)")
     p.add_argument("--value", help="the quoted or won amount")
 
     p = command("note", cmd_note, "add a note, call or meeting to a lead's timeline", json_flag=True, writes=True)
-    p.add_argument("lead")
-    p.add_argument("text")
-    p.add_argument("--kind", choices=("note", "call", "meeting"), default="note")
+    p.add_argument("lead", help=LEAD_HELP)
+    p.add_argument("text", help="what to write on the timeline")
+    p.add_argument("--kind", choices=("note", "call", "meeting"), default="note",
+                   help="what kind of entry (default: %(default)s)")
 
     p = command("followup", cmd_followup, "set a lead's next step", json_flag=True, writes=True)
-    p.add_argument("lead")
+    p.add_argument("lead", help=LEAD_HELP)
     p.add_argument("--due", required=True, help="YYYY-MM-DD[ HH:MM], today, tomorrow, +3d")
-    p.add_argument("--title")
+    p.add_argument("--title", help="what to do (default: Follow up)")
 
     p = command("done", cmd_done, "complete the next step and schedule the following one (or close)",
                 json_flag=True, writes=True)
-    p.add_argument("lead")
+    p.add_argument("lead", help=LEAD_HELP)
     p.add_argument("--outcome", help="what happened")
     p.add_argument("--next", help="title of the next step (default: Follow up)")
     p.add_argument("--next-due", help="when (default: the stage's interval)")
     closing = p.add_mutually_exclusive_group()
-    closing.add_argument("--won", action="store_true")
-    closing.add_argument("--lost", action="store_true")
-    p.add_argument("--reason")
-    p.add_argument("--value")
+    closing.add_argument("--won", action="store_true", help="close the lead as won (give --value)")
+    closing.add_argument("--lost", action="store_true", help="close the lead as lost (give --reason)")
+    p.add_argument("--reason", help="why it was lost (one of the lost reasons)")
+    p.add_argument("--value", help="the won amount")
 
     p = command("merge", cmd_merge, "join OTHER into LEAD, keeping every activity", json_flag=True, writes=True)
-    p.add_argument("lead")
-    p.add_argument("other")
+    p.add_argument("lead", help="the lead to keep (" + LEAD_HELP + ")")
+    p.add_argument("other", help="the lead that joins it and disappears")
 
     p = command("import", cmd_import, "import leads from a CSV or XLSX file (all or nothing)", json_flag=True,
                 writes=True)
-    p.add_argument("file")
-    p.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD")
+    p.add_argument("file", help="a .csv or .xlsx file with a header row")
+    p.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
+                   help="which field a column holds (repeatable; default: guessed from the header)")
     p.add_argument("--dry-run", action="store_true", help="show what would happen, write nothing")
-    p.add_argument("--duplicates", choices=("skip", "merge"), default="skip")
+    p.add_argument("--duplicates", choices=("skip", "merge"), default="skip",
+                   help="a row for a lead you already have: skip it or merge it in (default: %(default)s)")
     p.add_argument("--skip-invalid", action="store_true", help="import the valid rows even if some are rejected")
     p.add_argument("--preview", type=int, default=20, help="rows shown by --dry-run")
 
     p = command("export", cmd_export, "export leads as CSV, JSON or XLSX")
-    p.add_argument("--format", choices=("csv", "json", "xlsx"))
-    p.add_argument("-o", "--output")
+    p.add_argument("--format", choices=("csv", "json", "xlsx"), help="default: from the file name, else csv")
+    p.add_argument("-o", "--output", help="the file to write (default: the terminal)")
 
     p = command("backup", cmd_backup, "copy the database safely while it is in use")
     p.add_argument("-o", "--output", help="file or folder (default: DATA_DIR/backups)")
 
     p = command("restore", cmd_restore, "replace the database with a checked backup")
-    p.add_argument("file")
+    p.add_argument("file", help="a backup file (the current database is kept in DATA_DIR/backups)")
 
     p = command("config", cmd_config, "read or set a setting (user_name, phone_region)", writes=True)
-    p.add_argument("key", choices=("user_name", "phone_region", "my_addresses"))
-    p.add_argument("value", nargs="?")
+    p.add_argument("key", choices=("user_name", "phone_region", "my_addresses"), help="the setting")
+    p.add_argument("value", nargs="?", help="the new value (default: print the current one)")
 
     p = command("screenshots", cmd_screenshots,
                 "render every view to PNG files (for the README), from demo data in a temporary folder")

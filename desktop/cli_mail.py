@@ -17,6 +17,8 @@ from typing import Any
 from models.clock import iso, parse_when
 from models.errors import InvalidInput
 
+from .columns import cell
+
 
 def _print(args: argparse.Namespace, data: Any, text: str) -> None:
     if getattr(args, "json", False):
@@ -147,7 +149,7 @@ def _summary_record(s: Any) -> dict[str, Any]:
 def _summary_line(s: Any) -> str:
     when = iso(s.received_at)[:16].replace("T", " ") if s.received_at else "—"
     who = f"{s.from_name} <{s.from_addr}>" if s.from_name else s.from_addr
-    return f"{s.id[:8]}  {when}  {who[:40]:40}  {s.subject[:50]}\n          {s.reason}"
+    return f"{s.id[:8]}  {when}  {cell(who, 40)}  {s.subject[:50]}\n          {s.reason}"
 
 
 def cmd_review(args: argparse.Namespace) -> int:
@@ -195,12 +197,12 @@ def register(sub: Any, command: Callable[..., argparse.ArgumentParser]) -> None:
     actions = account.add_subparsers(title="actions", metavar="ACTION")
     p = command(actions, "add", cmd_account_add, "add an IMAP account (tested first when a password is given)",
                 json_flag=True)
-    p.add_argument("name")
-    p.add_argument("--host", required=True)
+    p.add_argument("name", help="a name for the account, e.g. Shop")
+    p.add_argument("--host", required=True, help="the IMAP server, e.g. imap.gmail.com")
     p.add_argument("--port", type=int, help="default: 993 for ssl, 143 otherwise")
     p.add_argument("--security", choices=("ssl", "starttls", "none"), default="ssl",
                    help="none is allowed only for this computer (localhost)")
-    p.add_argument("--username", required=True)
+    p.add_argument("--username", required=True, help="the login, usually the email address")
     p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     p.add_argument("--folder", action="append", default=[], help="folder to read (repeatable; default INBOX)")
     p.add_argument("--sent-folder", help="default: found automatically")
@@ -208,16 +210,16 @@ def register(sub: Any, command: Callable[..., argparse.ArgumentParser]) -> None:
     p.add_argument("--no-test", action="store_true", help="store without testing the connection")
     command(actions, "list", cmd_account_list, "list mail accounts", json_flag=True)
     p = command(actions, "test", cmd_account_test, "log in and check the folders")
-    p.add_argument("name")
+    p.add_argument("name", help="the account's name")
     p = command(actions, "remove", cmd_account_remove, "remove an account and its password (mail read stays)",
                 writes=True)
-    p.add_argument("name")
+    p.add_argument("name", help="the account's name")
 
     command(sub, "fetch", cmd_fetch, "one capture pass over every mail account", json_flag=True)
 
     p = command(sub, "parse-email", cmd_parse_email, "verdict, reason and fields of .eml files, one JSON line "
                 "each (no database)", needs_store=False)
-    p.add_argument("files", nargs="+", metavar="FILE.eml")
+    p.add_argument("files", nargs="+", metavar="FILE.eml", help="saved messages (.eml)")
     p.add_argument("--me", action="append", default=[], metavar="ADDRESS", help="one of your own addresses")
 
     review = command(sub, "review", cmd_review, "mail that might be an inquiry: you decide", json_flag=True)
@@ -231,4 +233,4 @@ def register(sub: Any, command: Callable[..., argparse.ArgumentParser]) -> None:
     p.add_argument("--address", action="store_true", help="ignore only this address, not the whole domain")
 
     p = command(sub, "ignored", cmd_ignored, "mail that was not a lead, and why", json_flag=True)
-    p.add_argument("--limit", type=int, default=100)
+    p.add_argument("--limit", type=int, default=100, help="at most this many, newest first (default %(default)s)")

@@ -17,6 +17,7 @@ from models import members, records, settings
 from models.clock import iso, now
 
 from .cli_mail import _print, read_secret
+from .columns import cell
 
 REFUSED = 3  # exit code of a sync round that stopped to ask (run again with --force)
 NOT_IN_A_TEAM = ("This data folder is not in a team: make one with `leadbook team create FOLDER` or join one "
@@ -53,7 +54,7 @@ def _status_text(status: Any) -> str:
              f"last round {_ago(status.last_round)}."]
     for d in status.devices:
         me = "  (this computer)" if d.is_me else ""
-        lines.append(f"  {d.device_id[:8]}  {d.member[:24]:24}  seen {_ago(d.last_seen):12}  applied {d.applied}, "
+        lines.append(f"  {d.device_id[:8]}  {cell(d.member, 24)}  seen {_ago(d.last_seen):12}  applied {d.applied}, "
                      f"pending {d.pending}, held back {d.held_back}{me}")
     if status.conflicts:
         lines.append(f"{status.conflicts} sync conflict(s) are on the leads' timelines.")

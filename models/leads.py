@@ -255,6 +255,8 @@ def move_lead(lead: Lead, stage: Stage, *, reason: str | None = None, value: Any
     if stage.kind == "lost":
         reasons = stages.lost_reasons()
         chosen = next((r for r in reasons if reason and r.lower() == reason.strip().lower()), None)
+        if chosen is None and reason and reason.strip():
+            raise RuleError(f"'{reason.strip()}' is not a lost reason: {', '.join(reasons)}.")
         if chosen is None:
             raise RuleError(f"Moving to {stage.name} needs a reason: one of {', '.join(reasons)}.")
         reason = chosen

@@ -219,3 +219,46 @@ def test_demo_refuses_a_folder_with_real_leads(tmp_path):
     assert len(as_json(tmp_path, "leads")) == 1
     ok(tmp_path, "demo", "--leads", "5", "--force")
     assert len(as_json(tmp_path, "leads")) == 6
+
+
+def test_every_option_has_help_and_edit_lists_its_fields():
+    """`--help` explains every argument of every command; `edit --set` names the fields it can change."""
+    import argparse
+
+    from desktop import cli
+    from models.leads import EDITABLE
+
+    def parsers(parser, name="leadbook"):
+        yield name, parser
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub_name, sub in action.choices.items():
+                    yield from parsers(sub, f"{name} {sub_name}")
+
+    missing = [f"{name} {action.dest}" for name, parser in parsers(cli.build_parser())
+               for action in parser._actions
+               if not isinstance(action, (argparse._HelpAction, argparse._SubParsersAction)) and not action.help]
+    assert not missing
+    edit = dict(parsers(cli.build_parser()))["leadbook edit"].format_help()
+    assert all(field in " ".join(edit.split()) for field in EDITABLE)
+
+
+def test_errors_name_the_bad_value_and_the_valid_ones(tmp_path):
+    """A wrong lost reason or stage is quoted back with the list to choose from."""
+    ok(tmp_path, "add", "--name", "Ana Lima", "--email", "ana@example.com")
+    reason = leadbook(tmp_path, "move", "ana@example.com", "Lost", "--reason", "aliens")
+    assert reason.returncode == 1 and "'aliens' is not a lost reason: " in reason.stderr
+    assert "No response" in reason.stderr or "Price" in reason.stderr
+    stage = leadbook(tmp_path, "move", "ana@example.com", "Limbo")
+    assert stage.returncode == 1 and "'Limbo'" in stage.stderr and "Quoted" in stage.stderr
+
+
+def test_list_columns_line_up_with_wide_names(tmp_path):
+    """`leads` pads and cuts names by terminal cells: the stage column starts at the same cell on every line."""
+    from desktop.columns import _width
+
+    for name in ("山田太郎株式会社の山田太郎様とその仲間たち", "Ana Lima", "Alexandra Konstantinopoulou-Schmidt und Partner"):
+        ok(tmp_path, "add", "--name", name)
+    lines = ok(tmp_path, "leads").splitlines()
+    starts = {sum(_width(c) for c in line[:line.index("  New")]) for line in lines}
+    assert len(starts) == 1 and sum("…" in line for line in lines) == 2
