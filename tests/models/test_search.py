@@ -54,3 +54,28 @@ def test_punctuation_is_no_search_operator(store):
     for text in ('"', "*", "(a", "o'bri", "NOT", "a OR b", "-"):
         search.find_leads(text)
     assert len(search.find_leads("o'bri")) == 1
+
+
+def test_upgrading_an_older_database_indexes_its_leads(tmp_path):
+    """A database from before the search step gets every existing lead indexed when it is opened."""
+    import sqlite3
+
+    from models import db, migrations
+
+    path = tmp_path / db.DB_NAME
+    with sqlite3.connect(path) as conn:
+        before = migrations.STEPS.index(migrations.SEARCH)
+        for step in migrations.STEPS[:before]:
+            conn.executescript(step)
+        conn.execute(f"PRAGMA user_version = {before}")
+        conn.execute("INSERT INTO stage VALUES ('s1', NULL, 'New', 0, '', 'open', 2, 14, '')")
+        conn.execute("INSERT INTO lead (id, name, company, stage_id, status, created_at, stage_changed_at, "
+                     "last_activity_at) VALUES ('l1', 'Jürgen Alt', 'Ölmühle', 's1', 'open', '2026-01-01', "
+                     "'2026-01-01', '2026-01-01')")
+    conn.close()
+    db.open_database(tmp_path)
+    try:
+        assert [h.id for h in search.find_leads("olmuh")] == ["l1"]
+        assert [h.id for h in search.find_leads("JURG")] == ["l1"]
+    finally:
+        db.close_database()
