@@ -16,7 +16,6 @@ from typing import NamedTuple
 
 import peewee as pw
 
-from . import settings
 from .clock import local_day_bounds, now, to_local
 from .tables import Activity, FollowUp, Lead, database
 
@@ -29,6 +28,7 @@ TITLES = {
     "due_today": "Due today", "stale": "Stale", "upcoming": "Upcoming", "done_today": "Done today",
 }
 URGENCIES = ("calm", "amber", "red")
+RESCHEDULED = "Next step: "  # how leads.schedule_followup's timeline entry begins
 
 
 class TodayItem(NamedTuple):  # immutable plain data, several times cheaper to build than a dataclass
@@ -71,8 +71,9 @@ RESPONSE_TARGET_MINUTES = 60  # the default of the per-machine setting response_
 
 def response_target_minutes() -> int:
     """How soon the owner means to answer an inquiry (per machine); waiting turns amber, then red, past it."""
-    value = settings.get("response_target_minutes")
-    return int(value) if value and value.isdigit() and int(value) > 0 else RESPONSE_TARGET_MINUTES
+    row = database.execute_sql("SELECT value FROM setting WHERE key = 'response_target_minutes'").fetchone()
+    value = row[0] if row else ""  # plain SQL: Today runs on every refresh, settings.get costs it a tenth
+    return int(value) if value.isdigit() and int(value) > 0 else RESPONSE_TARGET_MINUTES
 
 
 def urgency(since: datetime, moment: datetime, target_minutes: int) -> str:
@@ -125,13 +126,15 @@ def _replied() -> pw.Node:
 
 
 def _put_off() -> pw.Node:
-    """The pending step is due later and was set since the lead's reply (a snooze), so the reply can wait.
+    """The pending step is due later and was rescheduled since the lead's reply (a snooze), so the reply can wait.
 
-    A step dated before the reply came in does not hold the reply back: their turn became ours.
+    A step dated before the reply came in (or a step ticked off since) does not hold the reply back:
+    their turn became ours. leads.schedule_followup is what writes the "Next step: …" entry.
     """
     entry = Activity.alias()
     rescheduled = pw.fn.EXISTS(entry.select(pw.SQL("1")).where(
-        (entry.lead == Lead.id) & (entry.kind == "followup") & (entry.at >= Lead.awaiting_since)))
+        (entry.lead == Lead.id) & (entry.kind == "followup") & (entry.at >= Lead.awaiting_since)
+        & entry.summary.startswith(RESCHEDULED)))
     return (FollowUp.due > NOW) & rescheduled
 
 

@@ -98,7 +98,7 @@ _OPEN = ("FROM lead l LEFT JOIN follow_up f ON f.lead_id = l.id AND f.done_at IS
 _ANSWERED = "AND l.first_response_at IS NOT NULL AND l.awaiting_since IS NULL "
 _REPLIED = "AND l.first_response_at IS NOT NULL AND l.awaiting_since IS NOT NULL "
 _PUT_OFF = ("f.due > :now AND EXISTS (SELECT 1 FROM activity a WHERE a.lead_id = l.id AND a.kind = 'followup' "
-            "AND a.at >= l.awaiting_since)")
+            "AND a.at >= l.awaiting_since AND a.summary LIKE 'Next step: %')")
 
 
 def _today_sql() -> dict[str, tuple[str, str]]:

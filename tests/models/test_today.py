@@ -198,6 +198,9 @@ def test_a_reply_is_ours_until_snoozed(day):
         writes.update(entry, at=t0 - timedelta(days=1))
     set_lead(lead, awaiting_since=t0 - timedelta(hours=1))
     assert [i.lead_id for i in today.today(at=t0).sections["replied"]] == [lead.id]
+    # mail capture ticking off a step after the reply came in (as it reads Sent later) is no snooze
+    leads.complete_followup(Lead.get_by_id(lead.id), next_due=t0 + timedelta(days=2))
+    assert [i.lead_id for i in today.today(at=t0).sections["replied"]] == [lead.id]
     followups.snooze(lead.id, t0 + timedelta(days=1))
     result = today.today(at=t0)
     assert result.sections["replied"] == [] and [i.lead_id for i in result.sections["upcoming"]] == [lead.id]
