@@ -1,5 +1,8 @@
 """The form to add or edit one IMAP account, with Test connection (Settings and the first run).
 
+Provider presets (sync.mail.presets) fill in server, port and security, guessed from the address
+as it is typed, and say what the provider wants instead of the normal password.
+
 The password goes from its QLineEdit straight to sync.mail.accounts, which puts it into
 the system keychain: never into the database, QSettings or a log. Testing and saving
 talk to the server, so both run off the UI thread and hold no transaction meanwhile.
@@ -20,19 +23,27 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from models.clock import to_local, to_utc
-from sync.mail import accounts, imap
+from sync.mail import accounts, imap, presets
 from sync.mail.accounts import AccountForm, AccountInfo
 
 from .controller import Controller
 from .labels import hint, show_result
 
 SECURITY_CHOICES = (("ssl", "SSL/TLS (recommended)"), ("starttls", "STARTTLS"), ("none", "None (this computer only)"))
+
+
+class DateField(QDateEdit):
+    """A date edit whose Tab leaves the field instead of stepping through year, month and day."""
+
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: A002 (Qt's name)
+        return QWidget.focusNextPrevChild(self, next)
 
 
 class AccountDialog(QDialog):
@@ -51,32 +62,42 @@ class AccountDialog(QDialog):
         self.setModal(True)
 
         self.name = QLineEdit(placeholderText="e.g. Shop inbox")
-        self.host = QLineEdit(placeholderText="imap.example.com")
-        self.port = QSpinBox()
-        self.port.setRange(1, 65535)
-        self.port.setValue(993)
-        self.security = QComboBox()
-        for key, label in SECURITY_CHOICES:
-            self.security.addItem(label, key)
-        self.security.currentIndexChanged.connect(self._on_security_changed)
         self.username = QLineEdit(placeholderText="you@example.com")
+        self.username.textEdited.connect(self._on_username_edited)
+        self.provider = QComboBox()
+        for preset in presets.PRESETS:
+            self.provider.addItem(preset.label, preset.key)
+        self.provider.activated.connect(self._on_provider_chosen)
+        self.chosen_by_hand = existing is not None  # a saved account's provider is never guessed over
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setPlaceholderText("leave empty to keep the saved password" if existing else
                                          "kept in your system keychain")
+        self.provider_hint = hint("")
+        self.host = QLineEdit(placeholderText="imap.example.com")
+        self.port = QSpinBox(objectName="port")  # the stylesheet hides its arrows: a port is typed, not stepped
+        self.port.setRange(1, 65535)
+        self.port.setValue(993)
+        self.port.setMinimumWidth(self.fontMetrics().horizontalAdvance("65535") * 2)
+        self.port.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
+        self.security = QComboBox()
+        for key, label in SECURITY_CHOICES:
+            self.security.addItem(label, key)
+        self.security.currentIndexChanged.connect(self._on_security_changed)
         self.folders = QLineEdit("INBOX")
         self.folders.setToolTip("Folders to read for inquiries, separated by commas")
         self.sent_folder = QLineEdit(placeholderText="blank = find it automatically")
-        self.since = QDateEdit(calendarPopup=True)
+        self.since = DateField(calendarPopup=True)
         self.since.setDisplayFormat("yyyy-MM-dd")
         self.since.setDate(QDate.currentDate().addDays(-accounts.DEFAULT_SINCE_DAYS))
 
         form = QFormLayout()
-        for label, field in (("Name", self.name), ("IMAP server", self.host), ("Port", self.port),
-                             ("Security", self.security), ("User name", self.username),
-                             ("Password", self.password), ("Folders", self.folders),
+        for label, field in (("Name", self.name), ("Email address", self.username), ("Provider", self.provider),
+                             ("Password", self.password), ("", self.provider_hint), ("IMAP server", self.host),
+                             ("Port", self.port), ("Security", self.security), ("Folders", self.folders),
                              ("Sent folder", self.sent_folder), ("Read mail since", self.since)):
             form.addRow(label, field)
+        form.labelForField(self.username).setToolTip("The user name you sign in with; usually your email address")
 
         self.test_button = QPushButton("Test connection")
         self.test_button.clicked.connect(self.test_connection)
@@ -97,12 +118,15 @@ class AccountDialog(QDialog):
                               "date above is read; Leadbook never changes your mail (read-only)."))
         layout.addLayout(test_row)
         layout.addWidget(self.buttons)
-        self.resize(520, self.sizeHint().height())
         if existing is not None:
             self._fill(existing)
+        else:
+            self._show_preset(presets.OTHER)
+        self.resize(520, self.sizeHint().height())
 
     def _fill(self, info: AccountInfo) -> None:
         self.name.setText(info.name)
+        self._show_preset(presets.for_host(info.host))
         self.host.setText(info.host)
         self.security.setCurrentIndex(max(self.security.findData(info.security), 0))
         self.port.setValue(info.port)
@@ -115,6 +139,33 @@ class AccountDialog(QDialog):
     def _on_security_changed(self) -> None:
         if self.port.value() in imap.SECURITY.values():  # the user has not typed a port of their own
             self.port.setValue(imap.SECURITY.get(self.security.currentData(), 993))
+
+    def _show_preset(self, preset: presets.Preset) -> None:
+        self.provider.setCurrentIndex(self.provider.findData(preset.key))
+        self.provider_hint.setText(preset.hint)
+
+    def apply_preset(self, preset: presets.Preset) -> None:
+        """Select the provider and fill in its server, security and port."""
+        self._show_preset(preset)
+        if preset.host:
+            self.host.setText(preset.host_for(self.username.text()))
+        elif presets.for_host(self.host.text()) is not presets.OTHER:
+            self.host.clear()  # "Other": a provider's server would only mislead
+        self.security.setCurrentIndex(self.security.findData(preset.security))
+        self.port.setValue(preset.port)
+
+    def _on_provider_chosen(self) -> None:
+        self.chosen_by_hand = True
+        self.apply_preset(presets.preset(self.provider.currentData()))
+
+    def _on_username_edited(self, text: str) -> None:
+        """Guess the provider from the address's domain until the user picks one by hand."""
+        current = presets.preset(self.provider.currentData())
+        guessed = presets.guess(text)
+        if guessed is not None and guessed is not current and not self.chosen_by_hand:
+            self.apply_preset(guessed)
+        elif current.host and self.host.text() in (current.host, *current.hosts.values()):
+            self.host.setText(current.host_for(text))  # gmx.net -> web.de: same provider, its other server
 
     def form(self) -> AccountForm:
         folders = tuple(f.strip() for f in self.folders.text().split(",") if f.strip()) or ("INBOX",)

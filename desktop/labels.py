@@ -17,3 +17,15 @@ def show_result(label: QLabel, ok: bool | None, text: str) -> None:
     label.style().unpolish(label)  # the stylesheet reads the role property: apply it again
     label.style().polish(label)
     label.setText(text)
+
+
+def phone_example(region: str) -> str:
+    """A placeholder for a phone field: an example number of the region, nationally and with its code."""
+    import phonenumbers  # only when a phone field is built: the import is slow
+
+    number = phonenumbers.example_number(region)
+    if number is None:
+        return "with the country code, e.g. +1 201-555-0123"
+    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    international = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return f"{national} or {international}"

@@ -22,6 +22,7 @@ from models.timeline import LeadInfo
 
 from . import widgets
 from .controller import Controller
+from .labels import phone_example
 from .widgets import format_amount
 
 LABELS = {"name": "Name", "company": "Company", "email": "Email", "phone": "Phone", "value": "Value",
@@ -60,7 +61,6 @@ class ContactForm(QGroupBox):
             box.addWidget(edit)
             box.addWidget(error)
             form.addRow(label + ":", box)
-        self.edits["phone"].setPlaceholderText("e.g. +49 30 1234567")
         self.edits["value"].setPlaceholderText("e.g. 1200")
         self.owner = QComboBox(editable=True, insertPolicy=QComboBox.InsertPolicy.NoInsert)
         self.owner.lineEdit().setPlaceholderText("unclaimed — type a name to assign")
@@ -78,6 +78,7 @@ class ContactForm(QGroupBox):
     def show_lead(self, info: LeadInfo, owners: list[str], region: str) -> None:
         """Show the lead as stored, unless the user is editing it."""
         self.info, self.owners, self.region = info, owners, region
+        self.edits["phone"].setPlaceholderText(f"e.g. {phone_example(region)}")
         if self.dirty:
             return
         self._filling = True

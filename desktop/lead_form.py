@@ -24,6 +24,7 @@ from models.new_lead import Duplicate, find_duplicates, save_lead
 
 from . import resources
 from .controller import Controller
+from .labels import phone_example
 
 SOURCES = ("", "Website", "Email", "Phone", "Referral", "Walk-in", "Social media", "Marketplace", "Other")
 
@@ -56,7 +57,7 @@ class NewLeadDialog(QDialog):
 
         self.name = QLineEdit(placeholderText="Anna Schmidt")
         self.email = QLineEdit(placeholderText="anna@example.com")
-        self.phone = QLineEdit(placeholderText="030 1234567 or +49 30 1234567")
+        self.phone = QLineEdit()
         self.company = QLineEdit()
         self.source = QComboBox(editable=True)
         self.source.addItems(SOURCES)
@@ -107,6 +108,7 @@ class NewLeadDialog(QDialog):
 
     def _on_region(self, region: str) -> None:
         self.region = region
+        self.phone.setPlaceholderText(phone_example(region))
         self.validate()
 
     def _normalised(self) -> tuple[str | None, str | None, str | None, str | None]:

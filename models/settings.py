@@ -18,8 +18,17 @@ def put(key: str, value: str) -> None:
 
 
 def user_name() -> str:
-    """Who is working here: the author of timeline entries."""
-    return get("user_name") or getpass.getuser()
+    """Who is working here: the author of timeline entries; unset, the account's full name, else the login."""
+    name = get("user_name")
+    if name:
+        return name
+    login = getpass.getuser()
+    try:
+        import pwd  # Unix only
+
+        return pwd.getpwnam(login).pw_gecos.split(",", 1)[0].strip() or login  # gecos: "Full Name,room,phone"
+    except (ImportError, KeyError):
+        return login
 
 
 def notify_new() -> bool:
