@@ -1,9 +1,8 @@
 """Leads: every lead in one sortable, filterable table, with bulk actions on the selection.
 
-The table model holds plain tuples (models.board.lead_table) loaded off the UI thread.
-Sorting and filtering happen in the model on those rows in Python — no proxy model — so
-100k leads stay fast: a filter is one list comprehension over precomputed lower-case text,
-a sort is one list.sort with a precomputed key per column.
+The table model is lazy: SQL filters and sorts (models.board.lead_ids, off the UI thread) and the
+model holds only the matching ids, fetching rows a page at a time as they are shown
+(models.board.lead_rows), so 100k leads never sit in Python as 100k tuples.
 """
 from __future__ import annotations
 
@@ -12,7 +11,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache, partial
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -71,109 +69,112 @@ def _date(text: str) -> str:
     return when_text(datetime.fromisoformat(text), with_time=False)
 
 
-def _folded(i: int) -> Callable[[tuple], Any]:
-    return lambda row: row[i].casefold()
-
-
 @dataclass(frozen=True)
 class Column:
     title: str
     display: Callable[[tuple], Any]
-    sort_key: Callable[[tuple], Any]  # never sees an empty value (see `field`)
+    sort: int  # the row field models.board.lead_ids orders by
     width: int
     right: bool = False
-    field: int | None = None  # a nullable field: rows without it sort last in either order
-
-
-def sort_rows(rows: list[tuple], column: Column, descending: bool) -> list[tuple]:
-    """Sorted copy-free where possible: C-level keys (itemgetter) for most columns, empties last."""
-    if column.field is None:
-        rows.sort(key=column.sort_key, reverse=descending)
-        return rows
-    i = column.field
-    present = [r for r in rows if r[i] is not None]
-    missing = [r for r in rows if r[i] is None] if len(present) != len(rows) else []
-    present.sort(key=column.sort_key, reverse=descending)
-    return present + missing
 
 
 COLUMNS: tuple[Column, ...] = (
-    # Name sorts by the lower-cased search text, which starts with the lower-cased name.
-    Column("Name", lambda r: r[B.NAME], itemgetter(B.HAYSTACK), 160),
-    Column("Company", lambda r: r[B.COMPANY] or "", _folded(B.COMPANY), 130, field=B.COMPANY),
-    Column("Stage", lambda r: r[B.STAGE], itemgetter(B.STAGE_POSITION, B.STAGE), 80),
+    Column("Name", lambda r: r[B.NAME], B.NAME, 160),
+    Column("Company", lambda r: r[B.COMPANY] or "", B.COMPANY, 130),
+    Column("Stage", lambda r: r[B.STAGE], B.STAGE_POSITION, 80),
     Column("Next step", lambda r: f"{_date(r[B.NEXT_DUE])} · {r[B.NEXT_TITLE]}" if r[B.NEXT_DUE] else "",
-           itemgetter(B.NEXT_DUE), 215, field=B.NEXT_DUE),
-    Column("Value", lambda r: format_money(r[B.VALUE]), itemgetter(B.VALUE), 85, right=True, field=B.VALUE),
-    Column("Owner", lambda r: r[B.OWNER] or "unclaimed", _folded(B.OWNER), 90, field=B.OWNER),
+           B.NEXT_DUE, 215),
+    Column("Value", lambda r: format_money(r[B.VALUE]), B.VALUE, 85, right=True),
+    Column("Owner", lambda r: r[B.OWNER] or "unclaimed", B.OWNER, 90),
     # Through the column chooser (a right click on the header):
-    Column("Email", lambda r: r[B.EMAIL] or "", itemgetter(B.EMAIL), 190, field=B.EMAIL),
-    Column("Phone", lambda r: _phone(r[B.PHONE]) if r[B.PHONE] else "", itemgetter(B.PHONE), 125, field=B.PHONE),
-    Column("Source", lambda r: r[B.SOURCE] or "", _folded(B.SOURCE), 130, field=B.SOURCE),
-    Column("Created", lambda r: _date(r[B.CREATED]), itemgetter(B.CREATED), 100),
-    Column("Last activity", lambda r: _date(r[B.LAST_ACTIVITY]), itemgetter(B.LAST_ACTIVITY), 100),
+    Column("Email", lambda r: r[B.EMAIL] or "", B.EMAIL, 190),
+    Column("Phone", lambda r: _phone(r[B.PHONE]) if r[B.PHONE] else "", B.PHONE, 125),
+    Column("Source", lambda r: r[B.SOURCE] or "", B.SOURCE, 130),
+    Column("Created", lambda r: _date(r[B.CREATED]), B.CREATED, 100),
+    Column("Last activity", lambda r: _date(r[B.LAST_ACTIVITY]), B.LAST_ACTIVITY, 100),
 )
 NAME_COLUMN, DUE_COLUMN = 0, 3
 SHOWN = 6  # the first six fit a 1024 px window; the rest are hidden until chosen
 HEADER_KEY = "leads/header"  # widths, order, hidden columns and sort, in the window's QSettings file
+PAGE = 200  # rows fetched at once
+PAGES_KEPT = 20  # pages held (the rows around what is on screen); older ones are dropped
 
 
 class LeadsTableModel(QAbstractTableModel):
-    """All leads as rows; filter and sort in Python over the loaded tuples."""
+    """The leads a query matches, lazily: it holds their ids (filtered and sorted in SQL by
+    models.board.lead_ids) and a few pages of rows, fetched through `fetch(ids, done)` as they are
+    shown; a row not fetched yet shows empty until its page arrives. 100k leads are 100k ids, not
+    100k tuples."""
 
-    def __init__(self, parent: Any = None):
+    def __init__(self, fetch: Callable[[list[str], Callable[[list[tuple]], None]], None], parent: Any = None):
         super().__init__(parent)
-        self._all: list[tuple] = []
-        self._rows: list[tuple] = []
-        self._sort: tuple[int, Qt.SortOrder] | None = None
-        self._text = ""
-        self._stage: str | None = None
-        self._status: str | None = None
+        self._fetch = fetch
+        self._ids: list[str] = []
+        self._total = 0
+        self._pages: dict[int, dict[str, tuple]] = {}  # page number -> rows by id (insertion order: age)
+        self._asked: set[int] = set()
+        self._generation = 0  # a page fetched for an older id list is dropped
+        self.query = board.LeadQuery()  # what the rows show
+        self.wanted = self.query  # what the view should load next (a new sort or filter)
         self._now = ""
 
     # --- data in ------------------------------------------------------------------------------
 
-    def set_rows(self, rows: list[tuple]) -> None:
-        self.beginResetModel()
-        self._all = rows
+    def set_ids(self, ids: list[str], total: int, query: board.LeadQuery) -> None:
+        """A new result: the rows are fetched again as they are shown. A new order of the same leads
+        keeps the selection (persistent indexes follow their lead); anything else resets the model."""
+        reorder = (len(ids) == len(self._ids) and query._replace(sort=0, descending=False)
+                   == self.query._replace(sort=0, descending=False) and set(ids) == set(self._ids))
+        if reorder:
+            self.layoutAboutToBeChanged.emit()
+            old = self.persistentIndexList()
+            old_ids = [(self._ids[i.row()], i.column()) if i.row() < len(self._ids) else None for i in old]
+        else:
+            self.beginResetModel()
+        self._ids, self._total, self.query = ids, total, query
+        self._pages, self._asked = {}, set()
+        self._generation += 1
         self._now = _now_text()
-        self._rows = self._derive()
-        self.endResetModel()
+        if reorder:
+            where = {lead_id: n for n, lead_id in enumerate(ids)}
+            self.changePersistentIndexList(old, [
+                self.index(where[ref[0]], ref[1]) if ref and ref[0] in where else QModelIndex() for ref in old_ids])
+            self.layoutChanged.emit()
+        else:
+            self.endResetModel()
 
-    def set_filter(self, text: str = "", stage: str | None = None, status: str | None = None) -> None:
-        text = text.strip().casefold()
-        if (text, stage, status) == (self._text, self._stage, self._status):
+    def _record(self, row: int) -> tuple | None:
+        page = row // PAGE
+        rows = self._pages.get(page)
+        if rows is None:
+            self._ask(page)
+            rows = self._pages.get(page)  # a synchronous fetch (tests) has filled it already
+            if rows is None:
+                return None
+        return rows.get(self._ids[row])
+
+    def _ask(self, page: int) -> None:
+        if page in self._asked:
             return
-        self.beginResetModel()
-        self._text, self._stage, self._status = text, stage, status
-        self._rows = self._derive()
-        self.endResetModel()
+        self._asked.add(page)
+        self._fetch(self._ids[page * PAGE:(page + 1) * PAGE], partial(self._arrived, self._generation, page))
 
-    def _derive(self) -> list[tuple]:
-        rows = self._all
-        if self._stage is not None:
-            rows = [r for r in rows if r[B.STAGE] == self._stage]
-        if self._status is not None:
-            rows = [r for r in rows if r[B.STATUS] == self._status]
-        if self._text:
-            needle = self._text
-            digits = "".join(ch for ch in needle if ch.isdigit())
-            if len(digits) >= 4 and len(digits) >= len(needle.replace(" ", "").replace("+", "")) - 2:
-                # a phone number as typed ("030 1234 56"): match the digits of the stored number
-                rows = [r for r in rows if needle in r[B.HAYSTACK] or (r[B.PHONE] and digits in r[B.PHONE])]
-            else:
-                rows = [r for r in rows if needle in r[B.HAYSTACK]]
-        elif rows is self._all:
-            rows = list(rows)
-        if self._sort is not None:
-            column, order = self._sort
-            rows = sort_rows(rows, COLUMNS[column], order == Qt.SortOrder.DescendingOrder)
-        return rows
+    def _arrived(self, generation: int, page: int, rows: list[tuple]) -> None:
+        if generation != self._generation:
+            return
+        self._pages[page] = {row[B.ID]: row for row in rows}
+        while len(self._pages) > PAGES_KEPT:
+            oldest = next(iter(self._pages))
+            del self._pages[oldest]
+            self._asked.discard(oldest)
+        first, last = page * PAGE, min(len(self._ids), (page + 1) * PAGE) - 1
+        if last >= first:
+            self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
 
     # --- Qt model API -------------------------------------------------------------------------
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
+        return 0 if parent.isValid() else len(self._ids)
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
@@ -182,26 +183,30 @@ class LeadsTableModel(QAbstractTableModel):
         if not index.isValid():
             return None
         row, column = index.row(), index.column()
-        if not (0 <= row < len(self._rows) and 0 <= column < len(COLUMNS)):
+        if not (0 <= row < len(self._ids) and 0 <= column < len(COLUMNS)):
             return None
-        record = self._rows[row]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[column].display(record)
         if role == LEAD_ID_ROLE:
-            return record[B.ID]
+            return self._ids[row]
         if role == Qt.ItemDataRole.TextAlignmentRole:
             if COLUMNS[column].right:
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            return None
-        if role == Qt.ItemDataRole.ForegroundRole and column == DUE_COLUMN:
-            due = record[B.NEXT_DUE]
-            if due and record[B.STATUS] == "open" and due < self._now:
-                return error_color(self._palette())
             return None
         if role == Qt.ItemDataRole.FontRole and column == NAME_COLUMN:
             font = QFont()
             font.setWeight(QFont.Weight.DemiBold)
             return font
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.ToolTipRole):
+            return None
+        record = self._record(row)
+        if record is None:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[column].display(record)
+        if role == Qt.ItemDataRole.ForegroundRole and column == DUE_COLUMN:
+            due = record[B.NEXT_DUE]
+            if due and record[B.STATUS] == "open" and due < self._now:
+                return error_color(self._palette())
+            return None
         if role == Qt.ItemDataRole.ToolTipRole and column == DUE_COLUMN and record[B.NEXT_DUE]:
             return f"{record[B.NEXT_TITLE]}: {when_text(datetime.fromisoformat(record[B.NEXT_DUE]))}"
         return None
@@ -224,34 +229,34 @@ class LeadsTableModel(QAbstractTableModel):
             return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
+    wanted_changed = Signal()  # a new sort or filter: the view loads the ids again
+
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        if not 0 <= column < len(COLUMNS) or self._sort == (column, order):
-            return  # QTableView.sortByColumn asks twice; the rows are already in this order
-        self.layoutAboutToBeChanged.emit()
-        old = self.persistentIndexList()
-        old_ids = [(self._rows[i.row()][B.ID], i.column()) if i.row() < len(self._rows) else None for i in old]
-        self._sort = (column, order)
-        self._rows = sort_rows(self._rows, COLUMNS[column], order == Qt.SortOrder.DescendingOrder)
-        if old:
-            wanted = {ref[0] for ref in old_ids if ref}
-            where = {row[B.ID]: n for n, row in enumerate(self._rows) if row[B.ID] in wanted}
-            self.changePersistentIndexList(old, [
-                self.index(where[ref[0]], ref[1]) if ref and ref[0] in where else QModelIndex() for ref in old_ids])
-        self.layoutChanged.emit()
+        if 0 <= column < len(COLUMNS):
+            self._want(self.wanted._replace(sort=COLUMNS[column].sort,
+                                            descending=order == Qt.SortOrder.DescendingOrder))
+
+    def set_filter(self, text: str = "", stage: str | None = None, status: str | None = None) -> None:
+        self._want(self.wanted._replace(text=text.strip().casefold(), stage=stage, status=status))
+
+    def _want(self, query: board.LeadQuery) -> None:
+        if query != self.wanted:  # QTableView.sortByColumn asks twice
+            self.wanted = query
+            self.wanted_changed.emit()
 
     # --- reading ------------------------------------------------------------------------------
 
     def lead_id(self, row: int) -> str:
-        return self._rows[row][B.ID]
+        return self._ids[row]
 
     def row_of(self, lead_id: str) -> int:
-        for n, row in enumerate(self._rows):
-            if row[B.ID] == lead_id:
-                return n
-        return -1
+        try:
+            return self._ids.index(lead_id)
+        except ValueError:
+            return -1
 
     def total(self) -> int:
-        return len(self._all)
+        return self._total
 
 
 def _now_text() -> str:
@@ -356,7 +361,7 @@ class LeadsView(LiveView):
             actions.addWidget(button)
         outer.addLayout(actions)
 
-        self.model = LeadsTableModel(self)
+        self.model = LeadsTableModel(self._fetch_rows, self)
         self.table = LeadsTable(self)
         self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
@@ -407,6 +412,7 @@ class LeadsView(LiveView):
         self.empty.resize(400, 30)
         self.empty.hide()
         self._update_actions()
+        self.model.wanted_changed.connect(self.load)  # after the initial sort: the first show loads
 
     # --- columns ------------------------------------------------------------------------------
 
@@ -437,12 +443,16 @@ class LeadsView(LiveView):
 
     def load(self) -> None:
         self._generation += 1
-        self.controller.read(bulk.load_leads, partial(self._on_loaded, self._generation))
+        query = self.model.wanted
+        self.controller.read(partial(bulk.load_leads, query), partial(self._on_loaded, self._generation, query))
 
-    def _on_loaded(self, generation: int, result: LeadTable) -> None:
+    def _fetch_rows(self, ids: list[str], done: Callable[[list[tuple]], None]) -> None:
+        self.controller.read(partial(board.lead_rows, ids), done)
+
+    def _on_loaded(self, generation: int, query: board.LeadQuery, result: LeadTable) -> None:
         if generation != self._generation:
             return
-        choices, rows = result
+        choices, ids, total = result
         self._stages = {s.id: s for s in choices.stages}
         self._lost_reasons = choices.lost_reasons
         self._owners = [name for _id, name in choices.owners]
@@ -451,7 +461,7 @@ class LeadsView(LiveView):
         keep = self.selected_ids()
         current = self.table.currentIndex()
         current_id = current.data(LEAD_ID_ROLE) if current.isValid() else None
-        self.model.set_rows(rows)
+        self.model.set_ids(ids, total, query)
         self._select(keep, current_id)
         self._update_count()
         self.loaded.emit()
@@ -473,10 +483,7 @@ class LeadsView(LiveView):
     def apply_filters(self) -> None:
         """Apply the text, stage and status filters now (the text box debounces into this)."""
         self._debounce.stop()
-        keep = self.selected_ids()
         self.model.set_filter(self.search.text(), self.stage_filter.currentData(), self.status_filter.currentData())
-        self._select(keep, None)
-        self._update_count()
 
     def _update_count(self) -> None:
         shown, total = self.model.rowCount(), self.model.total()

@@ -6,6 +6,7 @@ peewee's per-value datetime parsing would dominate at 10k cards / 100k rows.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
@@ -135,14 +136,15 @@ def board_cards(owner_id: str | None = None, source: str | None = None,
 
 # --- the leads table --------------------------------------------------------------------------
 
-# Column positions in a lead_table() row.
+# Column positions in a lead_rows() row.
 ID, NAME, COMPANY, EMAIL, PHONE, STAGE, STATUS, OWNER, VALUE, SOURCE, NEXT_DUE, NEXT_TITLE, CREATED, \
     LAST_ACTIVITY, STAGE_POSITION, HAYSTACK = range(16)
 
 
-# Hand-written: the pending steps come from their partial index (a few thousand rows) and are
-# hash-joined, instead of probing follow_up once per lead; no ORDER BY (the table sorts).
-_LEAD_TABLE_SQL = """
+# A page of rows: the pending steps come from their partial index (a few thousand rows) and are
+# hash-joined, instead of probing follow_up once per lead. Times stay as the stored ISO text (they
+# sort correctly and are parsed only when shown). HAYSTACK is the lower-cased name/email/phone/company.
+_LEAD_ROWS_SQL = """
 WITH pending AS MATERIALIZED (
   SELECT lead_id, due, title FROM follow_up INDEXED BY follow_up_pending_lead WHERE done_at IS NULL)
 SELECT l.id, l.name, l.company, l.email, l.phone, s.name, l.status, m.name, l.value, l.source,
@@ -153,33 +155,89 @@ FROM lead AS l
 JOIN stage AS s ON s.id = l.stage_id
 LEFT JOIN member AS m ON m.id = l.owner_id
 LEFT JOIN pending AS p ON p.lead_id = l.id
-WHERE l.merged_into IS NULL
+WHERE l.id IN (SELECT value FROM json_each(?))
 """
-
-
-def lead_table() -> list[tuple]:
-    """Every live lead as one tuple (see the column constants), in one query, unordered.
-
-    Times stay as the stored ISO text (they sort correctly and are parsed only when shown).
-    HAYSTACK is the lower-cased name/email/phone/company the text filter searches: SQLite
-    lower-cases ASCII, Python finishes the few rows with other letters. Stage, status, owner
-    and source repeat from row to row: each distinct value is held once. Records are built
-    straight from the cursor, so 100k rows never exist twice.
-    """
-    intern = {}.setdefault
-    rows: list[tuple] = []
-    where: dict[str, int] = {}  # lead id -> its position in rows
-    for row in database.execute_sql(_LEAD_TABLE_SQL):
-        haystack = row[HAYSTACK] if row[HAYSTACK].isascii() else row[HAYSTACK].lower()  # Müller, Åsa, Ölçer
-        shared = [None if v is None else intern(v, v) for v in row[STAGE:SOURCE + 1]]
-        record = (*row[:STAGE], *shared, *row[SOURCE + 1:HAYSTACK], haystack)
-        seen = where.setdefault(record[ID], len(rows))
-        if seen == len(rows):
-            rows.append(record)
-        elif _sooner(record, rows[seen]):  # two pending steps (a sync merge could leave that): the earliest
-            rows[seen] = record
-    return rows
 
 
 def _sooner(a: tuple, b: tuple) -> bool:
     return (a[NEXT_DUE] is None, a[NEXT_DUE] or "") < (b[NEXT_DUE] is None, b[NEXT_DUE] or "")
+
+
+# --- the leads table, lazily: ids sorted and filtered in SQL, rows fetched a page at a time ------
+
+class LeadQuery(NamedTuple):
+    """What the Leads table shows: a text filter, a stage name, a status, and the sort (a row field)."""
+    text: str = ""
+    stage: str | None = None
+    status: str | None = None
+    sort: int = NEXT_DUE
+    descending: bool = False
+
+
+def _folded(column: str) -> str:
+    return f"coalesce(lower_text({column}), lower({column}))"
+
+
+# The ORDER BY key of each sortable row field (text compared lower-cased, as the table used to).
+_SORT_SQL = {
+    NAME: _folded("l.name"), COMPANY: _folded("l.company"), STAGE: "s.position", STAGE_POSITION: "s.position",
+    NEXT_DUE: "p.due", EMAIL: "l.email", PHONE: "l.phone", OWNER: _folded("m.name"), VALUE: "l.value",
+    SOURCE: _folded("l.source"), CREATED: "l.created_at", LAST_ACTIVITY: "l.last_activity_at",
+}
+_PENDING_SQL = """
+WITH pending AS MATERIALIZED (  -- the earliest pending step of each lead (a sync merge could leave two)
+  SELECT lead_id, min(due) AS due, title FROM follow_up INDEXED BY follow_up_pending_lead
+  WHERE done_at IS NULL GROUP BY lead_id)
+"""
+_HAYSTACK_SQL = ("lower(l.name || char(10) || coalesce(l.email, '') || char(10) || coalesce(l.phone, '')"
+                 " || char(10) || coalesce(l.company, ''))")
+
+
+def lead_ids(query: LeadQuery) -> list[str]:
+    """The ids of the live leads the query matches, in its order (leads without the sort value last)."""
+    where, params = ["l.merged_into IS NULL"], []
+    if query.stage is not None:
+        where.append("s.name = ?")
+        params.append(query.stage)
+    if query.status is not None:
+        where.append("l.status = ?")
+        params.append(query.status)
+    needle = query.text.strip().casefold()
+    if needle:
+        digits = "".join(ch for ch in needle if ch.isdigit())
+        match = f"(instr({_HAYSTACK_SQL}, ?) OR instr(lower_text({_HAYSTACK_SQL}), ?))"
+        params += [needle, needle]
+        if len(digits) >= 4 and len(digits) >= len(needle.replace(" ", "").replace("+", "")) - 2:
+            match = f"({match} OR instr(l.phone, ?))"  # a phone number as typed ("030 1234 56")
+            params.append(digits)
+        where.append(match)
+    key = _SORT_SQL[query.sort]
+    direction = "DESC" if query.descending else "ASC"
+    sql = (f"{_PENDING_SQL} SELECT l.id FROM lead AS l JOIN stage AS s ON s.id = l.stage_id "
+           f"LEFT JOIN member AS m ON m.id = l.owner_id LEFT JOIN pending AS p ON p.lead_id = l.id "
+           f"WHERE {' AND '.join(where)} ORDER BY ({key}) IS NULL, {key} {direction}, l.rowid {direction}")
+    _ensure_lower_text()
+    return [row[0] for row in database.execute_sql(sql, params)]
+
+
+def lead_rows(ids: list[str]) -> list[tuple]:
+    """The rows (see the column constants) of ids, a page of the table, in their order; gone leads left out."""
+    found: dict[str, tuple] = {}
+    for row in database.execute_sql(_LEAD_ROWS_SQL, [json.dumps(ids)]):
+        if row[ID] not in found or _sooner(row, found[row[ID]]):
+            found[row[ID]] = (*row[:HAYSTACK], _lower_text(row[HAYSTACK]) or row[HAYSTACK])
+    return [found[i] for i in ids if i in found]
+
+
+def lead_count() -> int:
+    return database.execute_sql("SELECT count(*) FROM lead WHERE merged_into IS NULL").fetchone()[0]
+
+
+def _lower_text(text: str | None) -> str | None:
+    return None if text is None or text.isascii() else text.lower()  # Müller, Åsa, Ölçer
+
+
+def _ensure_lower_text() -> None:
+    """SQLite's lower() leaves non-ASCII letters as they are: lower_text() finishes those (this thread's
+    connection; registering again is harmless)."""
+    database.connection().create_function("lower_text", 1, _lower_text, deterministic=True)

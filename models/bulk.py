@@ -21,12 +21,13 @@ from .tables import Lead, Stage
 
 class LeadTable(NamedTuple):
     choices: Choices  # stages, lost reasons and owners (no sources: that would be a full scan)
-    rows: list[tuple]  # board.lead_table() rows
+    ids: list[str]  # the leads the query matches, in its order (rows come a page at a time: board.lead_rows)
+    total: int  # live leads, matching or not
 
 
-def load_leads() -> LeadTable:
-    """Everything the Leads table shows."""
-    return LeadTable(board.choices(sources=False), board.lead_table())
+def load_leads(query: board.LeadQuery = board.LeadQuery()) -> LeadTable:  # noqa: B008 - immutable
+    """What the Leads table needs to show the query: its choices and the matching ids."""
+    return LeadTable(board.choices(sources=False), board.lead_ids(query), board.lead_count())
 
 
 def move_leads(lead_ids: Sequence[str], stage_id: str, reason: str | None = None, value: str | None = None) -> int:

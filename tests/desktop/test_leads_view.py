@@ -52,7 +52,7 @@ def test_table_model_passes_qtmodeltester(view, qtmodeltester):
     view.search.setText("a")
     view.apply_filters()
     qtmodeltester.check(view.model)
-    qtmodeltester.check(LeadsTableModel())
+    qtmodeltester.check(LeadsTableModel(lambda ids, done: done([])))
 
 
 def test_shows_every_live_lead(view):
@@ -73,7 +73,7 @@ def test_sorts_by_name_both_ways(view):
 def test_sorts_by_value_with_empty_values_last(view):
     """Sorting by value orders the amounts; leads without a value come last."""
     view.table.sortByColumn([c.title for c in COLUMNS].index("Value"), Qt.SortOrder.AscendingOrder)
-    values = [view.model._rows[row][board.VALUE] for row in range(view.model.rowCount())]
+    values = [view.model._record(row)[board.VALUE] for row in range(view.model.rowCount())]
     known = [v for v in values if v is not None]
     assert known == sorted(known) and values[:len(known)] == known
 
@@ -84,7 +84,7 @@ def test_filters_by_text_stage_and_status(view, qtbot):
     view.search.setText(lead.name.split()[-1].upper())
     qtbot.waitUntil(lambda: view.model.rowCount() < 300, timeout=3000)  # the debounce fires by itself
     assert lead.id in [view.model.lead_id(r) for r in range(view.model.rowCount())]
-    assert all(lead.name.split()[-1].lower() in view.model._rows[r][board.HAYSTACK]
+    assert all(lead.name.split()[-1].lower() in view.model._record(r)[board.HAYSTACK]
                for r in range(view.model.rowCount()))
     for text in (lead.email, lead.phone[-7:]):
         view.search.setText(text)
@@ -241,3 +241,33 @@ def test_values_show_with_the_currency(view, qtbot):
     values = [view.model.index(r, _column("Value")).data() for r in range(view.model.rowCount())]
     assert any(values) and all("€" in v for v in values if v)
     widgets.set_currency(None)  # the helper's state outlives this store
+
+
+def test_the_model_holds_ids_and_fetches_rows_a_page_at_a_time(qtbot):
+    """Rows are fetched only for the pages shown, through the fetch callback (asynchronously: a row
+    shows empty until its page arrives, then dataChanged); old pages are dropped."""
+    asked: list[tuple[list[str], object]] = []
+    model = LeadsTableModel(lambda ids, done: asked.append((ids, done)))
+    ids = [f"id{n}" for n in range(leads_view.PAGE * (leads_view.PAGES_KEPT + 2))]
+    model.set_ids(ids, len(ids), board.LeadQuery())
+    assert model.rowCount() == len(ids) and not asked
+    assert model.index(5, 0).data() is None and model.index(6, 0).data() is None  # one request per page
+    assert len(asked) == 1 and asked[0][0] == ids[:leads_view.PAGE]
+    row = [None] * 16
+    with qtbot.wait_signal(model.dataChanged):
+        asked[0][1]([tuple([i, f"Name {i}", *row[2:]]) for i in asked[0][0]])
+    assert model.index(5, 0).data() == "Name id5" and model.index(5, 0).data(LEAD_ID_ROLE) == "id5"
+    for page in range(1, leads_view.PAGES_KEPT + 2):  # walk down the table: the first page is dropped
+        model.index(page * leads_view.PAGE, 0).data()
+        asked[-1][1]([tuple([i, i, *row[2:]]) for i in asked[-1][0]])
+    assert len(model._pages) == leads_view.PAGES_KEPT and 0 not in model._pages
+    model.set_ids(ids[:10], 10, board.LeadQuery(text="x"))
+    asked[1][1]([tuple([i, i, *row[2:]]) for i in asked[1][0]])  # a late page of the old result is dropped
+    assert model._pages == {}
+
+
+def test_sorting_keeps_the_selection(view, qtbot):
+    """A new order (sorted in SQL) keeps the selected leads selected."""
+    ids = _select_open(view, 3)
+    view.table.sortByColumn(_column("Name"), Qt.SortOrder.DescendingOrder)
+    assert sorted(view.selected_ids()) == sorted(ids)

@@ -14,7 +14,7 @@ def test_lead_table_keeps_one_row_per_lead_with_its_earliest_step(store):
     leads.complete_followup(lead, next_due=now() + timedelta(days=5), next_title="Later")
     writes.insert(FollowUp, lead=lead.id, title="Sooner", due=now() + timedelta(days=1), created_at=now())
     leads.add_lead("Bob", email="bob@example.com")
-    rows = {row[board.ID]: row for row in board.lead_table()}
+    rows = {row[board.ID]: row for row in board.lead_rows(board.lead_ids(board.LeadQuery()))}
     assert len(rows) == Lead.select().count() == 2
     assert rows[lead.id][board.NEXT_TITLE] == "Sooner"
     assert "bäckerei süß" in rows[lead.id][board.HAYSTACK]  # lower-cased beyond ASCII for the filter
@@ -47,3 +47,24 @@ def test_choices_carry_the_currency_setting(store):
     assert board.choices(sources=False).currency is None
     settings.put("currency", "CHF")
     assert board.choices(sources=False).currency == board.choices().currency == "CHF"
+
+
+def test_lead_ids_filter_and_sort_in_sql_with_empty_values_last(store):
+    """lead_ids matches name/email/phone/company case- and umlaut-blind, by stage and status, and sorts
+    either way with leads lacking the value last; lead_rows gives their rows in the order asked."""
+    ann, _ = leads.add_lead("Ann Ölçer", email="ann@example.com", company="Zeta")
+    bob, _ = leads.add_lead("bob Müller", email="bob@example.com", phone="+49 30 1234567")
+    cat, _ = leads.add_lead("Cat", email="cat@example.com", company="alpha")
+    for lead, value in ((ann, 300), (cat, 50)):
+        writes.update(lead, value=value)
+    q = board.LeadQuery
+    assert board.lead_ids(q(sort=board.NAME)) == [ann.id, bob.id, cat.id]
+    assert board.lead_ids(q(sort=board.NAME, descending=True)) == [cat.id, bob.id, ann.id]
+    assert board.lead_ids(q(sort=board.COMPANY)) == [cat.id, ann.id, bob.id]  # alpha, Zeta, none
+    assert board.lead_ids(q(sort=board.VALUE, descending=True)) == [ann.id, cat.id, bob.id]
+    assert board.lead_ids(q(text="ölçer")) == [ann.id]
+    assert board.lead_ids(q(text="MÜLLER".casefold())) == [bob.id]
+    assert board.lead_ids(q(text="30 1234 567")) == [bob.id]  # the digits of the stored number
+    assert board.lead_ids(q(stage="New", status="open")) != [] and board.lead_ids(q(status="won")) == []
+    assert [row[board.NAME] for row in board.lead_rows([cat.id, ann.id])] == ["Cat", "Ann Ölçer"]
+    assert board.lead_count() == 3
