@@ -3,7 +3,16 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QFrame, QLineEdit, QListWidget, QPushButton, QTableWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QRadioButton,
+    QTableWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop import resources
 
@@ -28,14 +37,14 @@ def theme(request, qapp):
 
 
 def test_focus_shows_a_ring_in_the_highlight_colour(qtbot, theme):
-    """A button, a field, a table and a frameless list each draw a highlight-coloured top edge only while
-    focused."""
+    """A button, a field, a radio button, a table and a frameless list each draw a highlight-coloured top
+    edge only while focused."""
     window = QWidget()
     qtbot.add_widget(window)
     window.setStyleSheet(resources.stylesheet())
     frameless = QListWidget()
     frameless.setFrameShape(QFrame.Shape.NoFrame)
-    widgets = [QPushButton("Plain"), QLineEdit("text"), QTableWidget(3, 3), frameless]
+    widgets = [QPushButton("Plain"), QLineEdit("text"), QRadioButton("Other"), QTableWidget(3, 3), frameless]
     layout = QVBoxLayout(window)
     for widget in widgets:
         layout.addWidget(widget)
