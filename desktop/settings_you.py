@@ -26,7 +26,8 @@ def region_choices() -> list[tuple[str, str]]:
 class YouPane(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.user_name = QLineEdit(placeholderText="shown as the author of your notes and calls")
+        self.user_name = QLineEdit(placeholderText="blank = your computer account's full name")
+        self.user_name.setToolTip("Shown as the author of your notes, calls and changes")
         self.region = QComboBox()
         for code, label in region_choices():
             self.region.addItem(label, code)
