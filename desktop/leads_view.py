@@ -26,7 +26,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QFont, QKeyEvent
+from PySide6.QtGui import QAction, QFont, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -37,13 +37,14 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
+    QMessageBox,
     QTableView,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from models import board, bulk
+from models import board, bulk, erase
 from models.board import StageInfo
 from models.bulk import LeadTable
 from models.contacts import display_phone
@@ -411,6 +412,10 @@ class LeadsView(LiveView):
         self.empty.move(16, 16)
         self.empty.resize(400, 30)
         self.empty.hide()
+        self._erased: erase.Erased | None = None  # the last erase, for Ctrl+Z (its rows live only here)
+        self.erase_action = self._shortcut("Erase lead…", QKeySequence.StandardKey.Delete, self.erase_current)
+        self.undo_action = self._shortcut("Undo erase", QKeySequence.StandardKey.Undo, self.undo_erase)
+        self.undo_action.setEnabled(False)
         self._update_actions()
         self.model.wanted_changed.connect(self.load)  # after the initial sort: the first show loads
 
@@ -536,6 +541,39 @@ class LeadsView(LiveView):
 
     # --- actions ------------------------------------------------------------------------------
 
+    def _shortcut(self, text: str, key: QKeySequence.StandardKey, slot: Callable[[], None]) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(key))
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def erase_current(self, confirm: bool = True) -> None:
+        """Erase the current lead with its timeline and stored mail (a data-protection request), after asking."""
+        index = self.table.currentIndex()
+        lead_id = index.data(LEAD_ID_ROLE) if index.isValid() else None
+        if not lead_id:
+            return
+        name = index.siblingAtColumn(0).data() or "this lead"
+        if confirm and QMessageBox.question(
+                self, "Erase lead", f"Erase {name} with the whole timeline and stored mail?\n\n"
+                f"{erase.MAIL_STAYS_ERASED} (Ctrl+Z, until you close Leadbook.)") != QMessageBox.StandardButton.Yes:
+            return
+        self.controller.write(partial(erase.erase_lead, lead_id), self._on_erased)
+
+    def _on_erased(self, erased: erase.Erased) -> None:
+        self._erased = erased
+        self.undo_action.setEnabled(True)
+        self.controller.inform(f"Erased {erased.name}: {erased.activities:,} timeline entries, {erased.mails:,} "
+                               "stored mails. Ctrl+Z to undo.")
+
+    def undo_erase(self) -> None:
+        erased, self._erased = self._erased, None
+        self.undo_action.setEnabled(False)
+        if erased is not None:
+            self.controller.write(partial(erase.restore, erased), success=f"Restored {erased.name}.")
+
     def _open(self, lead_id: str | None) -> None:
         if lead_id:
             self.controller.open_lead(lead_id)
@@ -597,4 +635,7 @@ class LeadsView(LiveView):
         for stage in sorted(self._stages.values(), key=lambda s: s.position):
             move.addAction(stage.name, lambda sid=stage.id: self.move_selection(sid))
         menu.addAction("Export selection…", lambda: self.export_selection())
+        if count == 1:
+            menu.addSeparator()
+            menu.addAction("Erase lead…", lambda: self.erase_current())
         menu.popup(self.table.viewport().mapToGlobal(pos))

@@ -257,7 +257,9 @@ def test_list_columns_line_up_with_wide_names(tmp_path):
     """`leads` pads and cuts names by terminal cells: the stage column starts at the same cell on every line."""
     from desktop.columns import _width
 
-    for name in ("山田太郎株式会社の山田太郎様とその仲間たち", "Ana Lima", "Alexandra Konstantinopoulou-Schmidt und Partner"):
+    names = ("山田太郎株式会社の山田太郎様とその仲間たち", "Ana Lima",
+             "Alexandra Konstantinopoulou-Schmidt und Partner")
+    for name in names:
         ok(tmp_path, "add", "--name", name)
     lines = ok(tmp_path, "leads").splitlines()
     starts = {sum(_width(c) for c in line[:line.index("  New")]) for line in lines}

@@ -41,3 +41,4 @@ def window(demo, controller, qtbot):
     win = MainWindow(controller, settings)
     qtbot.add_widget(win)
     return win
+

@@ -14,6 +14,7 @@ from PySide6.QtGui import (
     QPalette,
 )
 from PySide6.QtWidgets import QApplication
+from windows import shown_in_window
 
 from desktop import stage_dialogs, widgets
 from desktop.board_view import (
@@ -376,13 +377,7 @@ def test_days_in_stage_are_explained(view):
 
 def test_cards_are_readable_at_1024_px(window, qtbot):
     """In a 1024×640 window the next step "Send quote" shows whole on a card (it was cut to "→ Send qu…")."""
-    window.resize(1024, 640)
-    window.show()
-    window.show_view("board")
-    board_view = window.findChild(BoardView)
-    with qtbot.wait_signal(board_view.loaded, timeout=5000):
-        board_view.refresh()
-    qtbot.wait(50)
+    board_view = shown_in_window(window, qtbot, "board", BoardView, (1024, 640))
     assert board_view.width() <= 1024
     column = next(iter(board_view.columns.values()))
     card = column.model.cards()[0]._replace(next_title="Send quote", value=12_500.0)

@@ -6,11 +6,12 @@ import json
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
+from windows import shown_in_window
 
 from desktop import leads_view, stage_dialogs, widgets
 from desktop.leads_view import COLUMNS, LEAD_ID_ROLE, LeadsTableModel, LeadsView
 from models import board, settings, stages
-from models.tables import Lead, Member
+from models.tables import Activity, Lead, Member
 
 pytestmark = pytest.mark.gui
 
@@ -186,13 +187,7 @@ def _shown(view: LeadsView) -> list[str]:
 @pytest.mark.parametrize("size", [(1200, 760), (1024, 640)])
 def test_the_default_columns_fit_the_window_without_a_horizontal_scrollbar(window, qtbot, size):
     """At the default window size and at 1024×640 the six default columns fit: no horizontal scrollbar."""
-    window.resize(*size)
-    window.show()
-    window.show_view("leads")
-    table_view = window.findChild(LeadsView)
-    with qtbot.wait_signal(table_view.loaded, timeout=5000):
-        table_view.refresh()
-    qtbot.wait(50)
+    table_view = shown_in_window(window, qtbot, "leads", LeadsView, size)
     assert _shown(table_view) == ["Name", "Company", "Stage", "Next step", "Value", "Owner"]
     table = table_view.table
     assert not table.horizontalScrollBar().isVisible()
@@ -271,3 +266,19 @@ def test_sorting_keeps_the_selection(view, qtbot):
     ids = _select_open(view, 3)
     view.table.sortByColumn(_column("Name"), Qt.SortOrder.DescendingOrder)
     assert sorted(view.selected_ids()) == sorted(ids)
+
+
+def test_delete_erases_the_current_lead_and_ctrl_z_brings_it_back(view, qtbot):
+    """Delete (confirmed) erases the lead with its timeline; Ctrl+Z restores it while the window is open."""
+    view.table.setFocus()
+    view.table.setCurrentIndex(view.model.index(0, 0))
+    lead_id = view.model.lead_id(0)
+    timeline = Activity.select().where(Activity.lead == lead_id).count()
+    view.erase_current(confirm=False)
+    assert not Lead.select().where(Lead.id == lead_id).exists()
+    assert not Activity.select().where(Activity.lead == lead_id).exists()
+    assert view.undo_action.isEnabled()
+    view.undo_action.trigger()
+    assert Lead.select().where(Lead.id == lead_id).exists()
+    assert Activity.select().where(Activity.lead == lead_id).count() == timeline
+    assert not view.undo_action.isEnabled()

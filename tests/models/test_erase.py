@@ -5,9 +5,9 @@ from datetime import timedelta
 
 import pytest
 
-from models import erase, history, leads
+from models import erase, leads, writes
 from models.clock import now
-from models.errors import NotFound
+from models.errors import NotFound, RuleError
 from models.tables import Activity, FollowUp, Lead, MailMessage, database
 
 
@@ -53,20 +53,35 @@ def test_erase_removes_the_lead_its_timeline_followups_and_mail(jane):
 
 def test_erase_is_recorded_as_deletes_for_team_sync(jane):
     """Every erased synced row is a delete in the outbox (a tombstone for teammates)."""
+    mark = writes.last_seq()
     erased = erase.erase_lead(jane[0])
-    deletes = database.execute_sql("SELECT count(*) FROM outbox WHERE seq BETWEEN ? AND ? AND op = 'delete'",
-                                   [erased.undo.first, erased.undo.last]).fetchone()[0]
+    deletes = database.execute_sql("SELECT count(*) FROM outbox WHERE seq > ? AND op = 'delete'",
+                                   [mark]).fetchone()[0]
     assert deletes == erased.leads + erased.activities + erased.followups
 
 
+def test_nothing_of_the_person_stays_in_the_outbox(jane):
+    """The change record is scrubbed too: no name, address or note, and team sync ships only tombstones."""
+    from models import replica
+
+    erase.erase_lead(jane[0])
+    recorded = " ".join(d + (o or "") for d, o in database.execute_sql("SELECT data, old FROM outbox").fetchall())
+    for personal in ("Jane Doe", "jane@example.com", "jd@example.com", "Wants oak"):
+        assert personal not in recorded
+    shipped = [op for op in replica.drain().ops if op[2] in jane[:2]]
+    assert shipped and {op[3] for op in shipped} == {"*"}
+
+
 def test_undo_restores_the_synced_rows_but_not_the_mail(jane):
-    """Undo puts back exactly the lead, timeline and steps; the erased mail stays erased."""
+    """Undo puts back exactly the lead, timeline and steps; the erased mail stays erased; twice is refused."""
     before = rows()
     erased = erase.erase_lead(jane[0])
-    history.undo(erased.undo)
+    erase.restore(erased)
     assert rows() == before
     assert [m.id for m in MailMessage.select()] == ["m3"]
     assert "stays erased" in erase.MAIL_STAYS_ERASED
+    with pytest.raises(RuleError, match="back already"):
+        erase.restore(erased)
 
 
 def test_erasing_an_unknown_lead_changes_nothing(jane):
