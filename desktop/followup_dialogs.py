@@ -73,7 +73,7 @@ class DoneDialog(QDialog):
         self.brief: LeadBrief | None = None
         self.setWindowTitle(f"Done — {name}" if name else "Done")
         self.setWindowIcon(resources.icon("done"))
-        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("x") * 58)
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("x") * 72)
 
         self.heading = QLabel(f"<b>{escape(name)}</b>" if name else "")
         self.heading.setProperty("role", "title")
@@ -156,7 +156,7 @@ class DoneDialog(QDialog):
                              + (f" · {escape(brief.step_title)}" if brief.step_title else ""))
         days = brief.default_days
         when = "today" if days == 0 else "tomorrow" if days == 1 else f"in {days} days"
-        self.when.setItemText(0, f"{when.capitalize()} ({brief.next_stage}'s interval)")
+        self.when.setItemText(0, f"{when.capitalize()}, as usual in {brief.next_stage}")
         current = self.reason.currentData()
         self.reason.clear()
         self.reason.addItem("Choose a reason…", None)
