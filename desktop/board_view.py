@@ -507,12 +507,8 @@ class BoardView(LiveView):
         self.zones: dict[str, DropZone] = {}
         self._follow: str | None = None  # the lead just moved: selected and scrolled to once loaded
         self._undo: tuple[str, history.Undo] | None = None  # the last move: (lead id, how to undo it)
-        self.undo_action = QAction("Undo move", self)
-        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
-        self.undo_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.undo_action.triggered.connect(self.undo)
-        self.undo_action.setEnabled(False)
-        self.addAction(self.undo_action)
+        self.undo_action = widgets.view_action(self, "Undo move", QKeySequence.StandardKey.Undo, self.undo,
+                                               enabled=False)
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(12, 10, 12, 12)

@@ -413,9 +413,10 @@ class LeadsView(LiveView):
         self.empty.resize(400, 30)
         self.empty.hide()
         self._erased: erase.Erased | None = None  # the last erase, for Ctrl+Z (its rows live only here)
-        self.erase_action = self._shortcut("Erase lead…", QKeySequence.StandardKey.Delete, self.erase_current)
-        self.undo_action = self._shortcut("Undo erase", QKeySequence.StandardKey.Undo, self.undo_erase)
-        self.undo_action.setEnabled(False)
+        self.erase_action = widgets.view_action(self, "Erase lead…", QKeySequence.StandardKey.Delete,
+                                                self.erase_current)
+        self.undo_action = widgets.view_action(self, "Undo erase", QKeySequence.StandardKey.Undo, self.undo_erase,
+                                               enabled=False)
         self._update_actions()
         self.model.wanted_changed.connect(self.load)  # after the initial sort: the first show loads
 
@@ -540,14 +541,6 @@ class LeadsView(LiveView):
             self.count_label.setText(self.count_label.text().split("  ·  ")[0])
 
     # --- actions ------------------------------------------------------------------------------
-
-    def _shortcut(self, text: str, key: QKeySequence.StandardKey, slot: Callable[[], None]) -> QAction:
-        action = QAction(text, self)
-        action.setShortcut(QKeySequence(key))
-        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        action.triggered.connect(slot)
-        self.addAction(action)
-        return action
 
     def erase_current(self, confirm: bool = True) -> None:
         """Erase the current lead with its timeline and stored mail (a data-protection request), after asking."""

@@ -27,7 +27,6 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import (
-    QAction,
     QColor,
     QDesktopServices,
     QFont,
@@ -62,7 +61,7 @@ from models import today as today_query
 from models.contacts import display_phone
 from models.detail import reply_subject
 
-from . import followup_dialogs, resources
+from . import followup_dialogs, resources, widgets
 from .controller import Controller
 from .widgets import LiveView, view_title
 
@@ -534,12 +533,7 @@ class TodayView(LiveView):
         undo_layout.addWidget(self.undo_label, 1)
         undo_layout.addWidget(self.undo_button)
         self.undo_bar.setVisible(False)
-        self.undo_action = QAction("Undo", self)
-        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
-        self.undo_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.undo_action.triggered.connect(self.undo)
-        self.undo_action.setEnabled(False)
-        self.addAction(self.undo_action)
+        self.undo_action = widgets.view_action(self, "Undo", QKeySequence.StandardKey.Undo, self.undo, enabled=False)
         self._undo_timer = QTimer(self, singleShot=True, interval=30_000)
         self._undo_timer.timeout.connect(self._hide_undo)
 

@@ -1,12 +1,13 @@
 """What every view shares: headings, the live-view base, colours, times and amounts as shown."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QLocale
-from PySide6.QtGui import QColor, QPalette, QShowEvent
+from PySide6.QtCore import QLocale, Qt
+from PySide6.QtGui import QAction, QColor, QKeySequence, QPalette, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from models.clock import to_local
@@ -149,3 +150,15 @@ def format_money(value: float | None) -> str:
     if locale.language() == QLocale.Language.C:  # LANG=C writes "1035580$": read as US English
         locale = QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)
     return locale.toCurrencyString(float(value), _symbol(currency()), decimals)
+
+
+def view_action(view: QWidget, text: str, key: QKeySequence.StandardKey, slot: Callable[[], None],
+                enabled: bool = True) -> QAction:
+    """A keyboard action that works while focus is anywhere inside the view (Ctrl+Z, Delete…)."""
+    action = QAction(text, view)
+    action.setShortcut(QKeySequence(key))
+    action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    action.triggered.connect(slot)
+    action.setEnabled(enabled)
+    view.addAction(action)
+    return action
