@@ -132,13 +132,14 @@ def sync_round(force: bool = False) -> RoundResult:
     """Ship what changed here, apply what changed elsewhere, keep the folder small."""
     shared = _open()
     sent = _send(shared)
-    received, conflicts, held, skipped = _receive(shared, force)
-    _maintain(shared)
+    states = _states(shared)  # teammates' files change only when they write: read each once a round
+    received, conflicts, held, skipped = _receive(shared, states, force)
+    _maintain(shared, states)
     _write_state(shared, held)
     with database.atomic():
         settings.put("team_last_round", iso(now()) or "")
         settings.put("team_held", json.dumps(held))
-    return RoundResult(sent, received, conflicts, sum(held.values()), tuple(skipped), _clock_warning(shared, held))
+    return RoundResult(sent, received, conflicts, sum(held.values()), tuple(skipped), _clock_warning(states, held))
 
 
 def _send(shared: Transport) -> int:
@@ -157,21 +158,20 @@ def _send(shared: Transport) -> int:
         sent += len(drain.ops)
 
 
-def _receive(shared: Transport, force: bool) -> tuple[int, int, dict[str, int], list[str]]:
+def _receive(shared: Transport, states: dict[str, dict], force: bool) -> tuple[int, int, dict[str, int], list[str]]:
     """Apply every device's next segments, in order, passing again while a pass gets further (a segment
     may wait for a row another device's segment brings)."""
     me = hlc.device_id()
-    others = [d for d in shared.devices() if d != me]
+    others = [d for d in states if d != me]
     with database.atomic():
         for device in [me, *others]:
-            replica.note_member(device, members.my_member_id() if device == me
-                                else (shared.read_state(device) or {}).get("member_id"))
+            replica.note_member(device, members.my_member_id() if device == me else states[device].get("member_id"))
     received = conflicts = 0
     progress = True
     while progress:
         progress, held, skipped = False, {}, []
         for device in others:
-            segments, applied, found, waiting = _receive_from(shared, device, force, skipped)
+            segments, applied, found, waiting = _receive_from(shared, states, device, force, skipped)
             progress |= segments > 0
             received, conflicts = received + applied, conflicts + found
             if waiting:
@@ -179,38 +179,39 @@ def _receive(shared: Transport, force: bool) -> tuple[int, int, dict[str, int], 
     return received, conflicts, held, skipped
 
 
-def _receive_from(shared: Transport, device: str, force: bool, skipped: list[str]) -> tuple[int, int, int, int]:
+def _receive_from(shared: Transport, states: dict[str, dict], device: str, force: bool,
+                  skipped: list[str]) -> tuple[int, int, int, int]:
     """(segments applied, ops applied, conflicts, ops held back for a clock ahead) from one device."""
     done = replica.positions().get(device, 0)
     segments = applied = conflicts = 0
     for number in shared.segments(device, after=done):
         if number != done + 1:  # the one before has not arrived yet, or was pruned while we were away
-            gone = int((shared.read_state(device) or {}).get("pruned", 0)) > done
-            skipped.append(f"{_member_of(shared, device)}: changes {done + 1}–{number - 1} "
+            gone = int(states[device].get("pruned", 0)) > done
+            skipped.append(f"{_member_of(states, device)}: changes {done + 1}–{number - 1} "
                            + ("are gone: leave the team and join again to catch up" if gone
                               else "have not arrived yet (still syncing?)"))
             break
         ops = shared.read_segment(device, number)
         if ops is None:
-            skipped.append(f"{_member_of(shared, device)}: segment {number} is not complete yet (still syncing?)")
+            skipped.append(f"{_member_of(states, device)}: segment {number} is not complete yet (still syncing?)")
             break
         if not force:
-            _check_risk(shared, device, ops)
+            _check_risk(states, device, ops)
         result = replica.apply(device, number, ops)
         if result.held_back:
             if any(hlc.wall(op[0]) > now() + replica.AHEAD for op in ops):
                 return segments, applied, conflicts, result.held_back
-            skipped.append(f"{_member_of(shared, device)}: segment {number} waits for changes from another device")
+            skipped.append(f"{_member_of(states, device)}: segment {number} waits for changes from another device")
             break
         segments, done = segments + 1, number
         applied, conflicts = applied + result.applied, conflicts + result.conflicts
     return segments, applied, conflicts, 0
 
 
-def _check_risk(shared: Transport, device: str, ops: list[list]) -> None:
+def _check_risk(states: dict[str, dict], device: str, ops: list[list]) -> None:
     closing, open_now = replica.risk(ops)
     if closing >= RISK_MIN and closing > open_now * RISK_SHARE:
-        raise SyncRefused(f"Changes from {_member_of(shared, device)} would delete or close {closing:,} "
+        raise SyncRefused(f"Changes from {_member_of(states, device)} would delete or close {closing:,} "
                           f"of your {open_now:,} "
                           "open leads, so nothing more was applied. Check with them; to apply them anyway, "
                           "run `leadbook sync --force`.")
@@ -218,7 +219,7 @@ def _check_risk(shared: Transport, device: str, ops: list[list]) -> None:
 
 # --- keeping the folder small ---------------------------------------------------------------------
 
-def _maintain(shared: Transport) -> None:
+def _maintain(shared: Transport, states: dict[str, dict]) -> None:
     me, own = hlc.device_id(), replica.next_segment() - 1
     mine = [n for device, n in shared.snapshots() if device == me]
     newest = max(mine, default=None)
@@ -226,11 +227,8 @@ def _maintain(shared: Transport) -> None:
         newest = _write_snapshot(shared)
     # Delete own segments every device has applied and every device's newest snapshot covers.
     covered = [own if newest is None else newest]
-    for device in shared.devices():
-        if device == me:
-            continue
-        state = shared.read_state(device)
-        if state is None or state.get("left"):
+    for device, state in states.items():
+        if device == me or not state or state.get("left"):
             continue
         covered.append(int(state.get("positions", {}).get(me, 0)))
         covered.append(int(state.get("snapshot", {}).get("positions", {}).get(me, 0)))
@@ -263,8 +261,9 @@ def _snapshot_to_join(shared: Transport) -> Iterable[list]:
         if first is None or first[0] != "meta":
             continue
         candidates.append((first[1]["made"], device, number, first[1]["positions"]))
+    states = _states(shared)
     for _made, device, number, positions in sorted(candidates, reverse=True):
-        if all(_continues(shared, other, positions.get(other, 0)) for other in shared.devices()):
+        if all(_continues(shared, states, other, positions.get(other, 0)) for other in states):
             stream = shared.read_snapshot(device, number)
             if stream is not None:
                 next(stream)  # the meta record
@@ -272,12 +271,10 @@ def _snapshot_to_join(shared: Transport) -> Iterable[list]:
     raise TeamFolderError("The team folder has no complete snapshot yet (still syncing?): try again in a while.")
 
 
-def _continues(shared: Transport, device: str, position: int) -> bool:
+def _continues(shared: Transport, states: dict[str, dict], device: str, position: int) -> bool:
     """Every segment of the device after position is there (its state says how many it wrote)."""
-    later = shared.segments(device, after=position)
-    if later:
-        return later[0] == position + 1 and later[-1] >= int((shared.read_state(device) or {}).get("own", 0))
-    return int((shared.read_state(device) or {}).get("own", 0)) <= position
+    later, written = shared.segments(device, after=position), int(states[device].get("own", 0))
+    return later[0] == position + 1 and later[-1] >= written if later else written <= position
 
 
 # --- this device's state in the folder ---------------------------------------------------------
@@ -294,11 +291,10 @@ def _write_state(shared: Transport, held: dict[str, int], left: bool = False) ->
     })
 
 
-def _clock_warning(shared: Transport, held: dict[str, int]) -> str | None:
+def _clock_warning(states: dict[str, dict], held: dict[str, int]) -> str | None:
     me, moment = hlc.device_id(), now()
-    for device in shared.devices():
-        state = shared.read_state(device) if device != me else None
-        if not state:
+    for device, state in states.items():
+        if device == me or not state:
             continue
         if state.get("held", {}).get(me):
             return (f"{state.get('member') or device[:8]} holds back your changes: this computer's clock is "
@@ -309,7 +305,7 @@ def _clock_warning(shared: Transport, held: dict[str, int]) -> str | None:
             return (f"This computer's clock looks {hours:.1f} h behind {state.get('member') or 'a teammate'}'s. "
                     "Set the date and time automatically.")
     if held:
-        who = ", ".join(_member_of(shared, d) for d in held)
+        who = ", ".join(_member_of(states, d) for d in held)
         return f"Changes from {who} are stamped more than a day ahead and wait until their clock is right."
     return None
 
@@ -322,17 +318,16 @@ def status() -> TeamStatus | None:
 
 
 def _status(shared: Transport) -> TeamStatus:
-    me, positions, held = hlc.device_id(), replica.positions(), _held()
+    me, positions, held, states = hlc.device_id(), replica.positions(), _held(), _states(shared)
     devices = []
-    for device in shared.devices():
-        state = shared.read_state(device) or {}
+    for device, state in states.items():
         applied = replica.next_segment() - 1 if device == me else positions.get(device, 0)
         devices.append(DeviceStatus(device, state.get("member") or "?", _parse(state.get("written")), applied,
                                     0 if device == me else len(shared.segments(device, after=applied)),
                                     held.get(device, 0), device == me))
     return TeamStatus(team_folder() or Path(), settings.get("team_id") or "", settings.get("team_encrypted") == "1",
                       tuple(devices), Activity.select().where(Activity.kind == "conflict").count(),
-                      tuple(shared.foreign()), _clock_warning(shared, held), _parse(settings.get("team_last_round")))
+                      tuple(shared.foreign()), _clock_warning(states, held), _parse(settings.get("team_last_round")))
 
 
 # --- helpers ---------------------------------------------------------------------------------------
@@ -377,9 +372,13 @@ def _held() -> dict[str, int]:
     return json.loads(settings.get("team_held") or "{}")
 
 
-def _member_of(shared: Transport, device: str) -> str:
-    state = shared.read_state(device) or {}
-    return state.get("member") or f"device {device[:8]}"
+def _states(shared: Transport) -> dict[str, dict]:
+    """Every device's state file ({} where it cannot be read yet), by device id."""
+    return {device: shared.read_state(device) or {} for device in shared.devices()}
+
+
+def _member_of(states: dict[str, dict], device: str) -> str:
+    return states.get(device, {}).get("member") or f"device {device[:8]}"
 
 
 def _parse(text: str | None) -> datetime | None:
