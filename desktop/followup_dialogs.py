@@ -270,9 +270,6 @@ class SnoozeMenu(QMenu):
         super().popup(pos, at)
         self.setActiveAction(self.actions()[0])
 
-    def show_at(self, pos: QPoint) -> None:
-        self.popup(pos)
-
 
 class PickDateDialog(QDialog):
     """A day on the calendar and a time (09:00 unless changed)."""
