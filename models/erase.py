@@ -48,7 +48,7 @@ def erase_lead(ref: str) -> Erased:
 def restore(erased: Erased) -> None:
     """Undo an erase: the lead, its timeline and follow-ups come back exactly (recorded like new rows)."""
     for table, row in erased.rows:
-        if database.execute_sql(f'SELECT 1 FROM "{table}" WHERE id = ?', [row["id"]]).fetchone():
+        if writes.stored_row(table, row["id"]) is not None:
             raise RuleError(f"{erased.name} is back already: nothing was restored.")
         writes.insert_rows(table, [row])
 

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from . import writes
 from .errors import RuleError
-from .tables import SYNCED_TABLES, database
+from .tables import database
 
 T = TypeVar("T")
 
@@ -62,14 +62,6 @@ def _check_unchanged(token: Undo, records: list[tuple]) -> None:
             for column, value in json.loads(data).items():
                 columns.setdefault(column, value)
     for (table, row_id), (exists, columns) in left.items():
-        row = _current(table, row_id)
+        row = writes.stored_row(table, row_id)
         if (row is not None) != exists or (row is not None and any(row[c] != v for c, v in columns.items())):
             raise RuleError(f"'{token.text}' cannot be undone: it was changed since.")
-
-
-def _current(table: str, row_id: str) -> dict[str, Any] | None:
-    if table not in SYNCED_TABLES:
-        raise ValueError(f"{table!r} is not a synced table")
-    cursor = database.execute_sql(f'SELECT * FROM "{table}" WHERE "id" = ?', [row_id])
-    found = cursor.fetchone()
-    return None if found is None else dict(zip([d[0] for d in cursor.description], found, strict=True))

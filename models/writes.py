@@ -83,15 +83,20 @@ def update_row(table: str, row_id: str, columns: dict[str, Any], stamp: bool = T
 def delete_row(table: str, row_id: str) -> bool:
     """Delete a row, keeping its last values in the record (undo and tombstones need them)."""
     with _transaction():
-        cursor = database.execute_sql(f'SELECT * FROM "{_table(table)}" WHERE "id" = ?', [row_id])
-        found = cursor.fetchone()
-        if found is None:
+        old = stored_row(table, row_id)
+        if old is None:
             return False
-        old = dict(zip([d[0] for d in cursor.description], found, strict=True))
         with write_path(), pw.__exception_wrapper__:
             database.execute_sql(f'DELETE FROM "{_table(table)}" WHERE "id" = ?', [row_id])
         _record(table, "delete", [(row_id, {}, old)])
     return True
+
+
+def stored_row(table: str, row_id: str) -> dict[str, Any] | None:
+    """A synced row as stored (column -> value), or None."""
+    cursor = database.execute_sql(f'SELECT * FROM "{_table(table)}" WHERE "id" = ?', [row_id])
+    found = cursor.fetchone()
+    return None if found is None else dict(zip([d[0] for d in cursor.description], found, strict=True))
 
 
 # --- model-level writes: what the domain rules use -------------------------------------------
