@@ -15,9 +15,6 @@ from models.preferences import needs_first_run
 
 from . import resources
 from .controller import Controller
-from .first_run import FirstRunDialog
-from .mail_watch import MailWatchers
-from .tray import Tray
 from .window import MainWindow
 
 log = logging.getLogger("leadbook.desktop")
@@ -74,6 +71,18 @@ class ExitAfterPaint(QObject):
         QApplication.quit()
 
 
+def start_mail_watch(controller: Controller, window: MainWindow) -> None:
+    """Mail capture in the background, its state in the status bar; the tray icon with it."""
+    from .mail_watch import MailWatchers
+    from .tray import Tray
+
+    watchers = MailWatchers(controller, window)
+    window.mail_watchers = watchers
+    window.tray = Tray(controller, window)
+    QApplication.instance().aboutToQuit.connect(watchers.stop)
+    watchers.start()
+
+
 def start_team_watch(controller: Controller, window: MainWindow) -> None:
     """Team sync in the background, its state in the status bar."""
     from .team_watch import TeamWatch
@@ -94,6 +103,8 @@ def run(data_dir: Path) -> int:
         QMessageBox.critical(None, "Leadbook cannot open its data", str(exc))
         return 1
     if first_run:
+        from .first_run import FirstRunDialog
+
         dialog = FirstRunDialog(controller, window)
         dialog.exec()
         if dialog.demo_dir is not None:
@@ -101,13 +112,11 @@ def run(data_dir: Path) -> int:
     if os.environ.get("LEADBOOK_EXIT_AFTER_PAINT"):
         window._exit_probe = ExitAfterPaint(window.view("today"))
     window.show()
-    watchers = MailWatchers(controller, window)
-    window.mail_watchers = watchers
-    window.tray = Tray(controller, window)
-    app.aboutToQuit.connect(watchers.stop)
     app.aboutToQuit.connect(controller.wait)  # let running reads and writes finish
-    QTimer.singleShot(0, watchers.start)
-    QTimer.singleShot(1000, lambda: start_team_watch(controller, window))  # its imports wait for the first paint
+    # Mail, tray and team sync start once Today has painted: their imports (keyring, imapclient, the
+    # classifier) would otherwise double the time to the first useful window.
+    QTimer.singleShot(300, lambda: start_mail_watch(controller, window))
+    QTimer.singleShot(1000, lambda: start_team_watch(controller, window))
     # The rolling daily backup runs once the window is up, off the UI thread.
     QTimer.singleShot(2000, lambda: controller.run(lambda: backup.rolling_backup(data_dir)))
     return app.exec()

@@ -46,9 +46,9 @@ from PySide6.QtWidgets import (
 from models import bulk, history
 from models.board import UNCLAIMED, BoardData, Card, StageInfo, load_board
 
-from . import resources, stage_dialogs, widgets
+from . import money, resources, stage_dialogs, widgets
 from .controller import Controller
-from .widgets import LiveView, error_color, format_money, muted_color, view_title, when_text
+from .widgets import LiveView, error_color, muted_color, view_title, when_text
 
 log = logging.getLogger("leadbook.desktop.board")
 
@@ -153,7 +153,7 @@ def days_text(days: int) -> str:
 def card_tooltip(card: Card) -> str:
     lines = [card.name + (f" — {card.company}" if card.company else "")]
     if card.value is not None:
-        lines.append(f"Value: {format_money(card.value)}")
+        lines.append(f"Value: {money.format_money(card.value)}")
     lines.append(days_text(card.days_in_stage))
     if card.next_title:
         lines.append(f"Next: {card.next_title}, {when_text(card.next_due)}" + (" (overdue)" if card.overdue else ""))
@@ -239,7 +239,7 @@ class CardDelegate(QStyledItemDelegate):
 
         # line 1: name ........ value
         y = inner.top()
-        value_text = format_money(card.value)
+        value_text = money.format_money(card.value)
         value_width = fm_bold.horizontalAdvance(value_text) + 8 if value_text else 0
         painter.setFont(bold)
         painter.setPen(text)
@@ -408,7 +408,7 @@ class StageColumn(QFrame):
         self.model.set_cards(cards)
         self.total = total = sum(card.value for card in cards if card.value)
         self.title.setText(f"{self.stage.name}  ·  {len(cards):,}")
-        self.summary.setText(f"{format_money(total)} total" if total else "")
+        self.summary.setText(f"{money.format_money(total)} total" if total else "")
         self.summary.setToolTip(f"Sum of values in {self.stage.name}" if total else "")
         self.empty.setVisible(not cards)
         self.empty.resize(self.view.viewport().width(), 30)
@@ -566,7 +566,7 @@ class BoardView(LiveView):
         stages = data.choices.stages
         self._stages = {s.id: s for s in stages}
         self._lost_reasons = data.choices.lost_reasons
-        widgets.set_currency(data.choices.currency)
+        money.set_currency(data.choices.currency)
         self._fill_filter(self.owner_filter, "Everyone",
                           [("Unclaimed", UNCLAIMED)] + [(name, mid) for mid, name in data.choices.owners])
         owner_id, source = self.filters()
@@ -582,7 +582,8 @@ class BoardView(LiveView):
             column.set_cards(cards)
             count += len(cards)
             total += column.total
-        self.totals.setText(f"{count:,} open leads" + (f"  ·  {format_money(total)} in the pipeline" if total else ""))
+        pipeline = f"  ·  {money.format_money(total)} in the pipeline" if total else ""
+        self.totals.setText(f"{count:,} open leads{pipeline}")
         if self._follow is not None:
             self._show_card(self._follow)
         self.loaded.emit()

@@ -15,10 +15,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from models import db, detail, export, followups, importing, members, new_lead, records, stages, today
-from models.bulk import move_leads
+from models import db, stages, today
 from models.clock import iso, parse_when
-from models.contacts import display_phone
 from models.errors import InvalidInput, LeadbookError
 from models.leads import EDITABLE
 
@@ -98,7 +96,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
-    from models import erase
+    from models import erase, records  # command modules load when their command runs: the window starts faster
 
     record = records.lead_record(records.lead_id(args.lead))
     what = f"{record['name']} ({record['id'][:8]})"
@@ -118,6 +116,8 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
+    from models import new_lead, records
+
     lead_id, created = new_lead.save_lead({field: getattr(args, field) for field in (
         "name", "email", "phone", "company", "source", "service", "message")})
     record = records.lead_record(lead_id) | {"created": created}
@@ -128,6 +128,8 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_leads(args: argparse.Namespace) -> int:
+    from models import records
+
     found = records.lead_records(args.stage, args.status, args.limit)
     emit(args, found, "\n".join(_lead_line(r) for r in found) or "No leads.")
     return 0
@@ -139,6 +141,8 @@ NOTHING_TODAY = "Nothing to do today: every lead has a next step in the future."
 
 
 def cmd_today(args: argparse.Namespace) -> int:
+    from models import members
+
     result = today.today(limit=args.limit, owner=(members.my_member_id() or "") if args.mine else None)
     data: dict[str, Any] = {
         name: [{"lead_id": i.lead_id, "name": i.name, "company": i.company, "reason": i.reason,
@@ -158,6 +162,9 @@ def cmd_today(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from models import records
+    from models.contacts import display_phone
+
     lead_id = records.lead_id(args.lead)
     timeline = records.history(lead_id)
     record = records.lead_record(lead_id) | {"timeline": timeline}
@@ -179,6 +186,8 @@ def _pairs(items: Sequence[str], what: str) -> dict[str, str]:
 
 
 def cmd_edit(args: argparse.Namespace) -> int:
+    from models import detail, records
+
     lead_id = records.lead_id(args.lead)
     fields: dict[str, Any] = _pairs(args.set, "FIELD")
     owner = fields.pop("owner", None)  # by name or email; "" unclaims the lead
@@ -189,6 +198,9 @@ def cmd_edit(args: argparse.Namespace) -> int:
 
 
 def cmd_move(args: argparse.Namespace) -> int:
+    from models import records
+    from models.bulk import move_leads
+
     lead_id = records.lead_id(args.lead)
     move_leads([lead_id], records.stage_id(args.stage), reason=args.reason, value=args.value)
     record = records.lead_record(lead_id)
@@ -197,6 +209,8 @@ def cmd_move(args: argparse.Namespace) -> int:
 
 
 def cmd_note(args: argparse.Namespace) -> int:
+    from models import detail, records
+
     lead_id = records.lead_id(args.lead)
     detail.add_note(lead_id, args.text, kind=args.kind)
     record = records.lead_record(lead_id)
@@ -210,6 +224,8 @@ def _next_step(record: dict[str, Any]) -> str:
 
 
 def cmd_followup(args: argparse.Namespace) -> int:
+    from models import detail, records
+
     lead_id = records.lead_id(args.lead)
     detail.save_next_step(lead_id, parse_when(args.due), args.title or "")
     record = records.lead_record(lead_id)
@@ -218,6 +234,8 @@ def cmd_followup(args: argparse.Namespace) -> int:
 
 
 def cmd_done(args: argparse.Namespace) -> int:
+    from models import followups, records
+
     lead_id = records.lead_id(args.lead)
     close = "won" if args.won else "lost" if args.lost else None
     followups.complete(lead_id, followups.DoneChoice(
@@ -229,6 +247,8 @@ def cmd_done(args: argparse.Namespace) -> int:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
+    from models import detail, records
+
     keep, other = records.lead_id(args.lead), records.lead_id(args.other)
     other_name = records.lead_record(other)["name"]
     detail.merge_into(keep, other)
@@ -238,6 +258,8 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from models import importing
+
     plan = importing.plan_import(Path(args.file), _pairs(args.map, "COLUMN"), duplicates=args.duplicates)
     mapping = ", ".join(f"{col} → {field}" for col, field in plan.mapping.items())
     counts = {action: sum(1 for r in plan.rows if r.action == action) for action in ("add", "merge", "skip")}
@@ -265,6 +287,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from models import export
+
     fmt = args.format or (Path(args.output).suffix.lstrip(".").lower() if args.output else "csv")
     target = Path(args.output) if args.output else sys.stdout
     if fmt == "xlsx" and target is sys.stdout:

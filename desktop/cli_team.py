@@ -13,7 +13,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from models import members, records, settings
 from models.clock import iso, now
 
 from .cli_mail import _print, read_secret
@@ -78,6 +77,8 @@ def cmd_team_status(args: argparse.Namespace) -> int:
 
 
 def _member(args: argparse.Namespace) -> tuple[str, str | None]:
+    from models import settings  # command modules load when their command runs: the window starts faster
+
     return (args.name or settings.user_name()).strip(), args.email
 
 
@@ -136,6 +137,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
 # --- ownership -----------------------------------------------------------------------------------
 
 def cmd_claim(args: argparse.Namespace) -> int:
+    from models import members, records
+
     claimed = members.claim(args.lead)
     record = records.lead_record(claimed.lead_id)
     if not claimed.changed:

@@ -49,9 +49,9 @@ from models.board import StageInfo
 from models.bulk import LeadTable
 from models.contacts import display_phone
 
-from . import resources, stage_dialogs, widgets
+from . import money, resources, stage_dialogs, widgets
 from .controller import Controller
-from .widgets import LiveView, error_color, format_money, view_title, when_text
+from .widgets import LiveView, error_color, view_title, when_text
 
 log = logging.getLogger("leadbook.desktop.leads")
 
@@ -85,7 +85,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("Stage", lambda r: r[B.STAGE], B.STAGE_POSITION, 80),
     Column("Next step", lambda r: f"{_date(r[B.NEXT_DUE])} · {r[B.NEXT_TITLE]}" if r[B.NEXT_DUE] else "",
            B.NEXT_DUE, 215),
-    Column("Value", lambda r: format_money(r[B.VALUE]), B.VALUE, 85, right=True),
+    Column("Value", lambda r: money.format_money(r[B.VALUE]), B.VALUE, 85, right=True),
     Column("Owner", lambda r: r[B.OWNER] or "unclaimed", B.OWNER, 90),
     # Through the column chooser (a right click on the header):
     Column("Email", lambda r: r[B.EMAIL] or "", B.EMAIL, 190),
@@ -462,7 +462,7 @@ class LeadsView(LiveView):
         self._stages = {s.id: s for s in choices.stages}
         self._lost_reasons = choices.lost_reasons
         self._owners = [name for _id, name in choices.owners]
-        widgets.set_currency(choices.currency)
+        money.set_currency(choices.currency)
         self._fill_stages(choices.stages)
         keep = self.selected_ids()
         current = self.table.currentIndex()

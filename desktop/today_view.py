@@ -12,6 +12,7 @@ import functools
 import logging
 import time
 from functools import partial
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from PySide6.QtCore import (
@@ -59,11 +60,13 @@ from PySide6.QtWidgets import (
 from models import followups, members
 from models import today as today_query
 from models.contacts import display_phone
-from models.detail import reply_subject
 
-from . import followup_dialogs, resources, widgets
+from . import resources, widgets
 from .controller import Controller
 from .widgets import LiveView, view_title
+
+if TYPE_CHECKING:
+    from . import followup_dialogs
 
 log = logging.getLogger("leadbook.desktop.today")
 _ROOT = QModelIndex()
@@ -71,6 +74,7 @@ _ROOT = QModelIndex()
 ITEM_ROLE = Qt.ItemDataRole.UserRole + 1  # the TodayItem (items only)
 SECTION_ROLE = Qt.ItemDataRole.UserRole + 2  # the section key ("overdue")
 COUNT_ROLE = Qt.ItemDataRole.UserRole + 3  # how many in the section (headers)
+CONTACT_ROLE = Qt.ItemDataRole.UserRole + 4  # the email, else the phone formatted to read (items)
 
 # (key, label, shortcut shown in tooltips)
 ACTIONS = (("done", "Done", "D"), ("snooze", "Snooze", "S"), ("open", "Open", "Enter"),
@@ -134,6 +138,13 @@ def tinted(name: str, size: QSize, color: QColor, dpr: float) -> QPixmap:
 
 # --- the model ----------------------------------------------------------------------------------
 
+def contact_lines(result: today_query.Today) -> dict[str, str]:
+    """Each lead's contact line with phones formatted to read. Read off the UI thread once Today shows
+    (the phone formatter takes ~20 ms to load), so until then a phone shows as stored, +4930123456."""
+    return {item.lead_id: item.email or display_phone(item.phone)
+            for items in result.sections.values() for item in items}
+
+
 class TodayModel(QAbstractItemModel):
     """Sections (top level, not selectable) with their items as children; one column."""
 
@@ -141,13 +152,22 @@ class TodayModel(QAbstractItemModel):
         super().__init__(parent)
         self._sections: list[tuple[str, int, list[today_query.TodayItem]]] = []
         self.today: today_query.Today | None = None
+        self._contacts: dict[str, str] = {}
 
     def set_today(self, result: today_query.Today) -> None:
         self.beginResetModel()
         self.today = result
+        self._contacts = {}
         self._sections = [(name, result.counts.get(name, 0), result.sections.get(name, []))
                           for name in today_query.SECTIONS if result.sections.get(name)]
         self.endResetModel()
+
+    def set_contacts(self, result: today_query.Today, contacts: dict[str, str]) -> None:
+        if result is self.today:  # not a late answer for an older Today
+            self._contacts = contacts
+            for row, (_name, _count, items) in enumerate(self._sections):
+                section = self.index(row, 0)
+                self.dataChanged.emit(self.index(0, 0, section), self.index(len(items) - 1, 0, section))
 
     def total_due(self) -> int:
         return self.today.total_due() if self.today else 0
@@ -206,6 +226,8 @@ class TodayModel(QAbstractItemModel):
             return item.reason
         if role == ITEM_ROLE:
             return item
+        if role == CONTACT_ROLE:
+            return self._contacts.get(item.lead_id) or item.email or item.phone or ""
         if role == SECTION_ROLE:
             return name
         return None
@@ -357,7 +379,7 @@ class TodayDelegate(QStyledItemDelegate):
         painter.setFont(option.font)
         painter.setPen(muted)
         what = item.followup_title or ""
-        contact = item.email or display_phone(item.phone)
+        contact = index.data(CONTACT_ROLE)
         if contact:
             what = f"{what}  ·  {contact}" if what else contact
         painter.drawText(line2, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
@@ -570,6 +592,7 @@ class TodayView(LiveView):
         place = self.model.place(self.tree.currentIndex())
         had_focus = self.tree.hasFocus()
         self.model.set_today(result)
+        self.controller.read(partial(contact_lines, result), partial(self.model.set_contacts, result))
         self.load_ms = (time.perf_counter() - started) * 1000
         self._loading = False
         total = result.total_due()
@@ -633,6 +656,8 @@ class TodayView(LiveView):
         self.controller.open_lead(item.lead_id)
 
     def _email(self, item: today_query.TodayItem) -> None:
+        from models.detail import reply_subject  # loads the lead detail's modules: not needed to paint Today
+
         address = item.email or ""
         self.controller.read(partial(reply_subject, item.lead_id),
                              lambda subject: self._open_url(mailto_url(address, subject)))
@@ -645,6 +670,8 @@ class TodayView(LiveView):
             self.controller.warn(f"No program is set up to open {url.scheme()}: links.")
 
     def _done(self, item: today_query.TodayItem) -> None:
+        from . import followup_dialogs  # on first use: Today paints without the dialogs' imports
+
         dialog = followup_dialogs.DoneDialog(self.controller, item.lead_id, item.name, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._complete(item, dialog.choice()))
@@ -658,6 +685,8 @@ class TodayView(LiveView):
                               success=success)
 
     def _snooze(self, item: today_query.TodayItem) -> None:
+        from . import followup_dialogs
+
         menu = followup_dialogs.SnoozeMenu(self)
         menu.chosen.connect(lambda due: self.snooze_to(item, due))
         self.snooze_menu = menu

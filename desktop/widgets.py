@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QLocale, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QColor, QKeySequence, QPalette, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
@@ -115,43 +114,6 @@ def format_amount(value: float | None) -> str:
 
 
 # The currency setting, as the views last loaded it (models.board.Choices.currency); None: the locale's.
-_currency: str | None = None
-
-
-def set_currency(code: str | None) -> None:
-    global _currency
-    _currency = code.strip().upper() if code and code.strip() else None
-
-
-def currency() -> str:
-    """The ISO code money is shown in: the setting, else the locale's (EUR for de_DE), else USD."""
-    return _currency or QLocale().currencySymbol(QLocale.CurrencySymbolFormat.CurrencyIsoCode) or "USD"
-
-
-@lru_cache(maxsize=16)
-def _symbol(code: str) -> str:
-    """'€' for EUR, '$' for USD, as the locales that use the currency write it; else the code itself."""
-    for locale in QLocale.matchingLocales(QLocale.Language.AnyLanguage, QLocale.Script.AnyScript,
-                                          QLocale.Country.AnyCountry):
-        if locale.currencySymbol(QLocale.CurrencySymbolFormat.CurrencyIsoCode) == code:
-            if locale.territory() == QLocale.codeToTerritory(code[:2]):  # the issuer's own locale first
-                return locale.currencySymbol(QLocale.CurrencySymbolFormat.CurrencySymbol)
-    if code == "EUR":
-        return "€"
-    return code
-
-
-def format_money(value: float | None) -> str:
-    """An amount with its currency as the user's locale writes it: '€1,035,580', '1.035.580 €'."""
-    if value is None:
-        return ""
-    decimals = 0 if float(value).is_integer() else 2
-    locale = QLocale()
-    if locale.language() == QLocale.Language.C:  # LANG=C writes "1035580$": read as US English
-        locale = QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)
-    return locale.toCurrencyString(float(value), _symbol(currency()), decimals)
-
-
 def view_action(view: QWidget, text: str, key: QKeySequence.StandardKey, slot: Callable[[], None],
                 enabled: bool = True) -> QAction:
     """A keyboard action that works while focus is anywhere inside the view (Ctrl+Z, Delete…)."""

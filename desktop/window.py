@@ -19,8 +19,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from models import mail as mail_store
-
 from . import resources
 from .controller import Controller
 
@@ -149,7 +147,9 @@ class MainWindow(QMainWindow):
         view.setFocus()
 
     def _count_review(self) -> None:
-        self.controller.read(mail_store.review_count, self._on_review_count_changed)
+        from models.mail import review_count  # the mail store's imports are not needed to paint Today
+
+        self.controller.read(review_count, self._on_review_count_changed)
 
     def _on_review_count_changed(self, count: int) -> None:
         item = self.nav.item(KEYS.index("review"))

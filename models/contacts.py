@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import re
 
-import phonenumbers
-
 from .errors import InvalidInput
 
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
@@ -23,6 +21,8 @@ def normalise_phone(value: str | None, region: str) -> str | None:
     """E.164 (+4930123456); a number that cannot be a phone number is refused."""
     if not value or not value.strip():
         return None
+    import phonenumbers  # here, not at the top: ~15 ms of start-up the first window does not need
+
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
@@ -36,6 +36,8 @@ def display_phone(e164: str | None) -> str:
     """International format for display: +49 30 123456."""
     if not e164:
         return ""
+    import phonenumbers
+
     try:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:

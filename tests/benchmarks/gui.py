@@ -111,6 +111,9 @@ def _env() -> dict[str, str]:
         env["QT_QPA_PLATFORM"] = "offscreen"
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     env.pop("LEADBOOK_DATA_DIR", None)
+    # An installed app runs from compiled bytecode (pip compiles it); without this the app, not the empty
+    # window (PySide6 is compiled), would pay for compiling its sources on every start.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 

@@ -16,7 +16,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QApplication
 from windows import shown_in_window
 
-from desktop import stage_dialogs, widgets
+from desktop import money, stage_dialogs
 from desktop.board_view import (
     LEAD_ID_ROLE,
     MIME_TYPE,
@@ -394,4 +394,4 @@ def test_money_on_the_board_carries_the_currency_setting(view, qtbot):
     assert any("€" in column.summary.text() for column in view.columns.values())
     card = next(c for column in view.columns.values() for c in column.model.cards() if c.value)
     assert "€" in card_tooltip(card)
-    widgets.set_currency(None)  # the helper's state outlives this store
+    money.set_currency(None)  # the helper's state outlives this store

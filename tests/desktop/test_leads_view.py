@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from windows import shown_in_window
 
-from desktop import leads_view, stage_dialogs, widgets
+from desktop import leads_view, money, stage_dialogs
 from desktop.leads_view import COLUMNS, LEAD_ID_ROLE, LeadsTableModel, LeadsView
 from models import board, settings, stages
 from models.tables import Activity, Lead, Member
@@ -235,7 +235,7 @@ def test_values_show_with_the_currency(view, qtbot):
         view.refresh()
     values = [view.model.index(r, _column("Value")).data() for r in range(view.model.rowCount())]
     assert any(values) and all("€" in v for v in values if v)
-    widgets.set_currency(None)  # the helper's state outlives this store
+    money.set_currency(None)  # the helper's state outlives this store
 
 
 def test_the_model_holds_ids_and_fetches_rows_a_page_at_a_time(qtbot):

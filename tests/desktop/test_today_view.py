@@ -394,3 +394,17 @@ def test_a_fresh_inquiry_is_painted_calm(view):
     from desktop.today_view import OVERDUE_LIGHT, urgency_color
     assert urgency_color("calm", False) is None and urgency_color("red", False) == OVERDUE_LIGHT
     assert urgency_color("amber", False) not in (None, OVERDUE_LIGHT)
+
+
+def test_a_phone_only_lead_shows_its_number_formatted(view, qtbot):
+    """Rows without an email show the phone as people read it (+49 30 …), formatted off the UI thread."""
+    from desktop.today_view import CONTACT_ROLE
+    from models.contacts import display_phone
+
+    phone_only = [(section, item) for section, items in view.model.today.sections.items() for item in items
+                  if not item.email and item.phone]
+    assert phone_only, "the demo data has leads with a phone and no email"
+    section, item = phone_only[0]
+    index = view.model.find(item.lead_id, section)
+    qtbot.waitUntil(lambda: index.data(CONTACT_ROLE) == display_phone(item.phone), timeout=3000)
+    assert " " in index.data(CONTACT_ROLE) and index.data(CONTACT_ROLE) != item.phone
