@@ -1,4 +1,5 @@
-"""The first-run screen: your name, then add an inbox, skip, or try demo data (in a folder of its own)."""
+"""The first-run screen: your name, then start (Enter), add an inbox first, or try demo data in a folder of its
+own."""
 from __future__ import annotations
 
 import subprocess
@@ -53,22 +54,26 @@ class FirstRunDialog(QDialog):
         form = QFormLayout()
         form.addRow("Your name", self.name)
 
-        self.add_inbox_button = QPushButton("Add an inbox…")
-        self.add_inbox_button.setProperty("primary", True)
-        self.add_inbox_button.setDefault(True)
+        # Enter starts: a name (or none) is all Leadbook needs; an inbox can follow from Settings.
+        self.start_button = QPushButton("Start")
+        self.start_button.setProperty("primary", True)
+        self.start_button.setDefault(True)
+        self.start_button.setToolTip("Open Leadbook now; add an inbox later in Settings (Ctrl+,)")
+        self.start_button.clicked.connect(self.start)
+        self.add_inbox_button = QPushButton("Add an inbox first…")
+        self.add_inbox_button.setAutoDefault(False)
+        self.add_inbox_button.setToolTip("Connect the mailbox your inquiries arrive in: each one becomes a lead")
         self.add_inbox_button.clicked.connect(self.add_inbox)
         self.demo_button = QPushButton("Try with demo data")
+        self.demo_button.setAutoDefault(False)
         self.demo_button.setToolTip(f"Opens a separate “Leadbook demo” folder with {DEMO_LEADS} made-up leads; "
                                     "your own data folder stays empty")
         self.demo_button.clicked.connect(self.open_demo)
-        self.skip_button = QPushButton("Skip")
-        self.skip_button.setToolTip("Start empty; add an inbox later in Settings (Ctrl+,)")
-        self.skip_button.clicked.connect(self.skip)
         buttons = QHBoxLayout()
-        buttons.addWidget(self.add_inbox_button)
         buttons.addWidget(self.demo_button)
         buttons.addStretch(1)
-        buttons.addWidget(self.skip_button)
+        buttons.addWidget(self.add_inbox_button)
+        buttons.addWidget(self.start_button)
 
         self.progress = QProgressBar()
         self.progress.setRange(0, DEMO_LEADS)
@@ -91,14 +96,17 @@ class FirstRunDialog(QDialog):
         layout.addWidget(hint)
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
-        self.resize(560, self.sizeHint().height())
+        for first, second in ((self.name, self.start_button), (self.start_button, self.add_inbox_button),
+                              (self.add_inbox_button, self.demo_button)):
+            QWidget.setTabOrder(first, second)
+        self.resize(600, self.sizeHint().height())
 
     def _store_name(self) -> None:
+        """The name typed, else the computer account's full name: either way this folder is set up."""
         name = self.name.text().strip()
-        if name:
-            self.controller.write(lambda: settings.put("user_name", name))
+        self.controller.write(lambda: settings.put("user_name", name or settings.user_name()))
 
-    def skip(self) -> None:
+    def start(self) -> None:
         self._store_name()
         self.accept()
 
@@ -126,7 +134,7 @@ class FirstRunDialog(QDialog):
                             failed=self._on_demo_failed)
 
     def _enable(self, enabled: bool) -> None:
-        for button in (self.add_inbox_button, self.demo_button, self.skip_button):
+        for button in (self.start_button, self.add_inbox_button, self.demo_button):
             button.setEnabled(enabled)
 
     def _on_demo_failed(self, error: str) -> None:

@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from PySide6.QtCore import QLocale
 
+# The currency setting, as the views last loaded it (models.board.Choices.currency); None: the locale's.
 _currency: str | None = None
 
 
@@ -17,9 +18,14 @@ def set_currency(code: str | None) -> None:
     _currency = code.strip().upper() if code and code.strip() else None
 
 
+def locale_currency() -> str:
+    """The currency of the desktop's locale (EUR for de_DE), else USD."""
+    return QLocale().currencySymbol(QLocale.CurrencySymbolFormat.CurrencyIsoCode) or "USD"
+
+
 def currency() -> str:
-    """The ISO code money is shown in: the setting, else the locale's (EUR for de_DE), else USD."""
-    return _currency or QLocale().currencySymbol(QLocale.CurrencySymbolFormat.CurrencyIsoCode) or "USD"
+    """The ISO code money is shown in: the setting, else the locale's."""
+    return _currency or locale_currency()
 
 
 @lru_cache(maxsize=16)

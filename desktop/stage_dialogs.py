@@ -48,7 +48,10 @@ class MoveDialog(QDialog):
         self.stage = stage
         self.setWindowTitle(f"Move to {stage.name}")
         self.setModal(True)
+        self.setMinimumWidth(440)  # room for the longest lost reason and the button's "Move to …"
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 18, 20, 16)
+        layout.setSpacing(12)
         intro = QLabel(f"Move <b>{escape(what)}</b> to <b>{escape(stage.name)}</b>.")
         intro.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(intro)
@@ -58,6 +61,8 @@ class MoveDialog(QDialog):
             definition.setForegroundRole(MUTED_ROLE)
             layout.addWidget(definition)
         form = QFormLayout()
+        form.setVerticalSpacing(10)
+        form.setHorizontalSpacing(12)
         layout.addLayout(form)
         self.reason: QComboBox | None = None
         self.value: QLineEdit | None = None

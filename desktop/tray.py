@@ -7,7 +7,7 @@ from PySide6.QtCore import QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QSystemTrayIcon
 
-from models.today import due_counts
+from models.members import my_due_counts
 
 from . import resources
 from .controller import Controller
@@ -83,7 +83,7 @@ class Tray(QObject):
         return menu
 
     def refresh(self) -> None:
-        self.controller.read(due_counts, self._on_counts)
+        self.controller.read(my_due_counts, self._on_counts)
 
     def _on_counts(self, counts: tuple[int, int]) -> None:
         self.count, self.overdue = counts

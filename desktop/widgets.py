@@ -113,7 +113,6 @@ def format_amount(value: float | None) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
 
 
-# The currency setting, as the views last loaded it (models.board.Choices.currency); None: the locale's.
 def view_action(view: QWidget, text: str, key: QKeySequence.StandardKey, slot: Callable[[], None],
                 enabled: bool = True) -> QAction:
     """A keyboard action that works while focus is anywhere inside the view (Ctrl+Z, Delete…)."""

@@ -27,6 +27,7 @@ from .controller import Controller
 VIEWS = (("today", "Today", "today_view", "TodayView"), ("board", "Board", "board_view", "BoardView"),
          ("leads", "Leads", "leads_view", "LeadsView"), ("review", "Review", "review_view", "ReviewView"))
 KEYS = [key for key, *_ in VIEWS]
+DEMO_TITLE = "Leadbook — demo data (made-up leads)"
 
 
 class MainWindow(QMainWindow):
@@ -96,6 +97,7 @@ class MainWindow(QMainWindow):
         self._add_actions()
         self._restore_state()
         self.nav.setCurrentRow(0)
+        QTimer.singleShot(0, self._mark_demo)  # after Today's read is on its way
 
     def _add_actions(self) -> None:
         def action(text: str, shortcut: QKeySequence | str, slot, icon: str | None = None) -> QAction:
@@ -145,6 +147,12 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentIndex(row)
         view.refresh()
         view.setFocus()
+
+    def _mark_demo(self) -> None:
+        """A demo data folder says so in the title, so made-up leads are never taken for real ones."""
+        from models.demo import is_demo_folder
+
+        self.controller.read(is_demo_folder, lambda demo: demo and self.setWindowTitle(DEMO_TITLE))
 
     def _count_review(self) -> None:
         from models.mail import review_count  # the mail store's imports are not needed to paint Today

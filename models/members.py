@@ -96,5 +96,11 @@ def my_today(limit: int = today.PER_SECTION) -> tuple[bool, today.Today]:
     return mine, today.today(limit, owner=(my_member_id() or "") if mine else None)
 
 
+def my_due_counts() -> tuple[int, int]:
+    """(items due, of which overdue) in Today as this machine sees it: the tray's badge."""
+    _mine, result = my_today(limit=1)
+    return result.total_due(), result.counts.get("overdue", 0)
+
+
 def show_mine_today(mine: bool) -> None:
     settings.put(MINE_TODAY, "1" if mine else "0")

@@ -3,10 +3,12 @@ whether a data folder still needs its first-run screen. Mail accounts: sync.mail
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from . import settings
+from .errors import InvalidInput
 from .stage_settings import (
     ReasonEdit,
     StageEdit,
@@ -16,6 +18,9 @@ from .stage_settings import (
     save_stages,
 )
 from .tables import Lead, database
+from .today import RESPONSE_TARGET_MINUTES, response_target_minutes
+
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,8 @@ class Preferences:
     phone_region: str  # "" means US
     my_addresses: str
     notify_new: bool
+    currency: str = ""  # an ISO code such as EUR; "" means the desktop's locale decides
+    response_target_minutes: int = RESPONSE_TARGET_MINUTES  # a new inquiry turns amber, then red, past it
 
 
 @dataclass(frozen=True)
@@ -36,19 +43,29 @@ class SettingsData:
 def load_settings() -> SettingsData:
     """Everything the Settings dialog edits, as stored now."""
     preferences = Preferences(settings.get("user_name") or "", settings.phone_region(),
-                              settings.get("my_addresses") or "", settings.notify_new())
+                              settings.get("my_addresses") or "", settings.notify_new(),
+                              settings.currency() or "", response_target_minutes())
     return SettingsData(preferences, current_stages(), current_lost_reasons())
 
 
 def save_settings(preferences: Preferences, stage_edits: Sequence[StageEdit] | None = None,
                   reason_edits: Sequence[ReasonEdit] | None = None) -> None:
     """All of the dialog's changes, all or nothing; None leaves the stages (or reasons) as they are."""
+    currency = preferences.currency.strip().upper()
+    if currency and not _CURRENCY.match(currency):
+        raise InvalidInput(f"'{preferences.currency}' is not a currency code: use three letters such as EUR, USD "
+                           "or GBP.")
+    if not 1 <= preferences.response_target_minutes <= 7 * 24 * 60:
+        raise InvalidInput(f"{preferences.response_target_minutes} minutes is not a response target: choose "
+                           "between 1 minute and a week.")
     with database.atomic():
         if preferences.user_name.strip():
             settings.put("user_name", preferences.user_name.strip())
         settings.put("phone_region", preferences.phone_region or "US")
         settings.put("my_addresses", preferences.my_addresses.strip())
         settings.put("notify_new", "1" if preferences.notify_new else "0")
+        settings.put("currency", currency)
+        settings.put("response_target_minutes", str(preferences.response_target_minutes))
         if stage_edits is not None:
             save_stages(stage_edits)
         if reason_edits is not None:

@@ -265,12 +265,6 @@ def today(limit: int = PER_SECTION, at: datetime | None = None, owner: str | Non
     return result
 
 
-def due_counts() -> tuple[int, int]:
-    """(items due, of which overdue): the tray's badge."""
-    result = today(limit=1)
-    return result.total_due(), result.counts.get("overdue", 0)
-
-
 def _as_datetime(text: str) -> datetime:
     """Stored text -> datetime as peewee reads it (fromisoformat first), minus its per-call overhead."""
     try:

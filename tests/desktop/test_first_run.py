@@ -39,3 +39,30 @@ def test_a_failed_demo_says_why(controller, qtbot, monkeypatch, tmp_path):
     dialog.demo_button.click()
     qtbot.waitUntil(lambda: dialog.demo_button.isEnabled(), timeout=60000)
     assert "could not be added" in dialog.status.text() and dialog.demo_dir is None
+
+
+def test_enter_on_the_name_starts_without_mail(controller, qtbot):
+    """Typing a name and pressing Enter finishes the first run in one step: no mail form, the name kept."""
+    from PySide6.QtCore import Qt
+
+    dialog = FirstRunDialog(controller)
+    qtbot.add_widget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.name.setFocus()
+    qtbot.keyClicks(dialog.name, "Robin Hale")
+    with qtbot.wait_signal(dialog.accepted, timeout=3000):
+        qtbot.keyClick(dialog.name, Qt.Key.Key_Return)
+    controller.wait()
+    assert dialog.account_dialog is None
+    assert settings.get("user_name") == "Robin Hale" and not needs_first_run()
+
+
+def test_start_with_no_name_still_ends_the_first_run(controller, qtbot, monkeypatch):
+    """Start with the name left blank signs as the computer account and does not ask again next time."""
+    monkeypatch.setattr(settings, "user_name", lambda: "Robin from the computer")
+    dialog = FirstRunDialog(controller)
+    qtbot.add_widget(dialog)
+    dialog.start_button.click()
+    controller.wait()
+    assert settings.get("user_name") == "Robin from the computer" and not needs_first_run()

@@ -237,3 +237,25 @@ def test_a_database_it_cannot_open_is_explained_in_a_window(tmp_path, qapp, monk
     monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: shown.append(text))
     assert desktop_app.run(tmp_path) == 1
     assert len(shown) == 1 and "newer Leadbook" in shown[0]
+
+
+def test_a_demo_folder_says_so_in_the_title(window, qtbot):
+    """Demo data (made by `leadbook demo`) is labelled in the window title; a real folder is plain 'Leadbook'."""
+    from desktop.window import DEMO_TITLE
+
+    window.show()
+    qtbot.waitUntil(lambda: window.windowTitle() == DEMO_TITLE, timeout=3000)
+
+
+def test_a_real_folder_keeps_the_plain_title(controller, qtbot):
+    """A folder without demo data is titled plain 'Leadbook'."""
+    from PySide6.QtCore import QSettings
+
+    from desktop.window import MainWindow
+
+    win = MainWindow(controller, QSettings(str(controller.data_dir / "window.ini"), QSettings.Format.IniFormat))
+    qtbot.add_widget(win)
+    win.show()
+    qtbot.wait(50)
+    controller.wait()
+    assert win.windowTitle() == "Leadbook"

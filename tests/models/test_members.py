@@ -1,9 +1,12 @@
 """Members and ownership: my member per data folder, claiming a lead in one recorded step."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from models import db, leads, members, settings
+from models.clock import now
 from models.errors import InvalidInput, NotFound
 from models.tables import Activity, Lead, Member
 from models.timeline import timeline
@@ -93,3 +96,16 @@ def test_my_today_remembers_the_choice(store):
     assert shown() == (True, {"Mine", "Nobody's"})
     members.show_mine_today(False)
     assert shown()[0] is False
+
+
+def test_the_tray_badge_counts_what_today_shows(store):
+    """(items due, of which overdue) follow this machine's Today: everyone's, or only mine + unclaimed."""
+    mine, _ = leads.add_lead("Mine", email="mine@example.com")
+    theirs, _ = leads.add_lead("Theirs", email="theirs@example.com")
+    db.transaction(members.claim, mine.id)
+    leads.edit_lead(theirs, owner=members.find_member("Bea"))
+    late, _ = leads.add_lead("Late", email="late@example.com")
+    leads.complete_followup(late, next_due=now() - timedelta(days=2))
+    assert members.my_due_counts() == (3, 1)
+    members.show_mine_today(True)
+    assert members.my_due_counts() == (2, 1)  # Bea's lead is hers to answer

@@ -16,7 +16,7 @@ def test_load_settings_shows_what_is_stored(store):
     settings.put("phone_region", "DE")
     settings.put("my_addresses", "sam@bakery.example")
     data = load_settings()
-    assert data.preferences == Preferences("Sam Baker", "DE", "sam@bakery.example", True)
+    assert data.preferences == Preferences("Sam Baker", "DE", "sam@bakery.example", True, "", 60)
     assert [s.name for s in data.stages] == [s.name for s in stages.all_stages()]
     assert [(s.kind, s.followup_days) for s in data.stages] == [(s.kind, s.followup_days)
                                                                 for s in stages.all_stages()]
@@ -35,6 +35,24 @@ def test_save_settings_stores_preferences_stages_and_reasons(store):
             settings.notify_new()) == ("Robin", "FR", "r@example.fr", False)
     assert "Talking" in [s.name for s in stages.all_stages()]
     assert stages.lost_reasons() == ["Too far"]
+
+
+def test_currency_and_response_target_are_saved_and_checked(store):
+    """The currency is stored as an upper-case ISO code ("" = the locale's) and the response target in
+    minutes reaches Today's colouring; a bad code or target is refused, naming it, and nothing is saved."""
+    from models.today import response_target_minutes
+
+    save_settings(Preferences("Robin", "FR", "", True, "eur", 240))
+    assert settings.currency() == "EUR" and response_target_minutes() == 240
+    loaded = load_settings().preferences
+    assert (loaded.currency, loaded.response_target_minutes) == ("EUR", 240)
+    with pytest.raises(InvalidInput, match="'Euro' is not a currency code"):
+        save_settings(Preferences("Kim", "FR", "", True, "Euro", 30))
+    with pytest.raises(InvalidInput, match="0 minutes"):
+        save_settings(Preferences("Kim", "FR", "", True, "", 0))
+    assert settings.get("user_name") == "Robin" and settings.currency() == "EUR"
+    save_settings(Preferences("Robin", "FR", "", True, "", 240))
+    assert settings.currency() is None
 
 
 def test_save_settings_is_all_or_nothing(store):

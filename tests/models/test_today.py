@@ -141,14 +141,6 @@ def test_a_stage_without_stale_days_never_goes_stale(day):
     assert today.today(at=t0).sections["stale"] == []
 
 
-def test_due_counts_are_the_tray_badge(store):
-    """(items due, of which overdue): an unanswered inquiry and an overdue step make (2, 1)."""
-    leads.add_lead("Waiting", email="w@example.com")
-    late, _ = leads.add_lead("Late", email="l@example.com")
-    leads.complete_followup(late, next_due=now() - timedelta(days=2))
-    assert today.due_counts() == (2, 1)
-
-
 def test_mine_and_unclaimed_keeps_exactly_those_leads(day, checklist):
     """With an owner Today lists, in every section, the same items minus the leads another member owns."""
     t0, start, end = day
