@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from keyboard import tab_stops
 from PySide6.QtCore import QModelIndex, Qt, QUrlQuery
 from PySide6.QtGui import QDesktopServices
 
@@ -408,3 +409,15 @@ def test_a_phone_only_lead_shows_its_number_formatted(view, qtbot):
     index = view.model.find(item.lead_id, section)
     qtbot.waitUntil(lambda: index.data(CONTACT_ROLE) == display_phone(item.phone), timeout=3000)
     assert " " in index.data(CONTACT_ROLE) and index.data(CONTACT_ROLE) != item.phone
+
+
+def test_the_done_dialog_is_walked_top_to_bottom_with_tab(view, qtbot):
+    """Tab goes outcome → kind (arrows pick Won or Lost) → next step → when → Done → Cancel, then round again."""
+    _item_index(view, "overdue")
+    qtbot.keyClick(view.tree, Qt.Key.Key_D)
+    dialog = view.done_dialog
+    ok, cancel = (dialog.buttons.button(b) for b in (dialog.buttons.StandardButton.Ok,
+                                                      dialog.buttons.StandardButton.Cancel))
+    assert tab_stops(qtbot, dialog.outcome, 7) == [dialog.outcome, dialog.kind_group.button(dialog.NEXT),
+                                                   dialog.next_title, dialog.when, ok, cancel, dialog.outcome]
+    dialog.reject()
