@@ -4,12 +4,16 @@ Provider presets (sync.mail.presets) fill in server, port and security, guessed 
 as it is typed, and say what the provider wants instead of the normal password.
 
 The password goes from its QLineEdit straight to sync.mail.accounts, which puts it into
-the system keychain: never into the database, QSettings or a log. Testing and saving
-talk to the server, so both run off the UI thread and hold no transaction meanwhile.
+the system keychain: never into the database, QSettings or a log. "Sign in with Google" /
+"Sign in with Microsoft" beside it sign in through the browser (OAuth) instead, which is
+what a preset whose provider needs it does on Save. Testing, saving and signing in talk to
+the server, so all run off the UI thread and hold no transaction meanwhile.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, time
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, Signal
@@ -35,6 +39,7 @@ from sync.mail.accounts import AccountForm, AccountInfo
 
 from .controller import Controller
 from .labels import hint, show_result
+from .sign_in import SignIn
 
 SECURITY_CHOICES = (("ssl", "SSL/TLS (recommended)"), ("starttls", "STARTTLS"), ("none", "None (this computer only)"))
 
@@ -53,11 +58,13 @@ class AccountDialog(QDialog):
     tested = Signal(bool, str)  # ok, the one-line result
 
     def __init__(self, controller: Controller, parent: QWidget | None = None,
-                 existing: AccountInfo | None = None, ssl_context: Any = None):
+                 existing: AccountInfo | None = None, ssl_context: Any = None,
+                 open_browser: Callable[[str], Any] | None = None):
         super().__init__(parent)
         self.controller = controller
         self.existing = existing
         self.ssl_context = ssl_context
+        self.signing_in = SignIn(controller, open_browser)
         self.setWindowTitle("Edit mail account" if existing else "Add a mail account")
         self.setModal(True)
 
@@ -73,6 +80,14 @@ class AccountDialog(QDialog):
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setPlaceholderText("leave empty to keep the saved password" if existing else
                                          "kept in your system keychain")
+        self.sign_in_buttons: dict[str, QPushButton] = {}
+        sign_in_row = QHBoxLayout()
+        for key, label in (("google", "Sign in with Google"), ("microsoft", "Sign in with Microsoft")):
+            button = self.sign_in_buttons[key] = QPushButton(label)
+            button.setToolTip("Sign in through your browser (OAuth): Leadbook never sees your password")
+            button.clicked.connect(partial(self.sign_in, key))
+            sign_in_row.addWidget(button)
+        sign_in_row.addStretch(1)
         self.provider_hint = hint("")
         self.host = QLineEdit(placeholderText="imap.example.com")
         self.port = QSpinBox(objectName="port")  # the stylesheet hides its arrows: a port is typed, not stepped
@@ -93,7 +108,8 @@ class AccountDialog(QDialog):
 
         form = QFormLayout()
         for label, field in (("Name", self.name), ("Email address", self.username), ("Provider", self.provider),
-                             ("Password", self.password), ("", self.provider_hint), ("IMAP server", self.host),
+                             ("Password", self.password), ("", sign_in_row), ("", self.provider_hint),
+                             ("IMAP server", self.host),
                              ("Port", self.port), ("Security", self.security), ("Folders", self.folders),
                              ("Sent folder", self.sent_folder), ("Read mail since", self.since)):
             form.addRow(label, field)
@@ -114,8 +130,8 @@ class AccountDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(hint("The password goes to your system keychain and nowhere else. Only mail since the "
-                              "date above is read; Leadbook never changes your mail (read-only)."))
+        layout.addWidget(hint("The password (or sign-in) goes to your system keychain and nowhere else. Only mail "
+                              "since the date above is read; Leadbook never changes your mail (read-only)."))
         layout.addLayout(test_row)
         layout.addWidget(self.buttons)
         if existing is not None:
@@ -133,6 +149,8 @@ class AccountDialog(QDialog):
         self.username.setText(info.username)
         self.folders.setText(", ".join(info.folders))
         self.sent_folder.setText(info.sent_folder or "")
+        if info.oauth:
+            self.password.setPlaceholderText(f"signed in with OAuth ({info.oauth}); a password would replace it")
         since = to_local(info.since)
         self.since.setDate(QDate(since.year, since.month, since.day))
 
@@ -143,6 +161,9 @@ class AccountDialog(QDialog):
     def _show_preset(self, preset: presets.Preset) -> None:
         self.provider.setCurrentIndex(self.provider.findData(preset.key))
         self.provider_hint.setText(preset.hint)
+        self.password.setEnabled(preset.password)  # Microsoft takes no password over IMAP at all
+        for key, button in self.sign_in_buttons.items():
+            button.setDefault(key == preset.oauth)
 
     def apply_preset(self, preset: presets.Preset) -> None:
         """Select the provider and fill in its server, security and port."""
@@ -174,9 +195,9 @@ class AccountDialog(QDialog):
                            self.security.currentData(), self.username.text().strip(), folders,
                            self.sent_folder.text().strip() or None, to_utc(datetime.combine(day, time.min)))
 
-    def _busy(self, busy: bool) -> None:
-        self.test_button.setEnabled(not busy)
-        self.buttons.setEnabled(not busy)
+    def _busy(self, busy: bool, keep: QPushButton | None = None) -> None:
+        for button in (self.test_button, self.buttons, *self.sign_in_buttons.values()):
+            button.setEnabled(not busy or button is keep)
 
     def _finished(self, ok: bool, text: str) -> None:
         self._busy(False)
@@ -194,10 +215,32 @@ class AccountDialog(QDialog):
     def save(self) -> None:
         form, password, context = self.form(), self.password.text() or None, self.ssl_context
         existing = self.existing.name if self.existing else None
+        preset = presets.preset(self.provider.currentData())
+        if preset.oauth and not password and existing is None:  # the provider signs in with OAuth
+            self.sign_in(preset.oauth)
+            return
         self._busy(True)
         show_result(self.result, None, "Checking the connection and saving…")
         self.controller.run(lambda: accounts.save_account(form, password, existing, context), self._on_saved,
                             lambda text: self._finished(False, text), changes_data=True)
+
+    def sign_in(self, provider: str) -> None:
+        """Sign in through the browser with this provider, then save (the button cancels while it waits)."""
+        if self.signing_in.running:
+            self.signing_in.cancel()
+            return
+        form, context = self.form(), self.ssl_context
+        existing = self.existing.name if self.existing else None
+        button = self.sign_in_buttons[provider]
+        self._busy(True, keep=button)
+        show_result(self.result, None, "Sign in in the browser window that opened (up to 5 minutes)…")
+        self.signing_in.start(button, lambda browser: accounts.save_account(form, None, existing, context, provider,
+                                                                            browser),
+                              self._on_saved, lambda text: self._finished(False, text))
+
+    def reject(self) -> None:
+        self.signing_in.cancel()  # closing the dialog ends a sign-in that waits for the browser
+        super().reject()
 
     def _on_saved(self, info: AccountInfo) -> None:
         self._busy(False)

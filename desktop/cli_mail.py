@@ -41,17 +41,31 @@ def read_secret(from_stdin: bool, flag: str, what: str, prompt: str) -> str | No
     return None
 
 
+def _browser() -> Any:
+    """The sign-in's browser: the system's (BROWSER honoured), with the address on stderr for a headless machine."""
+    from sync.mail import oauth
+
+    def show(url: str) -> None:
+        print(f"Sign in in your browser; if none opens, open this address on this computer:\n{url}\n"
+              f"Waiting up to {oauth.SIGN_IN_SECONDS // 60} minutes for the sign-in…", file=sys.stderr, flush=True)
+    return oauth.Browser(show=show)
+
+
 def cmd_account_add(args: argparse.Namespace) -> int:
     from sync.mail import accounts
 
-    password = read_secret(args.password_stdin, "--password-stdin", "password",
-                           f"Password for {args.username} at {args.host}: ")
+    if args.oauth and args.password_stdin:
+        raise InvalidInput("Give either --oauth or --password-stdin: an OAuth account has no password.")
+    password = None if args.oauth else read_secret(args.password_stdin, "--password-stdin", "password",
+                                                   f"Password for {args.username} at {args.host}: ")
     info = accounts.add_account(args.name, args.host, port=args.port, security=args.security,
                                 username=args.username, password=password, folders=args.folder or None,
                                 sent_folder=args.sent_folder, since=parse_when(args.since) if args.since else None,
-                                test=not args.no_test)
-    tested = "tested and " if password and not args.no_test else ""
-    stored = "the password is in the system keychain" if password else "no password stored yet"
+                                test=not args.no_test, oauth_provider=args.oauth,
+                                oauth_client_id=args.oauth_client_id, browser=_browser() if args.oauth else None)
+    tested = "tested and " if (password or args.oauth) and not args.no_test else ""
+    stored = ("signed in; the refresh token is in the system keychain" if args.oauth else
+              "the password is in the system keychain" if password else "no password stored yet")
     _print(args, _account_record(info),
            f"Added mail account '{info.name}' ({info.username} at {info.host}:{info.port}, {info.security}): "
            f"{tested}{stored}; mail since {info.since:%Y-%m-%d} will be read.")
@@ -61,7 +75,8 @@ def cmd_account_add(args: argparse.Namespace) -> int:
 def _account_record(info: Any) -> dict[str, Any]:
     return {"id": info.id, "name": info.name, "host": info.host, "port": info.port, "security": info.security,
             "username": info.username, "folders": list(info.folders), "sent_folder": info.sent_folder,
-            "since": iso(info.since), "last_check_at": iso(info.last_check_at), "last_error": info.last_error}
+            "since": iso(info.since), "last_check_at": iso(info.last_check_at), "last_error": info.last_error,
+            "sign_in": "oauth" if info.oauth else "password", "oauth": info.oauth}
 
 
 def cmd_account_list(args: argparse.Namespace) -> int:
@@ -71,7 +86,7 @@ def cmd_account_list(args: argparse.Namespace) -> int:
     lines = []
     for i in infos:
         checked = f"checked {iso(i.last_check_at)}" if i.last_check_at else "never checked"
-        lines.append(f"{i.name:16} {i.username} at {i.host}:{i.port} ({i.security}), folders "
+        lines.append(f"{i.name:16} {i.username} at {i.host}:{i.port} ({i.security}), {i.sign_in}, folders "
                      f"{', '.join(i.folders)}, sent {i.sent_folder or 'auto'}; {checked}"
                      + (f"; last error: {i.last_error}" if i.last_error else ""))
     _print(args, [_account_record(i) for i in infos],
@@ -86,11 +101,20 @@ def cmd_account_test(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_account_signin(args: argparse.Namespace) -> int:
+    from sync.mail import accounts
+
+    info = accounts.sign_in_again(args.name, browser=_browser())
+    print(f"Signed in to '{info.name}' again ({info.username}); the refresh token is in the system keychain.")
+    return 0
+
+
 def cmd_account_remove(args: argparse.Namespace) -> int:
     from sync.mail import accounts
 
     accounts.remove_account(args.name)
-    print(f"Removed mail account '{args.name}' and its password; the mail already read and its leads stay.")
+    print(f"Removed mail account '{args.name}' and its password or sign-in; the mail already read and its leads "
+          "stay.")
     return 0
 
 
@@ -193,7 +217,8 @@ def cmd_ignored(args: argparse.Namespace) -> int:
 def register(sub: Any, command: Callable[..., argparse.ArgumentParser]) -> None:
     """Add the mail commands to the main command's subparsers, each made by `command` (cli.add_command)."""
 
-    account = command(sub, "account", cmd_account_list, "mail accounts: add, list, test, remove", json_flag=True)
+    account = command(sub, "account", cmd_account_list, "mail accounts: add, list, test, signin, remove",
+                      json_flag=True)
     actions = account.add_subparsers(title="actions", metavar="ACTION")
     p = command(actions, "add", cmd_account_add, "add an IMAP account (tested first when a password is given)",
                 json_flag=True)
@@ -204,12 +229,21 @@ def register(sub: Any, command: Callable[..., argparse.ArgumentParser]) -> None:
                    help="none is allowed only for this computer (localhost)")
     p.add_argument("--username", required=True, help="the login, usually the email address")
     p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    p.add_argument("--oauth", metavar="PROVIDER",
+                   help="sign in through the browser instead of a password: google, microsoft, or an issuer's "
+                        "https URL")
+    p.add_argument("--oauth-client-id", metavar="ID",
+                   help="the OAuth client id (default: `leadbook config oauth_google_client_id` or "
+                        "oauth_microsoft_client_id)")
     p.add_argument("--folder", action="append", default=[], help="folder to read (repeatable; default INBOX)")
     p.add_argument("--sent-folder", help="default: found automatically")
     p.add_argument("--since", help="read mail from this date on (default: 30 days ago)")
     p.add_argument("--no-test", action="store_true", help="store without testing the connection")
     command(actions, "list", cmd_account_list, "list mail accounts", json_flag=True)
     p = command(actions, "test", cmd_account_test, "log in and check the folders")
+    p.add_argument("name", help="the account's name")
+    p = command(actions, "signin", cmd_account_signin, "sign in through the browser again (an OAuth account whose "
+                "sign-in was revoked or expired)")
     p.add_argument("name", help="the account's name")
     p = command(actions, "remove", cmd_account_remove, "remove an account and its password (mail read stays)",
                 writes=True)

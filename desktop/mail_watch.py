@@ -4,7 +4,8 @@ The watchers are plain threads (sync knows no Qt) and call back on their own thr
 small QObject living on the UI thread turns those callbacks into signals, connected
 queued, so every slot here runs on the UI thread. Results refresh the views, keep the
 status bar's "Mail checked 2 min ago · 3 new inquiries" fresh and announce new inquiries
-through the tray; errors show in the status bar while the watcher retries with back-off.
+through the tray; errors show in the status bar while the watcher retries with back-off. An
+account whose OAuth grant was revoked gets a "Sign in again" button in the status bar.
 """
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import QPushButton
 
 from models.mail import inquiry_notice
 
 from .controller import Controller
+from .sign_in import SignIn
 
 if TYPE_CHECKING:  # sync.mail (imapclient, keyring, the classifier) loads off the UI thread, after start-up
     from sync.mail.accounts import AccountInfo
@@ -102,6 +105,9 @@ class MailWatchers(QObject):
         self.status = ""
         self._tick = QTimer(self, interval=30_000)
         self._tick.timeout.connect(self._update_status)
+        self.signing_in = SignIn(controller, watcher_options.pop("open_browser", None))
+        self.sign_in_button: QPushButton | None = None  # made when an account first needs it
+        self.sign_in_account: str | None = None  # the name of the account it signs in to
 
     # --- control ---------------------------------------------------------------------------------
     def start(self) -> None:
@@ -191,6 +197,8 @@ class MailWatchers(QObject):
             state.checked_at = time.monotonic()
             state.error = summary.error
             state.new_leads += summary.counts.get("lead", 0)
+            if summary.error is None and state.name == self.sign_in_account:
+                self._offer_sign_in(None)
         if any(summary.counts.values()):
             self.controller.refresh()
         new = summary.counts.get("lead", 0)
@@ -205,7 +213,47 @@ class MailWatchers(QObject):
         if state is not None:
             state.error = message
         log.info("mail: %s", message)
+        from sync.mail.oauth import asks_sign_in  # loaded with the watchers
+
+        if asks_sign_in(message):
+            self._offer_sign_in(name)
         self._update_status()
+
+    # --- a revoked grant: "Sign in again" in the status bar ---------------------------------------
+    def _offer_sign_in(self, name: str | None) -> None:
+        """Show the button for this account (None hides it)."""
+        self.sign_in_account = name
+        if self.sign_in_button is None:
+            if name is None:
+                return
+            self.sign_in_button = QPushButton("Sign in again")
+            self.sign_in_button.clicked.connect(self.sign_in_again)
+            status_bar = getattr(self.window, "statusBar", None)
+            if callable(status_bar):
+                status_bar().addPermanentWidget(self.sign_in_button)
+        self.sign_in_button.setToolTip(f"Mail account '{name}' needs a new sign-in through your browser" if name
+                                       else "")
+        self.sign_in_button.setVisible(name is not None or self.signing_in.running)
+
+    def sign_in_again(self) -> None:
+        """Sign the account in through the browser again, then restart its watcher; the button cancels meanwhile."""
+        if self.signing_in.running:
+            self.signing_in.cancel()
+            return
+        name = self.sign_in_account
+        if name is None or self.sign_in_button is None:
+            return
+        from sync.mail import accounts
+
+        ssl_context = self.watcher_options.get("ssl_context")
+        self.signing_in.start(self.sign_in_button,
+                              lambda browser: accounts.sign_in_again(name, browser, ssl_context=ssl_context),
+                              lambda _info: self._signed_in(name), self.controller.warn)
+
+    def _signed_in(self, name: str) -> None:
+        self._offer_sign_in(None)
+        self.controller.inform(f"Signed in to '{name}' again: its mail is read from now on.")
+        self.restart()
 
     def _announce(self, lead_ids: list[str], count: int) -> None:
         tray = getattr(self.window, "tray", None)

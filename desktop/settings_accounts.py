@@ -1,6 +1,7 @@
-"""Settings › Mail accounts: the inboxes Leadbook reads, with add, edit, test and remove."""
+"""Settings › Mail accounts: the inboxes Leadbook reads, with add, edit, test, sign in again and remove."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -20,33 +21,43 @@ from sync.mail.accounts import AccountInfo
 from .account_dialog import AccountDialog
 from .controller import Controller
 from .labels import hint, show_result
+from .sign_in import SignIn
 
 INFO_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 def account_text(info: AccountInfo) -> str:
-    state = f"last error: {info.last_error}" if info.last_error else (
-        f"checked {info.last_check_at:%Y-%m-%d %H:%M} UTC" if info.last_check_at else "not checked yet")
-    return (f"{info.name} — {info.username} @ {info.host}:{info.port} ({info.security})\n"
+    if info.needs_sign_in:
+        state = "signed out: use Sign in again"
+    elif info.last_error:
+        state = f"last error: {info.last_error}"
+    else:
+        state = f"checked {info.last_check_at:%Y-%m-%d %H:%M} UTC" if info.last_check_at else "not checked yet"
+    return (f"{info.name} — {info.username} @ {info.host}:{info.port} ({info.security}, {info.sign_in})\n"
             f"    folders: {', '.join(info.folders)} · {state}")
 
 
 class AccountsPane(QWidget):
     changed = Signal()  # an account was added, changed or removed: restart the watchers
 
-    def __init__(self, controller: Controller, parent: QWidget | None = None, ssl_context: Any = None):
+    def __init__(self, controller: Controller, parent: QWidget | None = None, ssl_context: Any = None,
+                 open_browser: Callable[[str], Any] | None = None):
         super().__init__(parent)
         self.controller = controller
         self.ssl_context = ssl_context
+        self.open_browser = open_browser
+        self.signing_in = SignIn(controller, open_browser)
         self.dialog: AccountDialog | None = None
         self.list = QListWidget()
         self.list.currentRowChanged.connect(self._update_buttons)
         self.list.itemDoubleClicked.connect(lambda _item: self.edit_account())
         buttons = QVBoxLayout()
-        self.add_button, self.edit_button, self.test_button, self.remove_button = (
+        self.add_button, self.edit_button, self.test_button, self.sign_in_button, self.remove_button = (
             self._button(buttons, text, slot) for text, slot in (
-                ("Add…", self.add_account), ("Edit…", self.edit_account),
-                ("Test connection", self.test_account), ("Remove", self.remove_account)))
+                ("Add…", self.add_account), ("Edit…", self.edit_account), ("Test connection", self.test_account),
+                ("Sign in again", self.sign_in_again), ("Remove", self.remove_account)))
+        self.sign_in_button.setToolTip("Sign in through your browser again (the account's sign-in was revoked or "
+                                       "has expired)")
         buttons.addStretch(1)
         self.result = hint("Inquiries in these inboxes become leads on their own; your replies in the Sent "
                            "folder move them along.")
@@ -86,12 +97,16 @@ class AccountsPane(QWidget):
         return item.data(INFO_ROLE) if item is not None else None
 
     def _update_buttons(self) -> None:
-        has = self.current_account() is not None
+        info = self.current_account()
         for button in (self.edit_button, self.test_button, self.remove_button):
-            button.setEnabled(has)
+            button.setEnabled(info is not None)
+        # shown for OAuth accounts only; the default button when the grant is gone
+        self.sign_in_button.setVisible(bool(info and info.oauth) or self.signing_in.running)
+        self.sign_in_button.setDefault(bool(info and info.needs_sign_in))
 
     def _open_dialog(self, existing: AccountInfo | None) -> AccountDialog:
-        self.dialog = AccountDialog(self.controller, self, existing, ssl_context=self.ssl_context)
+        self.dialog = AccountDialog(self.controller, self, existing, ssl_context=self.ssl_context,
+                                    open_browser=self.open_browser)
         self.dialog.saved.connect(
             lambda name: self._changed(f"Saved '{name}'. Mail is checked in the background from now on."))
         self.dialog.open()
@@ -122,6 +137,21 @@ class AccountsPane(QWidget):
     def _tested(self, ok: bool, text: str) -> None:
         self.test_button.setEnabled(self.current_account() is not None)
         show_result(self.result, ok, text)
+
+    def sign_in_again(self) -> None:
+        """Run the current OAuth account's browser sign-in again; the button cancels while it waits."""
+        if self.signing_in.running:
+            self.signing_in.cancel()
+            return
+        info = self.current_account()
+        if info is None:
+            return
+        show_result(self.result, None, f"Sign in to '{info.name}' in the browser window that opened…")
+        context = self.ssl_context
+        self.signing_in.start(self.sign_in_button,
+                              lambda browser: accounts.sign_in_again(info.name, browser, ssl_context=context),
+                              lambda _info: self._changed(f"Signed in to '{info.name}' again."),
+                              lambda text: show_result(self.result, False, text))
 
     def remove_account(self, confirm: bool = True) -> None:
         info = self.current_account()

@@ -134,5 +134,12 @@ CREATE TRIGGER lead_search_update AFTER UPDATE OF name, company, email ON lead B
 END;
 """
 
+# Mail accounts that sign in with OAuth 2.0 (XOAUTH2): the provider (google, microsoft or an issuer URL) and
+# the client id its refresh token belongs to (the token itself is in the keychain). NULL: a password account.
+MAIL_OAUTH = """
+ALTER TABLE mail_account ADD COLUMN oauth TEXT;
+ALTER TABLE mail_account ADD COLUMN oauth_client_id TEXT;
+"""
+
 # One entry per schema version, in order: append new steps, never edit shipped ones.
-STEPS: list[str] = [CORE, MAIL, OUTBOX, SYNC, SYNCED_RULES, SEARCH]
+STEPS: list[str] = [CORE, MAIL, OUTBOX, SYNC, SYNCED_RULES, SEARCH, MAIL_OAUTH]

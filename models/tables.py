@@ -170,7 +170,7 @@ SYNCED = (Member, Stage, LostReason, Lead, Activity, FollowUp, SenderRule)
 
 
 class MailAccount(BaseModel):
-    """An IMAP inbox to capture from. The password is in the OS keyring, never here."""
+    """An IMAP inbox to capture from. Its password or OAuth refresh token is in the OS keyring, never here."""
 
     id = pw.TextField(primary_key=True, default=new_id)
     name = pw.TextField(unique=True)
@@ -184,6 +184,8 @@ class MailAccount(BaseModel):
     created_at = pw.DateTimeField()
     last_check_at = pw.DateTimeField(null=True)
     last_error = pw.TextField(null=True)
+    oauth = pw.TextField(null=True)  # google | microsoft | an issuer URL; NULL: signs in with a password
+    oauth_client_id = pw.TextField(null=True)
 
 
 class MailCursor(BaseModel):

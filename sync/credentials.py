@@ -1,4 +1,4 @@
-"""Mail passwords and team keys in the OS keychain (keyring), and nowhere else.
+"""Mail passwords, OAuth refresh tokens and team keys in the OS keychain (keyring), and nowhere else.
 
 Nothing here logs, prints or puts a password into an error message. When no keychain
 is available the user is told so: we never fall back to storing the password ourselves.
@@ -21,9 +21,9 @@ class KeychainError(LeadbookError):
     """The OS keychain is missing, locked or refused the request."""
 
 
-def _entry(account_name: str, username: str) -> str:
-    # One entry per account: two accounts may share a user name on different servers.
-    return f"{account_name}:{username}"
+def _entry(account_id: str) -> str:
+    # The account's stable id, never its name: two data folders may hold accounts of the same name and user.
+    return f"account:{account_id}"
 
 
 def _translate(exc: keyring.errors.KeyringError) -> KeychainError:
@@ -58,17 +58,44 @@ def _delete(service: str, entry: str) -> None:
         raise _translate(exc) from None
 
 
-def set_password(account_name: str, username: str, password: str) -> None:
-    _set(SERVICE, _entry(account_name, username), password)
+def set_password(account_id: str, password: str) -> None:
+    _set(SERVICE, _entry(account_id), password)
 
 
-def get_password(account_name: str, username: str) -> str | None:
-    """The stored password, or None when there is none."""
-    return _get(SERVICE, _entry(account_name, username))
+def get_password(account_id: str, legacy: tuple[str, str] | None = None) -> str | None:
+    """The stored password, or None when there is none.
+
+    `legacy` is the account's (name, user name): an entry kept under them by older versions is
+    moved to the id-keyed entry the first time it is read.
+    """
+    password = _get(SERVICE, _entry(account_id))
+    if password is None and legacy is not None:
+        old = ":".join(legacy)
+        password = _get(SERVICE, old)
+        if password is not None:
+            _set(SERVICE, _entry(account_id), password)
+            _delete(SERVICE, old)
+    return password
 
 
-def delete_password(account_name: str, username: str) -> None:
-    _delete(SERVICE, _entry(account_name, username))
+def delete_password(account_id: str) -> None:
+    _delete(SERVICE, _entry(account_id))
+
+
+OAUTH_SERVICE = "Leadbook mail OAuth"
+
+
+def set_refresh_token(account_id: str, token: str) -> None:
+    """An OAuth account's refresh token: the one secret that lets it read mail without a new sign-in."""
+    _set(OAUTH_SERVICE, _entry(account_id), token)
+
+
+def get_refresh_token(account_id: str) -> str | None:
+    return _get(OAUTH_SERVICE, _entry(account_id))
+
+
+def delete_refresh_token(account_id: str) -> None:
+    _delete(OAUTH_SERVICE, _entry(account_id))
 
 
 TEAM_SERVICE = "Leadbook team"

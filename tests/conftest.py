@@ -7,6 +7,7 @@ import inspect
 import os
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -18,7 +19,8 @@ from models import db, stages  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/: imap_server, mail_samples
 
-from imap_server import ImapServer, Mailbox, new_mailbox  # noqa: E402
+from imap_server import DOVECOT, ImapServer, Mailbox, new_mailbox  # noqa: E402
+from oauth_server import AuthServer  # noqa: E402
 
 ON_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -35,7 +37,7 @@ ALLOWED_SKIPS = {
 }
 
 # Tests that use these start (or share) a real Dovecot and carry the imap marker; no other test does.
-SERVER_FIXTURES = {"imap_server", "private_server"}
+SERVER_FIXTURES = {"imap_server", "private_server", "oauth_imap"}
 
 
 def _starts_a_server(item: pytest.Item) -> bool:
@@ -108,6 +110,20 @@ def private_server():
     server = ImapServer().start()
     yield server
     server.cleanup()
+
+
+@pytest.fixture
+def oauth_imap():
+    """A Dovecot of this test's own that accepts only OAuth tokens, and the loopback authorization server
+    that issues and checks them (tests/oauth_server.py); `.auth`, `.server` and an empty `.mailbox`."""
+    reason = ImapServer.unavailable() or (None if DOVECOT else "token-only sign-in needs Dovecot")
+    if reason:
+        pytest.skip(reason)
+    auth = AuthServer().start()
+    server = ImapServer(oauth=auth).start()
+    yield SimpleNamespace(auth=auth, server=server, mailbox=new_mailbox(server))
+    server.cleanup()
+    auth.stop()
 
 
 @pytest.fixture

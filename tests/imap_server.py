@@ -1,9 +1,11 @@
 """A real IMAP server on loopback for tests and benchmarks: Dovecot in a temporary folder.
 
-Dovecot is the reference (TESTING.md). The folder comes from `tempfile.mkdtemp()` and is
-made world-traversable because pytest's tmp_path sits under a 0700 folder that Dovecot's
-`nobody` processes cannot enter when the tests run as root. pymap is used only when
-Dovecot is missing; without either the caller skips with `ImapServer.unavailable()`.
+Dovecot is the reference (TESTING.md). With `oauth=` (tests/oauth_server.AuthServer) it accepts
+only OAuth 2.0 tokens (XOAUTH2, OAUTHBEARER), checked at the authorization server's
+introspection endpoint; its mailbox helpers then log in with tokens minted there. The folder
+comes from `tempfile.mkdtemp()` and is made world-traversable because pytest's tmp_path sits
+under a 0700 folder that Dovecot's `nobody` processes cannot enter when the tests run as root.
+pymap is used only when Dovecot is missing; without either the caller skips with `ImapServer.unavailable()`.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from imapclient import IMAPClient
 
@@ -72,6 +75,40 @@ service imap-login {{
 """
 
 
+# Dovecot 2.3's names (2.4 renamed them oauth2_*); the passdb asks the test's authorization server
+OAUTH_AUTH = """\
+auth_mechanisms = xoauth2 oauthbearer
+auth_failure_delay = 0
+"""
+OAUTH_DB = """\
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {d}/oauth2.conf.ext
+}}
+userdb {{
+  driver = static
+  args = uid=nobody gid=nogroup home={d}/mail/%u
+}}
+"""
+OAUTH_CONF = """\
+introspection_mode = post
+introspection_url = {url}/introspect
+username_attribute = username
+active_attribute = active
+active_value = true
+force_introspection = yes
+"""
+
+
+def _oauth_config(config: str, d: Path, url: str) -> str:
+    """The password configuration with its mechanisms, passdb and userdb swapped for token-only ones."""
+    auth, mail, db, namespace = (config.index(key) for key in ("auth_mechanisms", "mail_location", "passdb {",
+                                                                "namespace inbox"))
+    (d / "oauth2.conf.ext").write_text(OAUTH_CONF.format(url=url))
+    return config[:auth] + OAUTH_AUTH + config[mail:db] + OAUTH_DB.format(d=d) + config[namespace:]
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -94,9 +131,10 @@ class ImapServer:
 
     host = "127.0.0.1"
 
-    def __init__(self, users: dict[str, str] | None = None, tls: bool = False) -> None:
+    def __init__(self, users: dict[str, str] | None = None, tls: bool = False, oauth: Any = None) -> None:
         self.users = users or {"test": "secret", "other": "secret2"}
         self.tls = tls
+        self.oauth = oauth  # an AuthServer (url, mint): the server accepts only its tokens
         self.folder = Path(tempfile.mkdtemp(prefix="leadbook-imap-"))
         os.chmod(self.folder, 0o755)  # Dovecot's nobody processes must traverse it
         self.port = free_port()
@@ -138,8 +176,11 @@ class ImapServer:
         if self.tls:
             self.cert = self._make_cert()
             ssl_files = f"ssl_cert = <{d}/cert.pem\nssl_key = <{d}/key.pem"
-        (d / "dovecot.conf").write_text(CONFIG.format(
-            d=d, port=self.port, ssl="yes" if self.tls else "no", ssl_files=ssl_files, ssl_port=self.ssl_port))
+        config = CONFIG.format(d=d, port=self.port, ssl="yes" if self.tls else "no", ssl_files=ssl_files,
+                               ssl_port=self.ssl_port)
+        if self.oauth is not None:
+            config = _oauth_config(config, d, self.oauth.url)
+        (d / "dovecot.conf").write_text(config)
         self.users.update({f"box{n}": f"pw-{n}-Sekr3t!" for n in range(1, POOL + 1)})
         (d / "users").write_text("".join(
             f"{user}:{{PLAIN}}{password}::::{d}/mail/{user}\n" for user, password in self.users.items()))
@@ -215,7 +256,10 @@ class ImapServer:
 
     def client(self, user: str = "test") -> IMAPClient:
         client = IMAPClient(self.host, self.port, ssl=False, timeout=30)
-        client.login(user, self.users[user])
+        if self.oauth is not None:
+            client.oauth2_login(user, self.oauth.mint(user))
+        else:
+            client.login(user, self.users[user])
         return client
 
     def append(self, folder: str, raw: bytes, flags: Iterable[bytes | str] = (), user: str = "test",

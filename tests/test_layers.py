@@ -179,6 +179,7 @@ COMMANDS: list[tuple[int, list[str]]] = [
          "--no-test"]),
     (0, ["account", "list", "--json"]), (0, ["account"]),
     (1, ["account", "test", "Shop"]),  # no password stored: a clear error, no Qt
+    (1, ["account", "signin", "Shop"]),  # a password account: nothing to sign in to
     (1, ["fetch"]),
     (0, ["account", "remove", "Shop"]),
     (0, ["review"]), (1, ["review", "accept", "nosuchid"]), (1, ["review", "reject", "nosuchid"]),

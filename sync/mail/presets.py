@@ -1,4 +1,4 @@
-"""IMAP settings of the mail providers people use, and the hint each one needs about passwords.
+"""IMAP settings of the mail providers people use, how each signs in, and the hint each one needs.
 
 Qt-free data: the account form fills host, port and security from a preset and guesses the
 preset from the domain of the address being typed.
@@ -18,6 +18,8 @@ class Preset:
     hint: str = ""
     domains: tuple[str, ...] = ()
     hosts: dict[str, str] = field(default_factory=dict)  # domain -> host where one preset spans several servers
+    oauth: str = ""  # the OAuth provider (sync.mail.oauth) to sign in with; "" = a password
+    password: bool = True  # whether the server still takes a (app) password at all
 
     def host_for(self, address: str) -> str:
         """The IMAP host for this address: its domain's own server if the provider has one, else the preset's."""
@@ -28,13 +30,14 @@ OTHER = Preset("other", "Other", "", hint="Your provider's help pages name the I
                "password when two-step sign-in is on.")
 
 PRESETS: tuple[Preset, ...] = (
+    # Google Workspace turned password sign-in off in 2024-09; app passwords still work where 2-step is on
     Preset("gmail", "Gmail / Google Workspace", "imap.gmail.com",
-           hint="Use an app password (Google Account › Security › App passwords); your normal password will be "
-                "refused.",
-           domains=("gmail.com", "googlemail.com")),
+           hint="Sign in with Google, or type an app password (Google Account › Security › App passwords) instead.",
+           domains=("gmail.com", "googlemail.com"), oauth="google"),
+    # Microsoft 365 turned password sign-in for IMAP off in 2022-10, Outlook.com in 2024-09
     Preset("microsoft", "Outlook.com / Microsoft 365", "outlook.office365.com",
-           hint="Password sign-in for IMAP is off for most Microsoft 365 accounts; sign-in with Microsoft "
-                "(OAuth) is coming.",
+           hint="Sign in with Microsoft (OAuth): Microsoft turned password sign-in for IMAP off.",
+           oauth="microsoft", password=False,
            domains=("outlook.com", "hotmail.com", "live.com", "msn.com", "outlook.de", "hotmail.de", "live.de",
                     "hotmail.co.uk", "outlook.fr", "hotmail.fr")),
     Preset("icloud", "iCloud", "imap.mail.me.com",

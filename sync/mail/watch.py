@@ -18,9 +18,8 @@ from imapclient import IMAPClient
 
 from models.errors import LeadbookError
 from models.tables import MailAccount, database
-from sync import credentials
 
-from . import imap
+from . import imap, oauth
 from .capture import PassResult, account_folders, record_check, run_pass
 
 log = logging.getLogger("leadbook.mail.watch")
@@ -116,6 +115,9 @@ class Watcher(threading.Thread):
                         record_check(account, message)
                     except Exception:  # noqa: BLE001 - a busy database must not kill the watcher
                         log.warning("could not record the mail error", exc_info=True)
+                    # a revoked grant waits for the new sign-in (check_now), not for time to pass
+                    if isinstance(exc, oauth.SignInNeeded):
+                        delay = self.backoff_max
                     self._emit_error(account.name, message)
                     self.state, self.delay = "backoff", delay
                     self._sleep(delay)
@@ -125,11 +127,8 @@ class Watcher(threading.Thread):
                 imap.disconnect(client)
 
     def _connect(self, account: MailAccount) -> IMAPClient:
-        password = self._password or credentials.get_password(account.name, account.username)
-        if password is None:
-            raise imap.MailAuthError(f"Mail account '{account.name}' has no password in the system keychain: "
-                                     "remove the account and add it again with its password.")
-        return imap.connect(account, password, timeout=self.timeout, ssl_context=self.ssl_context)
+        credential = self._password or oauth.account_credential(account)
+        return imap.connect(account, credential, timeout=self.timeout, ssl_context=self.ssl_context)
 
     def _describe(self, account: MailAccount, exc: BaseException) -> str:
         if isinstance(exc, LeadbookError):

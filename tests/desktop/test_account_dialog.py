@@ -90,7 +90,8 @@ def test_the_port_box_shows_five_digits(dialog, qtbot):
 
 def test_tab_walks_the_form_top_to_bottom(dialog, qtbot):
     """Tab goes down the fields in the order they are shown (one stop for the date), then to the buttons."""
-    expected = [dialog.name, dialog.username, dialog.provider, dialog.password, dialog.host, dialog.port,
+    expected = [dialog.name, dialog.username, dialog.provider, dialog.password, *dialog.sign_in_buttons.values(),
+                dialog.host, dialog.port,
                 dialog.security, dialog.folders, dialog.sent_folder, dialog.since, dialog.test_button,
                 *dialog.buttons.buttons()]
     assert tab_stops(qtbot, dialog.name, len(expected)) == expected

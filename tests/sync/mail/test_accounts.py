@@ -31,8 +31,8 @@ def change(info: accounts.AccountInfo, **kw) -> accounts.AccountInfo:
     return accounts.update_account(info.name, **(values | kw))
 
 
-def test_renaming_keeps_cursors_and_moves_the_password(mailbox):
-    """A renamed account of the same mailbox reads nothing twice; its password follows the new name."""
+def test_renaming_keeps_cursors_and_the_password(mailbox):
+    """A renamed account of the same mailbox reads nothing twice; its password stays with its id."""
     mailbox.append("INBOX", samples.wpforms())
     info = add(mailbox)
     capture_account(MailAccount.get_by_id(info.id))
@@ -40,8 +40,7 @@ def test_renaming_keeps_cursors_and_moves_the_password(mailbox):
     renamed = change(info, new_name="Shop inbox")
     assert renamed.id == info.id and renamed.name == "Shop inbox"
     assert [(c.folder, c.last_uid) for c in MailCursor.select()] == cursors
-    assert credentials.get_password("Shop inbox", mailbox.user) == mailbox.password
-    assert credentials.get_password("Shop", mailbox.user) is None
+    assert credentials.get_password(info.id) == mailbox.password
     result = capture_account(MailAccount.get_by_id(info.id))
     assert result.seen == 0 and MailMessage.select().count() == 1
 
@@ -66,7 +65,7 @@ def test_a_failed_test_changes_nothing(private_server):
         change(info, new_name="Renamed", password="not-the-Passw0rd")
     assert "not-the-Passw0rd" not in str(error.value)
     assert accounts.list_accounts() == [info]
-    assert credentials.get_password("Shop", mb.user) == mb.password
+    assert credentials.get_password(info.id) == mb.password
 
 
 def form(mb, name: str = "Shop", folders: tuple[str, ...] = ("INBOX",)) -> accounts.AccountForm:
@@ -77,7 +76,7 @@ def test_checking_the_form_stores_nothing(mailbox):
     """Test connection with the typed password logs in and says so; no account and no password are kept."""
     text = accounts.check_settings(form(mailbox), mailbox.password)
     assert text.startswith("OK: logged in") and mailbox.user in text
-    assert accounts.list_accounts() == [] and credentials.get_password("Shop", mailbox.user) is None
+    assert accounts.list_accounts() == []
 
 
 def test_checking_without_a_password_uses_the_stored_one_or_asks(mailbox):
@@ -102,8 +101,8 @@ def test_saving_the_form_adds_then_changes_the_account(mailbox):
         accounts.save_account(form(mailbox), None)
     assert accounts.list_accounts() == []
     added = accounts.save_account(form(mailbox), mailbox.password)
-    assert credentials.get_password("Shop", mailbox.user) == mailbox.password
+    assert credentials.get_password(added.id) == mailbox.password
     changed = accounts.save_account(form(mailbox, folders=("INBOX", "Sent")), None, existing="Shop")
     assert changed.id == added.id and accounts.list_accounts() == [changed]
     assert changed.folders == ("INBOX", "Sent")
-    assert credentials.get_password("Shop", mailbox.user) == mailbox.password
+    assert credentials.get_password(added.id) == mailbox.password

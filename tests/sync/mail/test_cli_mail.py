@@ -1,4 +1,6 @@
-"""The mail commands end to end: `python -m desktop.cli` in a subprocess against a real Dovecot."""
+"""The mail commands end to end: `python -m desktop.cli` in a subprocess against a real Dovecot (and, for
+OAuth, a Dovecot that takes only tokens and the tests' own authorization server, with BROWSER standing in for
+the browser: real HTTP, real IMAP, nothing patched)."""
 from __future__ import annotations
 
 import json
@@ -10,13 +12,14 @@ from pathlib import Path
 import mail_samples as samples
 import pytest
 from imap_server import new_mailbox
+from oauth_server import CLIENT_ID, browser_command
 
 ROOT = Path(__file__).resolve().parents[3]
 @pytest.fixture
 def leadbook(tmp_path):
-    """Run `leadbook --data-dir D ...` with a keyring file in the test's folder."""
+    """Run `leadbook --data-dir D ...` with a keyring file in the test's folder and a stand-in browser."""
     env = dict(os.environ, PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring",
-               XDG_DATA_HOME=str(tmp_path / "xdg"), PYTHONPATH=str(ROOT))
+               XDG_DATA_HOME=str(tmp_path / "xdg"), PYTHONPATH=str(ROOT), BROWSER=browser_command())
     env.pop("LEADBOOK_DATA_DIR", None)
 
     def run(*args: str, stdin: str | None = None, data_dir: Path | None = None, ok: bool = True):
@@ -81,6 +84,47 @@ def test_fetch_fails_clearly_for_a_wrong_password(leadbook, private_server):
                        "--password-stdin", stdin="Not-The-Password\n", ok=False)
     assert refused.returncode == 1 and refused.stderr.startswith("leadbook: Mail account 'Other'")
     assert refused.stderr.count("\n") == 1 and "Not-The-Password" not in refused.stderr
+
+
+@pytest.mark.imap
+def test_oauth_sign_in_fetch_refresh_revoke_and_sign_in_again(leadbook, oauth_imap, tmp_path):
+    """add --oauth signs in through the browser; fetch reads the token-only Dovecot; expired tokens are renewed
+    silently; a revoked grant is one sentence and exit 1 until `account signin` fixes it."""
+    auth, mailbox = oauth_imap.auth, oauth_imap.mailbox
+    mailbox.append("INBOX", samples.wpforms())
+    added = leadbook("account", "add", "Work", "--host", mailbox.server.host, "--port", str(mailbox.server.port),
+                     "--security", "none", "--username", mailbox.user, "--oauth", auth.url,
+                     "--oauth-client-id", CLIENT_ID)
+    assert "Added mail account 'Work'" in added.stdout and "signed in" in added.stdout
+    assert f"{auth.url}/authorize?" in added.stderr  # the address, for a machine without a browser
+    assert "OAuth" in leadbook("account", "list").stdout
+    fetched = json.loads(leadbook("fetch", "--json").stdout)
+    assert fetched[0]["counts"] == {"lead": 1} and fetched[0]["error"] is None
+
+    auth.expire()  # every access token dies: the next pass renews with the refresh token, unseen
+    mailbox.append("INBOX", samples.squarespace())
+    refreshes = auth.count("/token", grant_type="refresh_token")
+    assert json.loads(leadbook("fetch", "--json").stdout)[0]["counts"] == {"lead": 1}
+    assert auth.count("/token", grant_type="refresh_token") == refreshes + 1
+
+    auth.revoke(mailbox.user)
+    revoked = leadbook("fetch", ok=False)
+    assert revoked.returncode == 1
+    assert "Mail account 'Work': sign in again: `leadbook account signin Work`." in revoked.stdout
+    signed = leadbook("account", "signin", "Work")
+    assert "Signed in to 'Work' again" in signed.stdout
+    mailbox.append("INBOX", samples.wpforms(name="Ana Lima", email="ana@example.com"))
+    assert json.loads(leadbook("fetch", "--json").stdout)[0]["counts"] == {"lead": 1}
+    database = (tmp_path / "data" / "leadbook.sqlite3").read_bytes()
+    assert auth.refresh and not any(token.encode() in database for token in auth.refresh)
+
+
+def test_oauth_without_a_client_id_says_how_to_set_one(leadbook):
+    """--oauth google with no client id given or configured: one sentence naming the config key, exit 1."""
+    proc = leadbook("account", "add", "Gmail", "--host", "imap.gmail.com", "--username", "me@gmail.com",
+                    "--oauth", "google", ok=False)
+    assert proc.returncode == 1 and "`leadbook config oauth_google_client_id ID`" in proc.stderr
+    assert "No mail accounts" in leadbook("account", "list").stdout
 
 
 def test_parse_email_needs_no_database(leadbook, tmp_path):

@@ -36,6 +36,13 @@ def test_every_preset_has_one_short_sentence_of_hint():
     assert "OAuth" in presets.preset("microsoft").hint and "app password" in presets.preset("gmail").hint
 
 
+def test_gmail_and_microsoft_sign_in_with_oauth():
+    """The providers that turned IMAP passwords off choose OAuth; Gmail still takes app passwords, Microsoft none."""
+    assert {p.key: p.oauth for p in presets.PRESETS if p.oauth} == {"gmail": "google", "microsoft": "microsoft"}
+    assert presets.preset("gmail").password and not presets.preset("microsoft").password
+    assert all(p.password for p in presets.PRESETS if not p.oauth)
+
+
 def test_for_host_and_preset_fall_back_to_other():
     """A saved server maps back to its provider (both GMX servers too); anything else is Other."""
     assert presets.for_host("IMAP.web.de").key == "gmx" and presets.for_host("imap.gmail.com").key == "gmail"
