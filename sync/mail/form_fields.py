@@ -130,7 +130,7 @@ _NONWORD = re.compile(r"[^a-z0-9]+")
 def label_kind(label: str) -> str | None:
     """Meaning of a form label: a field name from FIELDS, or "first", "last", "sender",
     "subject", "location", "meta" (technical, dropped), or None (unknown)."""
-    s = unicodedata.normalize("NFKD", label.lower().replace("ß", "ss"))
+    s = unicodedata.normalize("NFKD", label[:100].lower().replace("ß", "ss"))
     s = "".join(c for c in s if not unicodedata.combining(c))
     s = _NONWORD.sub(" ", s.replace("e-mail", "email").replace("e mail", "email")).strip()
     s = _OPTIONAL.sub("", _OWN.sub("", s))

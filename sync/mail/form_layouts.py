@@ -197,19 +197,17 @@ class Layout:
     read: Reader | None = None  # None: the generic reading of the cut text
     marketplace: bool = False  # leads that may carry no email or phone at all
 
-    def matches(self, mail: Mail, head: str, tail: str, html: str) -> bool:
-        if self.domains:
-            doms = [domain(mail.from_addr)] + [domain(a) for _, a in mail.reply_to if is_relay(a)]
-            if not any(d == x or d.endswith("." + x) for d in doms for x in self.domains):
-                return False
-        if self.local and not self.local.match(mail.from_addr.partition("@")[0]):
+    def matches(self, seen: _Seen) -> bool:
+        if self.domains and seen.domains.isdisjoint(self.domains):
+            return False
+        if self.local and not self.local.match(seen.local):
             return False
         if not (self.subject or self.body or self.html):
             return True
         return bool(
-            (self.subject and self.subject.search(mail.subject[:300]))
-            or (self.body and (self.body.search(head) or self.body.search(tail)))
-            or (self.html and self.html in html)
+            (self.subject and self.subject.search(seen.subject))
+            or (self.body and (self.body.search(seen.head) or self.body.search(seen.tail)))
+            or (self.html and self.html in seen.html)
         )
 
     def fields(self, mail: Mail, text: str) -> dict[str, str]:
@@ -245,8 +243,9 @@ _CF7_FOOTER = (
     r"Dit is een melding .{0,40}contactformulier|"
     r"Este e-?mail foi enviado|Esta é uma notificação .{0,40}formulário de contato)"
 )
+# The footer follows the "-- " line; anchoring it there keeps the search cheap.
 _CF7_BODY = _re(
-    _CF7_FOOTER + r"|^(?:Message Body|Nachrichtentext|Corps du message|Cuerpo del mensaje|"
+    r"^--[ \t]?\n" + _CF7_FOOTER + r"|^(?:Message Body|Nachrichtentext|Corps du message|Cuerpo del mensaje|"
     r"Corpo del messaggio|Berichttekst|Corpo da mensagem):[ \t]*$",
     re.IGNORECASE | re.MULTILINE,
 )
@@ -341,7 +340,7 @@ LAYOUTS: tuple[Layout, ...] = (
     Layout(
         "Forminator",
         subject=_re(r"^New Form Entry #\d+ for "),
-        body=_re(r"You have a new website form submission"),
+        body=_re(r"You have a new website form submission", 0),
         start=_re(r"You have a new website form submission:?"),
         end=_re(r"^-{3}$|^This message was sent from", re.IGNORECASE | re.MULTILINE),
         site=_url_after(r"This message was sent from"),
@@ -349,7 +348,7 @@ LAYOUTS: tuple[Layout, ...] = (
     Layout(
         "Fluent Forms",
         subject=_re(r"\] New Form Submission$"),
-        body=_re(r"Powered by FluentForm|This form submitted at:"),
+        body=_re(r"Powered by FluentForm|This form submitted at:", 0),
         html="ff_all_data",
         end=_re(r"^This form submitted at:|^Powered by FluentForm", re.IGNORECASE | re.MULTILINE),
         site=_url_after(r"This form submitted at:"),
@@ -365,7 +364,7 @@ LAYOUTS: tuple[Layout, ...] = (
     Layout(
         "Elementor",
         subject=_re(r'^New message from "'),
-        body=_re(r"Powered by:? Elementor"),
+        body=_re(r"Powered by:? Elementor", 0),
         end=_re(r"^-{3}[ \t]*$", re.MULTILINE),
         site=_subject_site,
     ),
@@ -379,8 +378,23 @@ LAYOUTS: tuple[Layout, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class _Seen:
+    """What the layouts look at, taken from a message once."""
+
+    domains: frozenset[str]  # the sender's and relays' domains and their parent domains
+    local: str
+    subject: str
+    head: str
+    tail: str
+    html: str
+
+
 def layout_for(mail: Mail, text: str) -> Layout | None:
     """The first layout in the table that matches the message."""
-    head, tail = text[:HEAD], text[-HEAD:]
+    doms = [domain(mail.from_addr)] + [domain(a) for _, a in mail.reply_to if is_relay(a)]
+    parents = frozenset(d.split(".", i)[-1] for d in doms for i in range(d.count(".") + 1))
+    head, tail = (text[:HEAD], text[-HEAD:]) if len(text) > 2 * HEAD else (text, "")
     html = mail.html[:50_000].lower() if mail.html else ""  # the markers sit near the top
-    return next((x for x in LAYOUTS if x.matches(mail, head, tail, html)), None)
+    seen = _Seen(parents, mail.from_addr.partition("@")[0], mail.subject[:300], head, tail, html)
+    return next((x for x in LAYOUTS if x.matches(seen)), None)

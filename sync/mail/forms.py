@@ -101,14 +101,18 @@ def _to_self(mail: Mail, mine: frozenset[str]) -> bool:
 
 
 def _looks_sent_by_a_site(mail: Mail, mine: frozenset[str], text: str) -> bool:
-    """Cheap signs of a notification, checked before any structure is read."""
+    """Cheap signs of a notification, checked before any structure is read: a site's or
+    the owner's sender, a visitor in Reply-To, a form-like subject or wording."""
+    tail = text[-HEAD:]
+    dom = domain(mail.from_addr)
     return bool(
         _SITE_LOCAL.match(mail.from_addr.partition("@")[0])
         or _FORM_SUBJECT.search(mail.subject[:300])
         or _to_self(mail, mine)
         or any(_visitor_address(mail, mine, a) for _, a in mail.reply_to)
+        or (dom and (f"://{dom}" in tail or f"://www.{dom}" in tail))  # the sender's own site, in the footer
         or _FORM_BODY.search(text[:HEAD])
-        or _FORM_BODY.search(text[-HEAD:])
+        or _FORM_BODY.search(tail)
     )
 
 
@@ -175,5 +179,5 @@ def _generic_form(mail: Mail, mine: frozenset[str], fields: dict[str, str]) -> b
             or any(_visitor_address(mail, mine, a) for _, a in mail.reply_to)
         )
         and not mail.in_reply_to
-        and not _THREAD_SUBJECT.match(mail.subject)
+        and not _THREAD_SUBJECT.match(mail.subject[:300])
     )

@@ -329,8 +329,7 @@ def test_every_current_sample_has_an_expectation():
 @pytest.mark.parametrize("me", [OWNERS, ()], ids=["with-me", "without-me"])
 @pytest.mark.parametrize("name", sorted(CURRENT))
 def test_current_layouts_give_the_visitor(name, me):
-    """Current default templates (CF7, Forminator, Fluent Forms, Ninja Forms, Houzz, unknown plugins)
-    give the right source and the visitor's name, email, phone and message, with or without `me`."""
+    """Each current default template gives its source and the visitor's name, email, phone and message."""
     source, person, email, phone, words = CURRENT[name]
     m = current(name, me)
     assert (m.source, m.fields.get("name"), m.fields.get("email"), m.fields.get("phone")) == (
@@ -394,6 +393,15 @@ def test_owner_writing_to_themselves_is_a_sign_of_a_form():
     assert recognise(parse(data), ["frontdesk@oakridge-vets.example"]).fields["name"] == "Hannah Price"
 
 
+def test_sender_on_the_sites_own_domain_is_a_sign_of_a_form():
+    """A labelled mail from an address on the domain of the site its footer links to is a form."""
+    plain = _edited("new_plugin_lines.eml", (b"website@oakridge-vets", b"hello@oakridge-vets"),
+                    (b"Website enquiry", b"Hannah Price"))
+    assert recognise(parse(plain)) is None
+    m = recognise(parse(plain + b"\n--\nhttps://www.oakridge-vets.example/contact\n"))
+    assert m is not None and (m.source, m.fields["email"]) == ("Web form", "hannah.price@hotmail.co.uk")
+
+
 @pytest.mark.parametrize(
     "replacements",
     [
@@ -444,8 +452,7 @@ HOSTILE = {
 @pytest.mark.parametrize("label", ["Email", "Phone"])
 @pytest.mark.parametrize("kind", sorted(HOSTILE))
 def test_hostile_values_cannot_stall_recognition(kind, label, html, size):
-    """A 200 KB or 2 MB hostile Email/Phone value is read in well under 2 s (it took 116 s) and yields
-    no address or phone from the junk, while the visitor's name survives."""
+    """A 200 KB or 2 MB hostile Email/Phone value is read in well under 2 s (it took 116 s), junk dropped."""
     unit = HOSTILE[kind]
     data = _hostile(label, unit * (size // len(unit)), html)
     start = time.perf_counter()
