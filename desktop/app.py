@@ -71,6 +71,14 @@ class ExitAfterPaint(QObject):
         QApplication.quit()
 
 
+def housekeeping(data_dir: Path) -> None:
+    """The rolling daily backup, then outbox records past any undo and already shipped."""
+    from models import replica  # its imports wait until the window is up
+
+    backup.rolling_backup(data_dir)
+    replica.prune_outbox()
+
+
 def start_mail_watch(controller: Controller, window: MainWindow) -> None:
     """Mail capture in the background, its state in the status bar; the tray icon with it."""
     from .mail_watch import MailWatchers
@@ -117,6 +125,7 @@ def run(data_dir: Path) -> int:
     # classifier) would otherwise double the time to the first useful window.
     QTimer.singleShot(300, lambda: start_mail_watch(controller, window))
     QTimer.singleShot(1000, lambda: start_team_watch(controller, window))
-    # The rolling daily backup runs once the window is up, off the UI thread.
-    QTimer.singleShot(2000, lambda: controller.run(lambda: backup.rolling_backup(data_dir)))
+    # Housekeeping once the window is up, off the UI thread (the outbox would otherwise grow as large as
+    # the data).
+    QTimer.singleShot(2000, lambda: controller.run(lambda: housekeeping(data_dir)))
     return app.exec()

@@ -38,10 +38,11 @@ def undoable(text: str, func: Callable[..., T], *args: Any, **kwargs: Any) -> tu
 def undo(token: Undo) -> None:
     """Put back the state before the operation; RuleError (nothing changed) when those rows changed since."""
     records = database.execute_sql(
-        "SELECT tbl, row_id, op, data, old FROM outbox WHERE seq BETWEEN ? AND ? AND op != 'baseline' "
-        "ORDER BY seq DESC", [token.first, token.last]).fetchall()
-    if not records:
+        "SELECT tbl, row_id, op, data, old FROM outbox WHERE seq BETWEEN ? AND ? ORDER BY seq DESC",
+        [token.first, token.last]).fetchall()
+    if len(records) < token.last - token.first + 1:  # pruned, long after the operation (replica.prune_outbox)
         raise RuleError(f"There is nothing left to undo of '{token.text}'.")
+    records = [record for record in records if record[2] != "baseline"]
     with database.atomic():
         _check_unchanged(token, records)
         for table, row_id, op, _data, old in records:

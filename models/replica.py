@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from . import hlc, writes
+from . import hlc, settings, writes
 from .clock import now as clock_now
 from .errors import RuleError
 from .leads import FOLLOW_UP
@@ -95,6 +95,26 @@ def note_member(device: str, member_id: str | None) -> None:
 def reset_outbox() -> None:
     """On create/join: what the outbox holds is covered by the snapshot, never shipped as ops."""
     _set_shipped_seq(writes.last_seq())
+
+
+KEEP_OUTBOX = timedelta(days=1)  # well past any undo the window offers
+
+
+def prune_outbox(batch: int = 20_000) -> int:
+    """Forget the outbox records nobody reads again: older than KEEP_OUTBOX and shipped to the team, or,
+    in a folder that is in no team, never to be shipped (creating or joining one starts from a snapshot).
+    A batch per transaction, so other writers wait milliseconds, not seconds; returns how many went."""
+    upto = _shipped_seq() if settings.get("team_id") else writes.last_seq()
+    cutoff = (clock_now() - KEEP_OUTBOX).isoformat(" ")
+    total = 0
+    while True:
+        with database.atomic():
+            gone = database.execute_sql(
+                "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE seq <= ? AND at < ? ORDER BY seq "
+                "LIMIT ?)", [upto, cutoff, batch]).rowcount
+        total += gone
+        if gone < batch:
+            return total
 
 
 def needs_snapshot() -> bool:

@@ -506,3 +506,43 @@ def check_latest_and_conflicts(ops: list[list]) -> None:
             ids = {str(uuid.uuid5(replica._CONFLICTS, f"{x}|{y}|{field}"))
                    for other in history for x, y in ((op[0], other[0]), (other[0], op[0]))}
             assert ids & entries, f"{field} {op[4]!r} vanished without a conflict entry"
+
+
+def _age_outbox(days: int) -> None:
+    """Make every outbox record look `days` old (the outbox is not a synced table: plain SQL may write it)."""
+    database.execute_sql("UPDATE outbox SET at = ?", [(now() - timedelta(days=days)).isoformat(" ")])
+
+
+def test_a_solo_outbox_forgets_records_past_undo_and_keeps_recent_ones(store):
+    """Outside a team, records older than a day go (in batches); today's stay, and so does undo of them."""
+    from models import history
+
+    for number in range(5):
+        leads.add_lead(f"Old {number}", email=f"old{number}@example.com")
+    _, old_undo = history.undoable("add", leads.add_lead, "Older", email="older@example.com")
+    _age_outbox(2)
+    recent_seq = writes.last_seq()
+    _, undo = history.undoable("add", leads.add_lead, "Recent", email="recent@example.com")
+    total, old = database.execute_sql("SELECT count(*), sum(seq <= ?) FROM outbox", [recent_seq]).fetchone()
+    assert old > 3 and replica.prune_outbox(batch=3) == old  # several batches
+    kept = [seq for (seq,) in database.execute_sql("SELECT seq FROM outbox ORDER BY seq")]
+    assert kept and min(kept) > recent_seq and len(kept) < total
+    with pytest.raises(RuleError, match="nothing left to undo"):
+        history.undo(old_undo)
+    history.undo(undo)
+    assert not leads.Lead.select().where(leads.Lead.name == "Recent").exists()
+
+
+def test_in_a_team_unshipped_records_stay_however_old(store):
+    """In a team only records already shipped may go: an old edit not yet in a segment file is kept."""
+    leads.add_lead("Shipped", email="shipped@example.com")
+    shipped = writes.last_seq()
+    leads.add_lead("Waiting to ship", email="waiting@example.com")
+    _age_outbox(5)
+    from models import settings as stored
+
+    stored.put("team_id", "team-1")
+    replica._set_shipped_seq(shipped)
+    replica.prune_outbox()
+    seqs = [seq for (seq,) in database.execute_sql("SELECT seq FROM outbox")]
+    assert seqs and min(seqs) == shipped + 1
