@@ -13,7 +13,6 @@ from functools import partial
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractListModel,
     QByteArray,
     QMimeData,
     QModelIndex,
@@ -48,7 +47,7 @@ from models.board import UNCLAIMED, BoardData, Card, StageInfo, load_board
 
 from . import money, resources, stage_dialogs, widgets
 from .controller import Controller
-from .widgets import LiveView, error_color, muted_color, view_title, when_text
+from .widgets import ListModel, LiveView, error_color, muted_color, view_title, when_text
 
 log = logging.getLogger("leadbook.desktop.board")
 
@@ -74,7 +73,7 @@ def lead_ids_from(mime: QMimeData | None) -> list[str]:
 
 # --- the column model --------------------------------------------------------------------------
 
-class CardListModel(QAbstractListModel):
+class CardListModel(ListModel):
     """The cards of one stage. A drop of lead ids here emits `dropped(lead_id, stage_id)`."""
 
     dropped = Signal(str, str)
@@ -82,23 +81,8 @@ class CardListModel(QAbstractListModel):
     def __init__(self, stage_id: str, parent: Any = None):
         super().__init__(parent)
         self.stage_id = stage_id
-        self._cards: list[Card] = []
 
-    def set_cards(self, cards: list[Card]) -> None:
-        self.beginResetModel()
-        self._cards = cards
-        self.endResetModel()
-
-    def cards(self) -> list[Card]:
-        return self._cards
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._cards)
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._cards):
-            return None
-        card = self._cards[index.row()]
+    def item_data(self, card: Card, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return card.name
         if role == CARD_ROLE:
@@ -126,13 +110,13 @@ class CardListModel(QAbstractListModel):
         return [MIME_TYPE]
 
     def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
-        ids = [self._cards[i.row()].lead_id for i in indexes if i.isValid() and i.row() < len(self._cards)]
+        ids = [self._items[i.row()].lead_id for i in indexes if i.isValid() and i.row() < len(self._items)]
         return lead_mime(ids[:1])  # one card at a time: each move may ask its own question
 
     def canDropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int,
                         parent: QModelIndex | QPersistentModelIndex) -> bool:
         ids = lead_ids_from(data)
-        return bool(ids) and not any(card.lead_id in ids for card in self._cards)
+        return bool(ids) and not any(card.lead_id in ids for card in self._items)
 
     def dropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int,
                      parent: QModelIndex | QPersistentModelIndex) -> bool:
@@ -337,7 +321,7 @@ class CardListView(QListView):
     def show_card(self, lead_id: str) -> bool:
         """Select the lead's card and scroll it into view; False when it is not in this column."""
         model: CardListModel = self.model()
-        for row, card in enumerate(model.cards()):
+        for row, card in enumerate(model.items()):
             if card.lead_id == lead_id:
                 index = model.index(row)
                 self.setCurrentIndex(index)
@@ -405,7 +389,7 @@ class StageColumn(QFrame):
         self.set_cards([])
 
     def set_cards(self, cards: list[Card]) -> None:
-        self.model.set_cards(cards)
+        self.model.set_items(cards)
         self.total = total = sum(card.value for card in cards if card.value)
         self.title.setText(f"{self.stage.name}  ·  {len(cards):,}")
         self.summary.setText(f"{money.format_money(total)} total" if total else "")
@@ -695,7 +679,7 @@ class BoardView(LiveView):
     def find_card(self, lead_id: str) -> tuple[str, Card] | None:
         """(stage id, card) of a lead shown on the board."""
         for stage_id, column in self.columns.items():
-            for card in column.model.cards():
+            for card in column.model.items():
                 if card.lead_id == lead_id:
                     return stage_id, card
         return None

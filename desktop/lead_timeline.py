@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -31,7 +31,7 @@ from models.timeline import KIND_TITLES, Entry
 
 from . import resources
 from .controller import Controller
-from .widgets import button_row, error_color, muted_color, when_text
+from .widgets import ListModel, button_row, error_color, muted_color, when_text
 
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
 KIND_ICONS = {
@@ -41,26 +41,8 @@ KIND_ICONS = {
 }
 
 
-class TimelineModel(QAbstractListModel):
-    def __init__(self, parent: Any = None):
-        super().__init__(parent)
-        self._entries: list[Entry] = []
-
-    def set_entries(self, entries: list[Entry]) -> None:
-        self.beginResetModel()
-        self._entries = entries
-        self.endResetModel()
-
-    def entries(self) -> list[Entry]:
-        return self._entries
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._entries)
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._entries):
-            return None
-        entry = self._entries[index.row()]
+class TimelineModel(ListModel):
+    def item_data(self, entry: Entry, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return entry.summary
         if role == ENTRY_ROLE:
@@ -238,7 +220,7 @@ class TimelinePane(QWidget):
         self.lead_id = lead_id
         current = self.view.currentIndex()
         current_id = current.data(ENTRY_ROLE).id if current.isValid() else None
-        self.model.set_entries(entries)
+        self.model.set_items(entries)
         rows = [row for row, entry in enumerate(entries) if entry.id == current_id]
         if rows:
             self.view.setCurrentIndex(self.model.index(rows[0]))

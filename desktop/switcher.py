@@ -5,12 +5,12 @@ old text are dropped. Up/Down move, Enter (or a click) opens the lead, Esc close
 """
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import (
-    QAbstractListModel,
     QEvent,
     QModelIndex,
     QObject,
-    QPersistentModelIndex,
     QRect,
     QSize,
     Qt,
@@ -35,29 +35,15 @@ from models.search import LeadHit, find_leads
 
 from . import resources
 from .controller import Controller
+from .widgets import ListModel
 
 HIT_ROLE = Qt.ItemDataRole.UserRole + 1
 LIMIT = 20
 _ROOT = QModelIndex()
 
 
-class HitModel(QAbstractListModel):
-    def __init__(self, parent: QObject | None = None):
-        super().__init__(parent)
-        self.hits: list[LeadHit] = []
-
-    def set_hits(self, hits: list[LeadHit]) -> None:
-        self.beginResetModel()
-        self.hits = list(hits)
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self.hits)
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self.hits):
-            return None
-        hit = self.hits[index.row()]
+class HitModel(ListModel):
+    def item_data(self, hit: LeadHit, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return hit.name + (f" ({hit.company})" if hit.company else "")
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -161,7 +147,7 @@ class QuickSwitcher(QFrame):
             top_left = host.mapToGlobal(host.rect().topLeft())
             self.move(top_left.x() + (host.width() - width) // 2, top_left.y() + em * 4)
         self.edit.clear()
-        self.model.set_hits([])
+        self.model.set_items([])
         self._fit()
         self.show()
         self.raise_()
@@ -186,7 +172,7 @@ class QuickSwitcher(QFrame):
         if number != self._sequence:
             return  # an answer to text the user has already changed
         self.query_text = text
-        self.model.set_hits(hits)
+        self.model.set_items(hits)
         if hits:
             self.list.setCurrentIndex(self.model.index(0, 0))
         self.hint.setText(f"No lead matches “{text}”." if text and not hits else "")

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QAction, QColor, QKeySequence, QPalette, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
@@ -23,6 +23,33 @@ def view_title(text: str) -> QLabel:
     font.setPointSizeF(max(font.pointSizeF(), 9) * 1.6)
     title.setFont(font)
     return title
+
+
+class ListModel(QAbstractListModel):
+    """A list model over plain items (cards, hits, timeline entries); a subclass says what each role shows."""
+
+    def __init__(self, parent: Any = None):
+        super().__init__(parent)
+        self._items: list[Any] = []
+
+    def set_items(self, items: list[Any]) -> None:
+        self.beginResetModel()
+        self._items = list(items)
+        self.endResetModel()
+
+    def items(self) -> list[Any]:
+        return self._items
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._items)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._items):
+            return None
+        return self.item_data(self._items[index.row()], role)
+
+    def item_data(self, item: Any, role: int) -> Any:
+        raise NotImplementedError
 
 
 class LiveView(QWidget):

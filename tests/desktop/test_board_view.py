@@ -113,7 +113,7 @@ def test_cards_carry_their_next_step_and_overdue_flag(view):
     """Every card shows the lead's pending step; overdue means its date has passed."""
     from models.clock import now
 
-    cards = [card for column in view.columns.values() for card in column.model.cards()]
+    cards = [card for column in view.columns.values() for card in column.model.items()]
     assert all(card.next_title for card in cards), "the rules give every open lead a next step"
     assert all(card.overdue == (card.next_due < now()) for card in cards)
 
@@ -245,7 +245,7 @@ def test_dragging_a_card_exports_its_lead_id(view):
     """A card's drag data is the lead id under application/x-leadbook-lead; foreign data is refused."""
     column = next(c for c in view.columns.values() if c.model.rowCount())
     mime = column.model.mimeData([column.model.index(0)])
-    assert bytes(mime.data(MIME_TYPE).data()).decode() == column.model.cards()[0].lead_id
+    assert bytes(mime.data(MIME_TYPE).data()).decode() == column.model.items()[0].lead_id
     other = next(c for c in view.columns.values() if c is not column)
     assert not other.model.canDropMimeData(QMimeData(), Qt.DropAction.MoveAction, -1, -1, other.model.index(-1))
     assert not column.model.canDropMimeData(mime, Qt.DropAction.MoveAction, -1, -1, column.model.index(-1))
@@ -259,7 +259,7 @@ def test_filters_by_owner_and_source_reduce_the_cards(view, qtbot):
         view.set_filters(owner_id=owner.id)
     owned = Lead.select().where((Lead.status == "open") & (Lead.owner == owner.id)).count()
     assert sum(view.column_counts().values()) == owned < total
-    assert {card.owner for c in view.columns.values() for card in c.model.cards()} == {owner.name}
+    assert {card.owner for c in view.columns.values() for card in c.model.items()} == {owner.name}
 
     source = view.source_filter.itemData(1)
     with qtbot.wait_signal(view.loaded, timeout=5000):
@@ -368,7 +368,7 @@ def test_ctrl_z_undoes_a_move_and_keeps_the_card_selected(view, new_lead, qtbot)
 
 def test_days_in_stage_are_explained(view):
     """A card says "11 days in this stage" (tooltip and, where it fits, the card itself), not a bare "11 d"."""
-    card = next(c for column in view.columns.values() for c in column.model.cards())._replace(days_in_stage=11)
+    card = next(c for column in view.columns.values() for c in column.model.items())._replace(days_in_stage=11)
     assert "11 days in this stage" in card_tooltip(card)
     fm = QFontMetrics(view.font())
     assert CardDelegate.card_lines(card, fm, 400)[2] == "11 days in this stage"
@@ -380,7 +380,7 @@ def test_cards_are_readable_at_1024_px(window, qtbot):
     board_view = shown_in_window(window, qtbot, "board", BoardView, (1024, 640))
     assert board_view.width() <= 1024
     column = next(iter(board_view.columns.values()))
-    card = column.model.cards()[0]._replace(next_title="Send quote", value=12_500.0)
+    card = column.model.items()[0]._replace(next_title="Send quote", value=12_500.0)
     width = column.view.viewport().width() - 2 * (CardDelegate.MARGIN_X + CardDelegate.PAD) - 2
     step, due, _days = CardDelegate.card_lines(card, QFontMetrics(column.view.font()), width)
     assert step == "→ Send quote" and due
@@ -392,6 +392,6 @@ def test_money_on_the_board_carries_the_currency_setting(view, qtbot):
     _refreshed(view, qtbot)
     assert "€" in view.totals.text() and "in the pipeline" in view.totals.text()
     assert any("€" in column.summary.text() for column in view.columns.values())
-    card = next(c for column in view.columns.values() for c in column.model.cards() if c.value)
+    card = next(c for column in view.columns.values() for c in column.model.items() if c.value)
     assert "€" in card_tooltip(card)
     money.set_currency(None)  # the helper's state outlives this store

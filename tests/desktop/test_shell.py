@@ -38,7 +38,7 @@ def _type(qtbot, switcher: QuickSwitcher, text: str) -> list[str]:
     """Type into the switcher, wait for the debounced query, return the ids shown."""
     with qtbot.wait_signal(switcher.results_shown, timeout=2000):
         qtbot.keyClicks(switcher.edit, text)
-    return [hit.id for hit in switcher.model.hits]
+    return [hit.id for hit in switcher.model.items()]
 
 
 def _unique_lead(**where) -> Lead:
@@ -85,7 +85,7 @@ def test_switcher_escape_closes(switcher, qtbot):
 def test_switcher_model_passes_qtmodeltester(demo, qtmodeltester):
     """The switcher's list model keeps Qt's item-model contract."""
     model = HitModel()
-    model.set_hits(search.find_leads("an"))
+    model.set_items(search.find_leads("an"))
     assert model.rowCount() > 1  # checked with hits in
     qtmodeltester.check(model, force_py=True)
 

@@ -22,6 +22,6 @@ def test_switcher_finds_accented_names_open_leads_first(controller, qtbot):
     widget.popup()
     with qtbot.wait_signal(widget.results_shown, timeout=2000):
         qtbot.keyClicks(widget.edit, "jurg")
-    shown = [hit.id for hit in widget.model.hits]
+    shown = [hit.id for hit in widget.model.items()]
     assert shown == [jurgen.id, won.id] == [hit.id for hit in search.find_leads("jurg")]
     assert widget.list.currentIndex().row() == 0

@@ -200,7 +200,7 @@ def test_a_conflict_from_a_round_is_on_the_leads_timeline(teammate, watch, contr
     assert blocker.args[0].result.conflicts + blocker.args[0].status.conflicts > 0
     dialog = LeadDetailDialog(controller, lead_id)
     qtbot.add_widget(dialog)
-    entries = [e for e in dialog.timeline.model.entries() if e.kind == "conflict"]
+    entries = [e for e in dialog.timeline.model.items() if e.kind == "conflict"]
     assert entries and KIND_ICONS["conflict"] == "warning"
     text = " ".join(f"{e.summary} {e.body or ''}" for e in entries)
     assert "Ben's company" in text and "Ann's company" in text
