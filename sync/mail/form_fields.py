@@ -420,7 +420,9 @@ MAX_HTML = 300_000  # chars of HTML read for fields
 def html_lines(html: str) -> str:
     """The text of notification HTML with one line per block, also inside table cells."""
     text = html_to_text(_BLOCK_END.sub(lambda m: _MARK + m.group(0), html[:MAX_HTML]))
-    return "\n".join(line.strip() for line in text.replace(_MARK, "\n").split("\n"))
+    # A mark at the end of a line is a block the text view already ended.
+    lines = text.replace(_MARK + "\n", "\n").replace(_MARK, "\n").split("\n")
+    return "\n".join(line.strip() for line in lines)
 
 
 # A signed message, as Ninja Forms' contact template ends it: "-Jane Miller ( jane@x.example )".

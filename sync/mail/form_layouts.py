@@ -220,7 +220,7 @@ def _re(pattern: str, flags: int = re.IGNORECASE) -> re.Pattern[str]:
     return re.compile(pattern, flags)
 
 
-_FOOTER_END = _re(
+FOOTER_END = _re(
     r"^(?:You are receiving this|You received this|To stop receiving|Unsubscribe|Mark as spam|"
     r"Manage (?:notifications|your form)|View (?:submissions?|all submissions|this submission)\b|"
     r"Powered by|Sent (?:by|via) (?:Formspree|Netlify|Tally|Jotform))",
@@ -259,7 +259,7 @@ LAYOUTS: tuple[Layout, ...] = (
         subject=_re(r"notification from|form submission"),
         body=_re(r"You have a new form submission"),
         start=_re(r"You have a new form submission\.?"),
-        end=_FOOTER_END,
+        end=FOOTER_END,
         site=_subject_site,
     ),
     Layout(
@@ -287,14 +287,14 @@ LAYOUTS: tuple[Layout, ...] = (
         subject=_re(r"customer message"),
         body=_re(r"You received a new message from your online store's contact form"),
         start=_re(r"You received a new message from your online store's contact form\.?"),
-        end=_FOOTER_END,
+        end=FOOTER_END,
         site=_from_name,
     ),
-    Layout("Formspree", domains=("formspree.io",), end=_FOOTER_END, site=_subject_site),
-    Layout("Netlify Forms", domains=("netlify.com",), local=_re(r"formresponses"), end=_FOOTER_END, site=_from_name),
-    Layout("Tally", domains=("tally.so",), end=_FOOTER_END, site=_subject_site),
-    Layout("Jotform", domains=("jotform.com",), end=_FOOTER_END),
-    Layout("Typeform", domains=("typeform.com", "typeform.io"), end=_FOOTER_END),
+    Layout("Formspree", domains=("formspree.io",), end=FOOTER_END, site=_subject_site),
+    Layout("Netlify Forms", domains=("netlify.com",), local=_re(r"formresponses"), end=FOOTER_END, site=_from_name),
+    Layout("Tally", domains=("tally.so",), end=FOOTER_END, site=_subject_site),
+    Layout("Jotform", domains=("jotform.com",), end=FOOTER_END),
+    Layout("Typeform", domains=("typeform.com", "typeform.io"), end=FOOTER_END),
     Layout(
         "CallRail",
         domains=("callrail.com",),
@@ -329,7 +329,7 @@ LAYOUTS: tuple[Layout, ...] = (
     ),
     Layout("Houzz", domains=("houzz.com",), local=_re(r"notification|messages"), read=_houzz, marketplace=True),
     Layout("Zillow", domains=("convo.zillow.com",), read=_zillow, marketplace=True),
-    Layout("Realtor.com", domains=("realtor.com",), subject=_re(r"lead"), end=_FOOTER_END, marketplace=True),
+    Layout("Realtor.com", domains=("realtor.com",), subject=_re(r"lead"), end=FOOTER_END, marketplace=True),
     # WordPress plugins: sent from the site's own address, named by their layout.
     Layout(
         "Contact Form 7",

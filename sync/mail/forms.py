@@ -16,7 +16,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from .form_fields import FIELDS, find_phone, html_lines, message_phone, read_fields
-from .form_layouts import HEAD, Layout, customer_name, cut, domain, is_relay, layout_for
+from .form_layouts import FOOTER_END, HEAD, Layout, customer_name, cut, domain, is_relay, layout_for
 from .parse import Mail
 
 __all__ = ["FIELDS", "FormMatch", "find_phone", "is_relay", "recognise"]
@@ -57,9 +57,6 @@ _FORM_BODY = re.compile(
     re.IGNORECASE,
 )
 _THREAD_SUBJECT = re.compile(r"^\s*(?:re|aw|sv|antw|fwd?|fw|wg|tr|rv|enc)\s*:", re.IGNORECASE)
-_FOOTER = re.compile(
-    r"^(?:You are receiving this|You received this|To stop receiving|Unsubscribe|Powered by)", re.IGNORECASE | re.M
-)
 _CONTACT = ("email", "phone")
 
 
@@ -83,8 +80,8 @@ def recognise(mail: Mail, me: Collection[str] = ()) -> FormMatch | None:
         return None
     if "phone" not in fields and (phone := message_phone(fields.get("message", ""))):
         fields["phone"] = phone  # "call me on 0176 …" in the message
-    relays = [a for _, a in mail.reply_to if is_relay(a)] + [mail.from_addr] * is_relay(mail.from_addr)
-    relay = relays[0] if relays else None
+    sender_relay = mail.from_addr if is_relay(mail.from_addr) else None
+    relay = next((a for _, a in mail.reply_to if is_relay(a)), sender_relay)
     if layout is None:
         return FormMatch("Web form", domain(mail.from_addr), fields, relay)
     return FormMatch(layout.source, layout.site(mail, text), fields, relay, layout.marketplace)
@@ -121,7 +118,7 @@ def _read(mail: Mail, layout: Layout | None, text: str) -> dict[str, str]:
     it lost the fields (a plain part made by stripping the tags)."""
 
     def read(text: str) -> dict[str, str]:
-        return layout.fields(mail, text) if layout else read_fields(cut(text, None, _FOOTER))
+        return layout.fields(mail, text) if layout else read_fields(cut(text, None, FOOTER_END))
 
     plain = "text/plain" in mail.content_types or not mail.html
     fields = read(text) if plain else {}

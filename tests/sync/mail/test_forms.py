@@ -350,6 +350,14 @@ def test_current_layouts_never_take_the_site_for_the_visitor(name):
         assert footer not in m.fields["message"]
 
 
+def test_html_message_keeps_its_lines():
+    """A message from HTML keeps its line breaks without blank lines added, and the CF7 subject follows it."""
+    assert current("cf7_current_html.eml").fields["message"] == (
+        "We are redoing our upstairs bathroom and need the shower and toilet moved about a metre.\n"
+        "Do you do that kind of work, and what would an estimate cost?\n\nSubject: Bathroom remodel"
+    )
+
+
 def test_current_reasons_name_the_site():
     """The reason names the site from the footer's URL, not WordPress's sender."""
     assert current("cf7_current.eml").reason == "Contact Form 7 notification from harbor-plumbing.example"
