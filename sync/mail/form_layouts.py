@@ -250,6 +250,10 @@ _CF7_BODY = _re(
     re.IGNORECASE | re.MULTILINE,
 )
 _SIG_LINE = _re(r"^--[ \t]?$", re.MULTILINE)
+# The line before the fields: a marker of the layout, and where its fields start.
+_WIX_START = _re(r"You have a new form submission\.?")
+_SHOPIFY_START = _re(r"You received a new message from your online store's contact form\.?")
+_FORMINATOR_START = _re(r"You have a new website form submission:?", 0)
 
 LAYOUTS: tuple[Layout, ...] = (
     # Services with their own sending domain.
@@ -257,8 +261,8 @@ LAYOUTS: tuple[Layout, ...] = (
         "Wix Forms",
         domains=("wix.com",),
         subject=_re(r"notification from|form submission"),
-        body=_re(r"You have a new form submission"),
-        start=_re(r"You have a new form submission\.?"),
+        body=_WIX_START,
+        start=_WIX_START,
         end=FOOTER_END,
         site=_subject_site,
     ),
@@ -285,8 +289,8 @@ LAYOUTS: tuple[Layout, ...] = (
         "Shopify",
         domains=("shopify.com",),
         subject=_re(r"customer message"),
-        body=_re(r"You received a new message from your online store's contact form"),
-        start=_re(r"You received a new message from your online store's contact form\.?"),
+        body=_SHOPIFY_START,
+        start=_SHOPIFY_START,
         end=FOOTER_END,
         site=_from_name,
     ),
@@ -340,8 +344,8 @@ LAYOUTS: tuple[Layout, ...] = (
     Layout(
         "Forminator",
         subject=_re(r"^New Form Entry #\d+ for "),
-        body=_re(r"You have a new website form submission", 0),
-        start=_re(r"You have a new website form submission:?"),
+        body=_FORMINATOR_START,
+        start=_FORMINATOR_START,
         end=_re(r"^-{3}$|^This message was sent from", re.IGNORECASE | re.MULTILINE),
         site=_url_after(r"This message was sent from"),
     ),
