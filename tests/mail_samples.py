@@ -167,6 +167,7 @@ FORMS = {
 
 
 def personal(name: str = "Chris Park", email: str = "chris.park@partner-firm.example", **kw) -> bytes:
-    """A personal note without inquiry words: the owner decides (review)."""
+    """A personal note with only a faint inquiry signal: the owner decides (review)."""
     return message({"From": f"{name} <{email}>", "To": OWNER, "Subject": "Saturday"},
-                   "Hi, see you at the barbecue on Saturday. Bring the kids!\n\nChris\n", **kw)
+                   "Hi, good to see you at the barbecue on Saturday. We may have some work for you next year,\n"
+                   "would you be around?\n\nChris\n", **kw)

@@ -2,6 +2,12 @@
 
 Pure: lookups into the owner's data go through the `Known` protocol, so the same code
 serves capture (over the database) and `leadbook parse-email` (with `NoKnown`).
+
+Order: form and marketplace notifications first (their structure says "submission"; the
+visitor's message is judged by signals.py, since forms carry much spam), then automatic
+mail (automatic.py), the owner's own mail, replies to known leads, the owner's rules,
+notifications, and last a personal message judged by its signals: a lead, Review when it
+might be one, Ignored when nothing in it asks for anything.
 """
 
 from __future__ import annotations
@@ -11,9 +17,11 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from .automatic import NOREPLY_LOCAL, automatic, domain, local_part, notice, own_group
 from .clean import split_message
 from .forms import FIELDS, FormMatch, find_phone, is_relay, recognise
 from .parse import Mail, parse
+from .signals import HARD, MARKETING, PITCH, Judgement, is_test_mail, judge
 
 VERDICTS = ("lead", "reply", "outgoing", "review", "ignored", "error")
 
@@ -65,172 +73,10 @@ class NoKnown:
         return None
 
 
-# --- signals of automatic mail ----------------------------------------------------
-
-_AUTO_HEADERS = ("x-autoreply", "x-autorespond", "x-auto-reply-from", "x-mail-autoreply")
-_AUTO_SUBJECT = re.compile(
-    r"^(?:auto(?:matic|matische)?[ -]?(?:reply|response|antwort)|autoreply|out of (?:the )?office|"
-    r"abwesenheitsnotiz|abwesend|r[ée]ponse automatique|absence du bureau|absent|"
-    r"respuesta autom[áa]tica|fuera de la oficina|automatisch antwoord|afwezig|"
-    r"risposta automatica|fuori sede|resposta autom[áa]tica|ausente)\b",
-    re.IGNORECASE,
-)
-_BOUNCE_LOCAL = re.compile(r"^(?:mailer-daemon|postmaster|mail-daemon)$", re.IGNORECASE)
-_NOREPLY_LOCAL = re.compile(
-    r"no[-_.]?reply|do[-_.]?not[-_.]?reply|^(?:notifications?|notify|alerts?|news(?:letter)?s?|"
-    r"marketing|promo(?:tions?)?|mailer|bounces?|automated|digest|updates?)(?:[-_.+]|$)",
-    re.IGNORECASE,
-)
-_SOCIAL = (
-    "facebookmail.com",
-    "linkedin.com",
-    "twitter.com",
-    "x.com",
-    "instagram.com",
-    "pinterest.com",
-    "tiktok.com",
-    "youtube.com",
-    "nextdoor.com",
-    "redditmail.com",
-    "quora.com",
-    "meetup.com",
-    "medium.com",
-    "threads.net",
-)
-_NOTICES = (
-    (
-        "shipping notice",
-        re.compile(
-            r"\b(?:has shipped|have shipped|shipping confirmation|tracking (?:number|info)|"
-            r"out for delivery|(?:was|been) delivered|versandbest[äa]tigung|sendungsverfolgung|"
-            r"wurde versandt|a [ée]t[ée] exp[ée]di|colis|ha sido enviado|env[íi]o de tu pedido|"
-            r"is verzonden|[èe] stato spedito|foi enviado)",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "receipt",
-        re.compile(
-            r"\b(?:receipt|your order|order (?:confirmation|confirmed|#|no\b|number|\d)|"
-            r"payment (?:received|confirmation|successful)|invoice (?:#|no\b|\d)|your invoice|"
-            r"quittung|bestellbest[äa]tigung|ihre bestellung|zahlungsbest[äa]tigung|rechnung nr|"
-            r"re[çc]u de paiement|votre commande|confirmation de commande|recibo|su pedido|tu pedido|"
-            r"je bestelling|uw bestelling|il tuo ordine|ricevuta|seu pedido)",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "account notice",
-        re.compile(
-            r"\b(?:password|verification code|verify your|confirm your (?:email|account|subscription)|"
-            r"sign[- ]in|security alert|login attempt|one-time (?:code|passcode)|two-factor|"
-            r"passwort|anmeldung|mot de passe|contrase[ñn]a|wachtwoord|senha)",
-            re.IGNORECASE,
-        ),
-    ),
-)
-_CAL_SUBJECT = re.compile(
-    r"^(?:(?:updated )?invitation|accepted|declined|tentative|einladung|angenommen|abgelehnt|"
-    r"invitaci[óo]n|uitnodiging|invito|convite)\s?:",
-    re.IGNORECASE,
-)
 _FWD = re.compile(r"^\s*(?:fwd?|fw|wg|tr|rv|enc|re|aw|sv|antw)\s*:", re.IGNORECASE)
-
-# Words that make a personal message read like an inquiry (en, de, fr, es, nl, it, pt).
-_INQUIRY = re.compile(
-    r"\b(?:quote|quotation|price|prices|pricing|cost|costs|estimate|availability|available|"
-    r"appointment|book|booking|schedule|can you|could you|would you|are you able|do you (?:offer|do|have)|"
-    r"interested in|looking for|need (?:a|an|some|help|someone)|inquiry|enquiry|how much|rates|hire|"
-    r"consultation|"
-    r"angebot|kostenvoranschlag|preis|preise|kosten|termin|anfrage|k[öo]nnen sie|k[öo]nnten sie|"
-    r"interesse|verf[üu]gbar|buchen|auftrag|wie viel|"
-    r"devis|tarif|tarifs|prix|rendez-vous|disponibilit[ée]|disponible|pouvez-vous|pourriez-vous|"
-    r"int[ée]ress[ée]e?|besoin d|r[ée]servation|combien|"
-    r"presupuesto|precio|precios|cotizaci[óo]n|cita|disponibilidad|pueden|podr[íi]an|puede|"
-    r"interesad[oa]|necesito|consulta|reserva|cu[áa]nto|"
-    r"offerte|prijs|prijzen|afspraak|beschikbaar|kunt u|kunnen jullie|ge[ïi]nteresseerd|ik zoek|aanvraag|"
-    r"preventivo|prezzo|prezzi|costo|appuntamento|disponibilit[àa]|potete|potreste|interessat[oa]|"
-    r"ho bisogno|richiesta|"
-    r"or[çc]amento|pre[çc]o|pre[çc]os|custo|marca[çc][ãa]o|agendamento|podem|poderia|"
-    r"interessad[oa]|preciso|gostaria)\b",
-    re.IGNORECASE,
-)
-
-
-def _local(addr: str) -> str:
-    return addr.partition("@")[0]
-
-
-def _domain(addr: str) -> str:
-    return addr.rpartition("@")[2]
-
-
-def _automatic(mail: Mail, sender: str, mine: frozenset[str], my_domains: frozenset[str]) -> str | None:
-    """Why this mail is automatic (spam, bounce, auto-reply, list, no-reply), or None."""
-    h = mail.headers
-    if h.get("x-spam-flag", "").strip().upper().startswith("YES"):
-        return "spam (X-Spam-Flag: YES)"
-    if mail.is_report:
-        return "bounce (delivery status report)"
-    if "x-failed-recipients" in h:
-        return "bounce (X-Failed-Recipients)"
-    if h.get("return-path", "").strip() == "<>":
-        return "bounce or automatic reply (Return-Path: <>)"
-    if _BOUNCE_LOCAL.match(_local(mail.from_addr)):
-        return f"bounce (from {mail.from_addr})"
-    if "disposition-notification" in h.get("content-type", "").lower():
-        return "read receipt"
-    auto = h.get("auto-submitted", "").strip()
-    if auto and auto.split(";")[0].strip().lower() != "no":
-        return f"auto-reply (Auto-Submitted: {auto})"
-    for name in _AUTO_HEADERS:
-        if name in h:
-            return f"auto-reply ({name.title()})"
-    if h.get("x-auto-response-suppress", "").strip().lower() == "all" and "x-ms-exchange-inbox-rules-loop" in h:
-        return "out-of-office (Exchange inbox rule)"
-    if _AUTO_SUBJECT.match(mail.subject):
-        return f'auto-reply (subject "{mail.subject[:60]}")'
-    list_id = h.get("list-id", "") + h.get("mailing-list", "")
-    # The owner's own group address (info@ as a Google Group) adds list headers to every
-    # inquiry; those are not list mail.
-    if not _own_group(mail, my_domains):
-        if list_id:
-            return f"mailing list (List-Id: {list_id.strip()[:80]})"
-        for name in ("list-unsubscribe", "list-post"):
-            if name in h:
-                return f"list or bulk mail ({name.title()})"
-        prec = h.get("precedence", "").strip().lower()
-        if prec in ("bulk", "list", "junk"):
-            return f"bulk mail (Precedence: {prec})"
-    if sender not in mine and _NOREPLY_LOCAL.search(_local(sender)):
-        return f"no-reply sender {sender}"
-    return None
-
-
-def _notice(mail: Mail) -> str | None:
-    """Receipts, shipping, account notices, invitations, social networks."""
-    if (
-        "text/calendar" in mail.content_types
-        or "application/ics" in mail.content_types
-        or _CAL_SUBJECT.match(mail.subject)
-    ):
-        return "calendar invitation"
-    dom = _domain(mail.from_addr)
-    if dom.endswith(_SOCIAL) and any(dom == s or dom.endswith("." + s) for s in _SOCIAL):
-        return f"social network notification from {dom}"
-    for kind, regex in _NOTICES:
-        if regex.search(mail.subject):
-            return f'{kind} (subject "{mail.subject[:60]}")'
-    return None
 
 
 _VIA = re.compile(r"\s+via\s+.*$", re.IGNORECASE)
-
-
-def _own_group(mail: Mail, my_domains: frozenset[str]) -> bool:
-    """Sent through the owner's own group address (info@ as a Google Group)."""
-    list_id = (mail.headers.get("list-id", "") + mail.headers.get("mailing-list", "")).lower()
-    return bool(list_id) and any(d in list_id for d in my_domains)
 
 
 def _sender(mail: Mail, mine: frozenset[str], own_group: bool) -> tuple[str, str]:
@@ -263,6 +109,105 @@ def _thread_ids(mail: Mail) -> tuple[str, ...]:
     return ((mail.in_reply_to,) if mail.in_reply_to else ()) + mail.references
 
 
+# A reply to a thread we do not know weighs this much against being a new inquiry.
+_THREAD = 2
+_LEAD_SCORE = 3  # the summed signal weight that makes a direct message a lead
+_HARD_WEIGHT = 4  # spam, phishing or a scam this strong decides alone
+_SUBJECT_LABEL = re.compile(r"^subject:", re.IGNORECASE | re.MULTILINE)
+_FORM_SUBJECT = re.compile(
+    r"\b(?:new (?:form )?(?:entry|submission|lead|inquiry|enquiry)|form (?:entry|submission)|contact form|"
+    r"kontaktformular|formulaire|formulario|formulier)\b",
+    re.IGNORECASE,
+)
+
+
+def _what(kind: str, topic: str) -> str:
+    return f"{kind} ({topic})" if topic else kind
+
+
+def _form_verdict(mail: Mail, match: FormMatch, ids: tuple[str, ...], known: Known) -> Verdict:
+    """A form or marketplace notification: a lead, unless the visitor's message is a
+    known lead's, a test, spam or a sales pitch (the commonest thing a site's form sends)."""
+    fields = _form_fields(match)
+    lead = (ids and known.lead_for_thread(ids)) or (match.relay and known.lead_for_address(match.relay))
+    if not lead and fields.email:
+        lead = known.lead_for_address(fields.email)
+    if lead:
+        return Verdict("reply", f"{match.reason}, from a known lead", match.source, fields, mail, lead, match.relay)
+
+    def verdict(name: str, reason: str) -> Verdict:
+        return Verdict(name, reason, match.source, fields, mail, None, match.relay)
+
+    rule = known.rule_for(fields.email) if fields.email else None
+    if rule in ("lead", "ignored"):
+        return verdict(rule, f"{match.reason}; sender rule for {fields.email}: {rule}")
+    message = fields.message or ""
+    if message and is_test_mail(fields.name or "", _SUBJECT_LABEL.sub("", message)):
+        return verdict("ignored", f"form submission: test entry ({match.reason})")
+    j = judge(message, fields.service or "", fields.company or "")
+    kind, weight, topic = j.against(HARD)
+    if weight >= _HARD_WEIGHT:
+        return verdict("ignored", f"form submission: {_what(kind, topic)} ({match.reason})")
+    kind, weight, topic = j.against()
+    if kind == PITCH and j.score <= -2:
+        return verdict("ignored", f"form submission: {_what(kind, topic)} ({match.reason})")
+    if weight >= 2 and j.score < _LEAD_SCORE:
+        return verdict("review", f"form submission, possibly a {_what(kind, topic)} ({match.reason})")
+    return verdict("lead", match.reason)
+
+
+def _direct_verdict(mail: Mail, addr: str, fields: Fields, ids: tuple[str, ...], relay: str | None) -> Verdict:
+    """A personal message: a lead when it reads like an inquiry, Review when it might be
+    one, Ignored when nothing in it asks for anything (or it is spam or a pitch)."""
+    who = addr or "an unknown sender (no address)"
+
+    def verdict(name: str, reason: str) -> Verdict:
+        source = "email" if addr and name != "ignored" else None
+        return Verdict(name, reason, source, fields, mail, None, relay if name != "ignored" else None)
+
+    message = fields.message or ""
+    subject = _FWD.sub("", mail.subject).strip()
+    if not message.strip() and not subject:
+        attached = any(not t.startswith(("text/", "multipart/")) for t in mail.content_types)
+        return verdict("review" if addr or attached else "ignored", f"empty message from {who}")
+    if is_test_mail(subject, message):
+        return verdict("ignored", f"test mail from {who}")
+    j = judge(subject, message)
+    kind, weight, topic = j.against(HARD)
+    if weight >= _HARD_WEIGHT:
+        return verdict("ignored", _what(kind, topic))
+    score = j.score - (_THREAD if ids else 0)
+    kind, weight, topic = j.against(frozenset((PITCH, MARKETING)))
+    if score >= _LEAD_SCORE and 2 * weight <= j.inquiry and addr:
+        return verdict("lead", f'direct inquiry from {addr} ("{j.best()}")')
+    if score <= 0 or not j.inquiry:
+        if weight >= 2:
+            return verdict("ignored", f"cold {_what(kind, topic)}" if kind == PITCH else _what(f"{kind} mail", topic))
+        if ids:
+            return verdict("ignored", f"reply from {who} in a thread that is not a lead's, no inquiry signal")
+        return verdict("ignored", f"message from {who} without inquiry signal")
+    return verdict("review", _doubt(who, j, weight, _what(kind, topic), bool(ids)))
+
+
+def _doubt(who: str, j: Judgement, against: int, what: str, in_thread: bool) -> str:
+    """Why a message waits for review: the signal it has, and what speaks against it."""
+    best = j.best()
+    signal = "a question" if best == "?" else f'"{best}"'
+    if against >= 2:
+        return f"possible inquiry from {who} ({signal}), but it reads like a {what}"
+    if in_thread:
+        return f"reply from {who} in a thread that is not a lead's, with {signal}"
+    return f"possible inquiry from {who}: only a weak signal ({signal})"
+
+
+def _on_behalf(mail: Mail, mine: frozenset[str]) -> tuple[str, str] | None:
+    """Mail from the owner's own address to the owner with someone else in Reply-To: a
+    site's notification sent as the admin address, written on a visitor's behalf."""
+    if mail.from_addr not in mine or any(r not in mine for r in (*mail.to, *mail.cc)):
+        return None
+    return next(((n, a) for n, a in mail.reply_to if a and a not in mine), None)
+
+
 def _classify(mail: Mail, mine: frozenset[str], known: Known, sent_folder: bool) -> Verdict:
     ids = _thread_ids(mail)
     relays = tuple(a for a in (mail.from_addr, *(a for _, a in mail.reply_to)) if is_relay(a))
@@ -272,27 +217,31 @@ def _classify(mail: Mail, mine: frozenset[str], known: Known, sent_folder: bool)
     if not (sent_folder and _FWD.match(mail.subject)):
         match = recognise(mail, mine)
         if match is not None:
-            fields = _form_fields(match)
-            lead = (ids and known.lead_for_thread(ids)) or (match.relay and known.lead_for_address(match.relay))
-            if not lead and fields.email:
-                lead = known.lead_for_address(fields.email)
-            if lead:
-                return Verdict(
-                    "reply", f"{match.reason}, from a known lead", match.source, fields, mail, lead, match.relay
-                )
-            return Verdict("lead", match.reason, match.source, fields, mail, None, match.relay)
+            return _form_verdict(mail, match, ids, known)
 
     # 2. Automatic mail.
-    my_domains = frozenset(_domain(a) for a in mine)
-    sender = _sender(mail, mine, _own_group(mail, my_domains))
+    my_domains = frozenset(domain(a) for a in mine)
+    behalf = None if sent_folder else _on_behalf(mail, mine)
+    sender = behalf or _sender(mail, mine, own_group(mail, my_domains))
     addr = sender[1]
     fields = _direct_fields(mail, sender)
-    why = _automatic(mail, addr, mine, my_domains)
+    if _FORM_SUBJECT.search(mail.subject) and (
+        local_part(addr) == "wordpress" or NOREPLY_LOCAL.search(local_part(addr)) or behalf
+    ):
+        # A site's notification that no recogniser knows: never a lead on its sender's name.
+        return Verdict(
+            "review",
+            f'unrecognised form notification from {addr} ("{mail.subject[:60]}")',
+            None,
+            Fields(message=fields.message),
+            mail,
+        )
+    why = automatic(mail, addr, mine, my_domains)
     if why:
         return Verdict("ignored", why, None, fields, mail)
 
     # 3. The owner's own mail: logs a reply to a lead.
-    if sent_folder or addr in mine:
+    if sent_folder or (addr in mine and not behalf):
         lead = known.lead_for_thread(ids) if ids else None
         why = "in a known thread"
         if not lead:
@@ -323,19 +272,14 @@ def _classify(mail: Mail, mine: frozenset[str], known: Known, sent_folder: bool)
 
     # 6. Notifications recognised by content (after replies, so a lead's "Re: invoice"
     #    is not lost to a keyword).
-    why = _notice(mail)
+    why = notice(mail)
     if why:
         return Verdict("ignored", why, None, fields, mail)
+    if local_part(addr) == "wordpress":
+        return Verdict("ignored", f"WordPress notification from {addr}", None, fields, mail)
 
-    # 7. A personal message: an inquiry, or the owner decides.
-    if not addr:
-        return Verdict("review", "no sender address", None, fields, mail)
-    m = _INQUIRY.search(mail.subject) or _INQUIRY.search((fields.message or "")[:5000])
-    if m:
-        return Verdict("lead", f'direct inquiry from {addr} ("{m.group(0)}")', "email", fields, mail, None, relay)
-    if not fields.message and not mail.subject:
-        return Verdict("review", f"empty message from {addr}", "email", fields, mail)
-    return Verdict("review", f"personal message from {addr} without inquiry words", "email", fields, mail, None, relay)
+    # 7. A personal message, judged by its signals.
+    return _direct_verdict(mail, addr, fields, ids, relay)
 
 
 _NOBODY = NoKnown()

@@ -1,0 +1,256 @@
+"""Does a message read like an inquiry? A small table of scored signals.
+
+Each signal is a pattern with a weight: positive for what customers write ("how much",
+"could you come"), negative for what pitches, spam, phishing and newsletters write ("I
+noticed your website", "reply STOP", "bitcoin", "account suspended"). `judge` adds up the
+weights of the signals found (each counts once), and classify turns the sum into a
+verdict. Patterns are lower case and see at most SCAN characters: the subject and the
+start of the text, so no input can make them slow.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+SCAN = 20_000  # characters of subject and text the patterns see
+
+# Kinds of negative signal. Spam, phishing and scams end the judgement at once (HARD).
+PITCH, MARKETING, SPAM, PHISHING, SCAM, SOCIAL = "sales pitch", "marketing", "spam", "phishing", "scam", "social"
+HARD = frozenset((SPAM, PHISHING, SCAM))
+
+
+@dataclass(frozen=True)
+class Signal:
+    weight: int
+    kind: str  # "inquiry" or one of the kinds above
+    topic: str  # named in the reason: "price", "SEO", "pharmacy"; "" for framing only
+    pattern: re.Pattern[str]
+
+
+def _s(weight: int, kind: str, topic: str, pattern: str) -> Signal:
+    return Signal(weight, kind, topic, re.compile(pattern))
+
+
+_Q = "inquiry"
+# Word starts are \b; endings are left open where languages inflect ("renovat", "interessad").
+# fmt: off
+SIGNALS: tuple[Signal, ...] = (
+    # --- what customers write (en, de, fr, es, nl, it, pt) ---
+    _s(3, _Q, "price", r"\b(?:quote|quotation|estimate|pric(?:e|es|ing)|costs?\b|how much|rates\b|fees?\b|budget|"
+       r"angebot|kostenvoranschlag|preis|kosten\b|wie viel|was kostet|devis|tarifs?\b|prix|combien|presupuesto|"
+       r"precios?\b|cotizaci|cu[áa]nto|offerte|prijs|wat kost|preventivo|prezz|costo|quanto|or[çc]amento|"
+       r"pre[çc]os?\b|custos?\b|rfq|rfp|request for (?:quotation|quote|proposal)|submit a (?:proposal|quote|bid)|"
+       r"tender|ausschreibung|konditionen|appel d'offres|licitaci|what (?:are|is) your (?:packages|charges|rates|"
+       r"prices|fees))"),
+    _s(3, _Q, "interest", r"\b(?:(?:need|want|looking for|recommend) (?:a|an) (?:good |reliable |local )?\w+(?:er|or|"
+       r"ist|ian)\b|(?:'d|would) love to (?:join|book|come|sign up|get|have|order|try)|(?:still )?keen to (?:get|"
+       r"have|go ahead|book|start)|go ahead with|get (?:it|this|the work) done|(?:'d| would) like to (?:make|get|"
+       r"book|have|order|arrange|discuss|know|ask|enquire|inquire|request|start|hire)|suchen wir|wir suchen|"
+       r"ich suche|(?:i am|i'm|we are|we're) (?:interested in|looking for|planning to)|looking for (?:a|an|someone|"
+       r"somebody)\b|(?:'d| would) like (?:a|an|some)\b|inquiry|enquiry|h[äa]tte gerne|w[üu]rde gerne|"
+       r"suche (?:eine?n?|jemand)|interesse an|anfrage|je souhait|je cherche|nous cherchons|besoin d|"
+       r"int[ée]ress[ée]e? par|busco|buscamos|interesad[oa]s? en|graag ontvang|ik zoek|wij zoeken|"
+       r"ge[ïi]nteresseerd in|aanvraag|vorrei|ho bisogno|cerco|cerchiamo|interessat[oi] a|richiesta|gostaria|procuro|"
+       r"interessad[oa] em)"),
+    _s(2, _Q, "request", r"\b(?:do (?:you|u|ya)(?: guys| all)? (?!know|think|remember|want|mind|like|need|see|get|"
+       r"mean|feel|agree|still|ever|have time)[a-z]+|are you able|would you be able|would it be possible|"
+       r"is it possible|could (?:you|someone) fit (?:me|us|it) in|fit (?:me|us) in|fate anche|fareste|avete|"
+       r"voc[êe]s (?:fazem|t[êe]m|trabalham|atendem)|fazem|hebben jullie|doen jullie|tienen|avez-vous|haben sie|"
+       r"(?:can|could|would) (?:you|u|someone|somebody|anyone) (?:please |also |maybe )?(?:come|quote|do|help|fix|"
+       r"install|repair|give|provide|make|take|clean|build|paint|replace|look|check|recommend|deliver|cater|design|"
+       r"redesign|create|update|plan|move|remove|cut|trim|tile|print|photograph|translate|inspect|sort)|(?:you|"
+       r"someone) could (?:come|look|take|fix|check|help|do|quote)|is (?:this|that|it) something you|wonder(?:ed|"
+       r"ing) (?:if|whether) you|(?:(?:i|we) )?(?:need|want) (?:a|an|some|help|someone|our|my)\b|"
+       r"needs? (?:\w+ ){0,3}(?:inspected|repaired|replaced|fixed|cleaned|done|looked at|checked|quoted|\w+ing)\b|"
+       r"vous pouvez|(?:i|we)(?:'d| would) like to|k[öo]nnten sie|k[öo]nnen sie|m[öo]chten|brauche|machen sie|"
+       r"bieten sie|[üu]bernehmen sie|pouvez-vous|pourriez-vous|vous faites|faites-vous|vous proposez|proposez-vous|"
+       r"hacen (?:ustedes|reformas|trabajos)|ofrecen|me podr[íi]an|pueden|podr[íi]an|necesit|kunt u|kunnen jullie|"
+       r"potete|potreste|avete|podem|poderia|preciso|precisamos)"),
+    _s(2, _Q, "booking", r"\b(?:appointment|availability|(?:are you|you be|is someone|anyone|is anyone) available|"
+       r"available (?:on|next|this|tomorrow|today)\b|booking|(?:to|can i|could i|like to|want to|i'd|we'd) (?:book|"
+       r"schedule)\b|schedule (?:a|an|the|you|me|someone)\b|come (?:out|over|by|round|and)|set (?:something|a time|"
+       r"a date) up|(?:pop|come) (?:round|over|by)|are you (?:still )?(?:free|open|taking)|(?:any|some) (?:time|room|"
+       r"space) (?:in|on|next|this)|nog tijd|taking (?:on )?(?:new )?(?:patients|clients|customers|students|"
+       r"bookings)|can i (?:bring|book|come|get|have|pop|drop|make)|(?:any|free|available) (?:dates|slots|spaces|"
+       r"spots)|dates left|site visit|are you free|when could you|when can you|termin|verf[üu]gbar|buchen|"
+       r"vorbei(?:kommen|schauen)|besichtig|rendez-vous|disponib|r[ée]serv|passer (?:cette|la semaine|demain|voir)|"
+       r"venir (?:voir|[àa] voir)|cita\b|reserva|venir a ver|pasar a ver|afspraak|beschikbaar|langs(?:komen|kom)|"
+       r"komen kijken|appuntamento|sopralluogo|venire a vedere|marca[çc][ãa]o|agendamento|vir (?:ver|aqui))"),
+    _s(1, _Q, "job", r"\b(?:fix|repair|replac|install|renovat|remodel|inspect|(?:my|our) (?:house|home|roof|kitchen|"
+       r"bathroom|bedroom|garden|yard|flat|apartment|property|office|shop|basement|garage|boiler|heating|gutters?|"
+       r"chimney|windows?|car|wedding|event|daughter|son|dog|cat|teeth|tooth)|reparatur|reparier|erneuer|sanier|"
+       r"r[ée]par|refaire|r[ée]nov|reparar|arreglar|cambiar|reformar|repareren|vervangen|riparare|rifare|sostituire|"
+       r"consertar|trocar)"),
+    _s(1, _Q, "problem", r"\b(?:leak\w*|broken|overflow\w*|damaged?|cracked|blocked|clogged|stopped working|"
+       r"not working|doesn't work|hole in|there's a hole|rotten|drip\w*|flood\w*|pouring|water (?:coming|is coming|"
+       r"getting)|came down|fell (?:off|down)|blew off|mould|mold|undicht|tropft|kaputt|defekt|wasserschaden|fuite|"
+       r"ne (?:marche|fonctionne) plus|cass[ée]|goteras?|fuga|roto|humedad|lekt|lekkage|kapot|perdita|infiltrazion|"
+       r"rotto|vazamento|infiltra[çc]|quebrad)"),
+    _s(1, _Q, "urgency", r"\b(?:asap|urgent(?:ly)?|emergency|as soon as possible|right away|dringend|notfall|urgence|"
+       r"urgente|spoed|urgente)\b"),
+    _s(1, _Q, "question", r"\b(?:can|could|would|will|do|are) (?:you|u)\b|\bis it possible|\b(?:kann man|gibt es|"
+       r"machen sie|k[öo]nn(?:en|ten) sie|haben sie|wann|est-ce que vous|vous faites|pouvez-vous|pourriez-vous|hacen|"
+       r"pueden|podr[íi]an|tienen|doen jullie|kunt u|kunnen jullie|hebben jullie|avete|potete|fate|fazem|podem|"
+       r"voc[êe]s)\b|\?"),
+    _s(1, _Q, "contact", r"\b(?:call me|please call|give me a (?:call|ring)|call back|my (?:number|phone|mobile|"
+       r"cell) is|reach me|r[üu]ckruf|rufen sie|appelez-moi|ll[áa]m(?:e|ame)|bel me|chiamatemi|me ligue)"),
+    _s(2, _Q, "referral", r"\b(?:(?:saw|got|have|picked up) your (?:flyer|leaflet|ad|advert|van|sign|card|listing)|"
+       r"found you (?:on|through|via)|(?:recommended|referred) (?:you|by|to you)|gave me your (?:name|number|"
+       r"details))"),
+    _s(2, _Q, "work offered", r"\b(?:(?:some |a )?(?:work|job|project) for you|(?:use|hire) you\b|your services)"),
+    # --- cold sales pitches: a framing (about the reader's site, "our team", "reply STOP") and a topic ---
+    _s(-3, PITCH, "", r"\b(?:noticed|came across|visited|was (?:looking at|checking|browsing|on)|(?:had|"
+       r"took) a look at) your (?:website|site|business|company|page|listing|profile|online)"),
+    _s(-1, PITCH, "SEO", r"\bseo\b|seo-agentur|search engine optimi[sz]|first page (?:of|on) google|top[- ]?(?:10|"
+       r"ten|3|three) (?:of|in|on) google|rank(?:ing|s)? (?:higher|on google|on the first|#1|number one)|"
+       r"google (?:ranking|search results|maps ranking)|organic traffic"),
+    _s(-3, PITCH, "backlinks", r"\bbacklinks?\b|link[- ]building|link insertion|niche edits?|domain authority|"
+       r"\b(?:da|dr|da/dr) ?(?:\d{2}|\+)"),
+    _s(-3, PITCH, "guest post", r"guest post|sponsored (?:post|article|content)|"
+       r"write (?:an article )?for your (?:blog|site|website)|publish (?:an|my|our) article"),
+    _s(-1, PITCH, "web design", r"\b(?:web ?site|web) (?:design|development|redesign)\b|"
+       r"redesign (?:of )?your (?:web ?site|site)|your (?:web ?site|site)(?:'s)? (?:design|speed|ranking|"
+       r"traffic) (?:is|could|needs)|(?:outdated|slow) (?:web ?site|site)"),
+    _s(-3, PITCH, "", r"\bihre (?:website|webseite|homepage|internetseite) (?:angesehen|besucht|analysiert)|"
+       r"(?:ersten? seite|platz (?:1|eins)) (?:bei|von|auf) google|kostenlose[n]? (?:analyse|seo|audit|erstanalyse)|"
+       r"h[äa]tten sie interesse|votre site (?:web |internet )?(?:n'est|est|pourrait|m[ée]rite)|"
+       r"premi[èe]re page de google|audit gratuit|seriez-vous int[ée]ress|primera p[áa]gina de google|"
+       r"auditor[íi]a gratuita|estar[íi]a interesad|eerste pagina van google|zou u interesse|prima pagina di google|"
+       r"sareste interessati|primeira p[áa]gina do google|teria interesse"),
+    _s(-1, PITCH, "app development", r"\b(?:mobile )?app development|develop (?:an|your) app|\b(?:ios|android) app\b"),
+    _s(-1, PITCH, "marketing services", r"\b(?:digital|internet|online|social media|email) marketing|"
+       r"marketing (?:services|agency|solutions|campaigns?|packages?)|\bppc\b|google ads management|(?:more|"
+       r"5[- ]star|google) reviews\b"),
+    _s(-1, PITCH, "lead generation", r"lead generation|(?:more|qualified|new|steady) (?:leads|clients|traffic|sales|"
+       r"calls)\b|grow(?:ing)? your (?:business|company|sales)|(?:verified|email|contact|b2b|leads?) (?:list|"
+       r"database)|increase your (?:sales|revenue|traffic|leads|customers|ranking|visibility)"),
+    _s(-1, PITCH, "outsourcing", r"outsourc|virtual assistants?|offshore|dedicated (?:team|developers)|"
+       r"white[- ]label|bookkeeping services|data entry services"),
+    _s(-3, PITCH, "business loans", r"business (?:loans?|funding|financing)|merchant cash advance|working capital|"
+       r"line of credit|pre-?approved|funding (?:offer|options)|no credit check|same[- ]day funding"),
+    _s(-2, PITCH, "", r"\bour (?:team|company|agency|services|packages|experts|clients|solutions|portfolio|rates|"
+       r"offer|seo|software|platform)\b|\bwe (?:offer|provide|specialise|specialize)|(?:we are|we're|i am|i'm) (?:a|"
+       r"an) (?:leading|team of (?:experts|professionals|developers|designers|specialists)|digital|professional|"
+       r"experienced|full[- ]service|freelance|certified|expert|web|seo|marketing|software)|reaching out (?:from|"
+       r"on behalf)|helps? (?:\w+ ){0,2}(?:businesses|companies|contractors|practices|owners)\b|for (?:small|"
+       r"local) businesses|introduce (?:myself|ourselves|our)"),
+    _s(-3, PITCH, "", r"\b(?:reply|respond|text)(?: with)? [\"'“]?(?:stop|unsubscribe|remove|no|yes)\b|opt[- ]out|"
+       r"remove you from (?:my|our) list|if (?:you are|you're|you'd be) (?:not )?interested|not interested\?"),
+    _s(-3, PITCH, "", r"\b(?:our|my|affordable|competitive|low|lowest|best|cheap|unbeatable|reasonable|"
+       r"fair) (?:prices?|rates|pricing|costs?)\b|(?:our|attached|updated|new) (?:\w+ )?(?:price ?list|"
+       r"catalog(?:ue)?|rate card|brochure)"),
+    _s(-2, PITCH, "", r"free (?:audit|analysis|report|consultation|(?:\d+[- ]day )?trial|demo|website review|seo|"
+       r"quote on our|mockup|strategy)|for a free quote|your free (?:quote|estimate|audit|report)|no obligation|"
+       r"special offer|limited (?:time|spots)|\d+ ?% off|discount(?:ed)? (?:price|rate|offer)|affordable (?:packages|"
+       r"prices|rates|plans)|packages start"),
+    _s(-2, PITCH, "", r"(?:quick|short|brief|\d+[- ]minute) (?:call|chat|zoom|demo)|hop on a call|"
+       r"open to a (?:quick )?(?:call|chat)|following up on my|just following up|bumping this|circle back|"
+       r"decision maker|(?:person|right person) (?:who handles|in charge)|hope this (?:email|message) finds you"),
+    _s(-2, PITCH, "", r"\bwith (?:over )?\d+\+? years (?:of )?experience|if you (?:ever )?need (?:a|an|any|help|more|"
+       r"someone)|happy to help (?:you )?with your|write to us|(?:\d+ ?[$€£]|[$€£] ?\d+) ?(?:/|per|a) (?:month|hour)|"
+       r"(?:reserve|book|register) (?:now|today|your (?:booth|seat|spot))"),
+    _s(-2, PITCH, "", r"(?:would|are) you (?:be )?interested in|(?:i'll|i will|we'll|we will|"
+       r"can) send (?:you )?(?:our )?(?:pricing|samples?|a sample|portfolio|proposal|price list|case stud)|"
+       r"grow(?:ing)? your (?:business|company|sales)|looking for (?:partners|businesses|companies|clients) (?:like|"
+       r"in|to)|(?:businesses|companies|studios|shops|practices|firms) like yours|want to see (?:some )?(?:examples|"
+       r"samples|our work)"),
+    # --- newsletters and promotions that carry no list headers ---
+    _s(-3, MARKETING, "unsubscribe link", r"unsubscribe|view (?:this email |it )?in (?:your )?browser|"
+       r"you (?:are receiving|received) this (?:email|message|because)|manage (?:your )?(?:preferences|subscription)|"
+       r"no longer wish to receive|email preferences|abmelden|d[ée]sinscri|darse de baja|afmelden|disiscriv"),
+    _s(-2, MARKETING, "promotion", r"\b(?:black friday|cyber monday|flash sale|free shipping|last chance|shop now|"
+       r"save (?:up to )?\d+ ?%|\d+ ?% off|ends (?:tonight|today|soon)|new arrivals|exclusive (?:deal|offer))"),
+    _s(-2, MARKETING, "survey or appeal", r"\b(?:rate your (?:experience|visit|order)|your feedback helps|take (?:a|"
+       r"our|\d+[- ]minute) (?:short )?survey|donat(?:e|ion)|sponsor me|fundrais)"),
+    # --- spam, phishing and scams: any of these ends the judgement ---
+    _s(-5, SPAM, "pharmacy", r"\b(?:viagra|cialis|levitra|pharmacy|tramadol|xanax|valium|oxycodone|erectile|"
+       r"weight loss pills|no prescription|meds online|pills? online|generic (?:viagra|cialis|meds))"),
+    _s(-4, SPAM, "crypto", r"\b(?:bitcoin|btc|cryptocurrenc|crypto (?:investment|trading|wallet|profit)|ethereum|"
+       r"usdt|forex|trading (?:platform|bot|signals)|investment (?:opportunity|plan)|(?:daily|weekly|"
+       r"guaranteed) (?:profit|returns?))"),
+    _s(-5, SPAM, "lottery", r"\b(?:lottery|jackpot|you (?:have|'ve) (?:won|been selected)|winning (?:number|"
+       r"notification)|claim your (?:prize|reward|winnings)|prize (?:money|award)|gewonnen|gewinner|gewinnspiel|"
+       r"vous avez gagn|gagnant|ha ganado|ganador|u heeft gewonnen|winnaar|hai vinto|vincitore|voc[êe] ganhou|"
+       r"ganhador)"),
+    _s(-4, SPAM, "money scheme", r"\b(?:make|earn) (?:\$|€|£)?\s?\d[\d,]* (?:a|per) (?:day|week|month)|"
+       r"work from home|extra income|make money (?:fast|online)|get rich|passive income"),
+    _s(-4, SPAM, "adult", r"\b(?:hot singles|lonely (?:women|girls|wives)|dating site|sexy|webcam girls|"
+       r"adult (?:content|site|videos))"),
+    _s(-5, SCAM, "advance fee", r"\b(?:inheritance|beneficiary|next of kin|barrister|consignment box|diplomat|"
+       r"compensation fund|atm (?:master ?)?card|(?:million|m) (?:us dollars|usd|euros|pounds)|us\$ ?\d)"),
+    _s(-4, SCAM, "gift cards", r"\b(?:gift cards?|itunes cards?|google play cards?|i need a (?:quick )?favou?r|"
+       r"keep (?:this|it) (?:confidential|between us)|bank (?:details|account) (?:has |have )?changed|"
+       r"new bank details|are you at your desk|i need you to (?:process|make|buy|get|send|pay)|process a (?:payment|"
+       r"wire|transfer))"),
+    _s(-4, PHISHING, "account warning", r"\b(?:(?:account|mailbox|access) (?:has been |is |will be )?(?:suspended|"
+       r"locked|disabled|limited|deactivated|closed|terminated|on hold)|verify your (?:account|identity|email|"
+       r"mailbox|details)|unusual (?:sign-in|login|activity)|(?:mailbox|storage|e-?mail) (?:is )?(?:full|almost full|"
+       r"over quota)|password (?:will |is about to )?expir|avoid (?:suspension|termination|deactivation)|"
+       r"within 24 hours)"),
+    _s(-4, PHISHING, "payment link", r"\b(?:(?:confirm|update|validate) your (?:billing|payment|account|card|details|"
+       r"information|credentials)|(?:payment|transaction|card) (?:failed|declined|was declined)|click (?:here|below|"
+       r"the link|the button) (?:to|and) (?:verify|restore|confirm|avoid|update|reactivate|unlock|log ?in|sign ?in|"
+       r"review|view))"),
+    _s(-4, PHISHING, "fake invoice", r"\b(?:(?:see|find) (?:the )?attached (?:invoice|payment|remittance)|"
+       r"overdue (?:invoice|payment)|invoice (?:is )?(?:attached|overdue|past due)|outstanding (?:balance|invoice)|"
+       r"remittance advice|shared (?:a|an) (?:document|file|invoice) with you|docusign|sent you a document)"),
+    # --- friends and family ---
+    _s(-1, SOCIAL, "", r"\b(?:love you|miss you|lots of love|hi love|love,|xoxo|hugs|mom|mum|dad|grandma|grandpa|"
+       r"honey|sweetie|darling|kids|see you (?:on|at|then|soon|saturday|sunday)|beer|pints?\b|mate\b|xx+\b|x$)"),
+)
+# fmt: on
+
+_TEST = re.compile(r"(?:\W*(?:test(?:ing)?(?: (?:mail|message|email|entry|\d+))?|this is a test\b[^.!\n]{0,80}))+\W*")
+
+
+@dataclass(frozen=True)
+class Judgement:
+    hits: tuple[tuple[Signal, str], ...]  # each signal found, with the text it matched
+
+    @property
+    def score(self) -> int:
+        return sum(s.weight for s, _ in self.hits)
+
+    @property
+    def inquiry(self) -> int:
+        """Sum of the inquiry signals' weights."""
+        return sum(s.weight for s, _ in self.hits if s.weight > 0)
+
+    def against(self, kinds: frozenset[str] | None = None) -> tuple[str, int, str]:
+        """The heaviest negative kind (among `kinds`): (kind, its total weight, its topic)."""
+        totals: dict[str, int] = {}
+        topics: dict[str, str] = {}
+        for s, _ in self.hits:
+            if s.weight < 0 and (kinds is None or s.kind in kinds):
+                totals[s.kind] = totals.get(s.kind, 0) - s.weight
+                if s.topic and s.kind not in topics:
+                    topics[s.kind] = s.topic
+        if not totals:
+            return "", 0, ""
+        kind = max(totals, key=lambda k: totals[k])
+        return kind, totals[kind], topics.get(kind, "")
+
+    def best(self) -> str:
+        """The matched text of the strongest inquiry signal, for the reason."""
+        found = [(s.weight, text) for s, text in self.hits if s.weight > 0]
+        return max(found, key=lambda x: x[0])[1] if found else ""
+
+
+def judge(*texts: str) -> Judgement:
+    """Score the given texts (subject, message, form fields) together, bounded to SCAN characters."""
+    blob = "\n".join(t[:SCAN] for t in texts if t)[:SCAN]
+    low = blob.lower()
+    shown = blob if len(blob) == len(low) else low  # quote the original case where lower() kept the length
+    hits = []
+    for signal in SIGNALS:
+        m = signal.pattern.search(low)
+        if m:
+            hits.append((signal, shown[m.start() : m.end()]))
+    return Judgement(tuple(hits))
+
+
+def is_test_mail(subject: str, text: str) -> bool:
+    """A "test" / "testing" message: subject and text say nothing else."""
+    parts = [" ".join(t.split()).lower() for t in (subject, text[:300]) if t.strip()]
+    return bool(parts) and all(_TEST.fullmatch(p) for p in parts)
