@@ -412,7 +412,7 @@ def fields_from_pairs(items: Iterable[tuple[str, str]]) -> dict[str, str]:
 
 # Notification HTML wraps everything in layout tables, and the text view keeps a table
 # cell on one line: mark where blocks end inside cells so each block stays a line.
-_BLOCK_END = re.compile(r"<(?:br|/p|/div|/li|/h[1-6]|/dd|/dt|/blockquote|/tr)\b[^<>]{0,200}>", re.IGNORECASE)
+_BLOCK_END = re.compile(r"<(?:br|/p|/div|/li|/h[1-6]|/dd|/dt|/blockquote)\b[^<>]{0,200}>", re.IGNORECASE)
 _MARK = "\ue000"
 MAX_HTML = 300_000  # chars of HTML read for fields
 
