@@ -362,9 +362,9 @@ def fields_from_pairs(items: Iterable[tuple[str, str]]) -> dict[str, str]:
             addr = first_email(value[:MAX_CONTACT])
             if addr:
                 found.setdefault("email", addr)
-            name = EMAIL_RE.sub("", short).strip(" <>\"'()[],")
-            if kind == "sender" and name and len(name) <= MAX_SHORT:
-                found.setdefault("name", name)
+            if kind == "sender" and len(short) <= MAX_SHORT:  # "From: Jane Miller <jane@…>"
+                if name := EMAIL_RE.sub("", short).strip(" <>\"'()[],"):
+                    found.setdefault("name", name)
         elif kind in ("first", "last", "subject") and len(short) > MAX_SHORT:
             continue
         elif kind == "first":
@@ -389,7 +389,7 @@ def fields_from_pairs(items: Iterable[tuple[str, str]]) -> dict[str, str]:
             else:
                 found[kind] = short
         elif kind != "meta":
-            value = value[:MAX_SHORT * 10]
+            value = value[: MAX_SHORT * 10]
             extras.append(f"{label.rstrip(':')}: {value}" if not label.endswith("?") else f"{label} {value}")
     name = found.get("name")
     if name and first and not last and first not in name:
