@@ -17,15 +17,8 @@ from PySide6.QtWidgets import QApplication
 from windows import shown_in_window
 
 from desktop import money, stage_dialogs
-from desktop.board_view import (
-    LEAD_ID_ROLE,
-    MIME_TYPE,
-    BoardView,
-    CardDelegate,
-    CardListModel,
-    card_tooltip,
-    lead_mime,
-)
+from desktop.board_cards import LEAD_ID_ROLE, MIME_TYPE, CardDelegate, CardListModel, card_tooltip, lead_mime
+from desktop.board_view import BoardView
 from models import board, leads, settings, stages
 from models.tables import Lead, Member, Stage
 

@@ -8,8 +8,9 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from windows import shown_in_window
 
-from desktop import leads_view, money, stage_dialogs
-from desktop.leads_view import COLUMNS, LEAD_ID_ROLE, LeadsTableModel, LeadsView
+from desktop import leads_model, leads_view, money, stage_dialogs
+from desktop.leads_model import COLUMNS, LEAD_ID_ROLE, LeadsTableModel
+from desktop.leads_view import LeadsView
 from models import board, settings, stages
 from models.tables import Activity, Lead, Member
 
@@ -213,7 +214,7 @@ def test_column_chooser_shows_hidden_columns_and_the_choice_and_widths_are_remem
     qtbot.add_widget(again)
     assert "Source" in _shown(again) and again.table.columnWidth(_column("Company")) == 211
     stored = QSettings(str(demo_controller.data_dir / "window.ini"), QSettings.Format.IniFormat)
-    assert stored.value(leads_view.HEADER_KEY) is not None
+    assert stored.value(leads_model.HEADER_KEY) is not None
 
 
 def test_the_sort_column_is_shown_with_an_arrow(view):
@@ -243,19 +244,19 @@ def test_the_model_holds_ids_and_fetches_rows_a_page_at_a_time(qtbot):
     shows empty until its page arrives, then dataChanged); old pages are dropped."""
     asked: list[tuple[list[str], object]] = []
     model = LeadsTableModel(lambda ids, done: asked.append((ids, done)))
-    ids = [f"id{n}" for n in range(leads_view.PAGE * (leads_view.PAGES_KEPT + 2))]
+    ids = [f"id{n}" for n in range(leads_model.PAGE * (leads_model.PAGES_KEPT + 2))]
     model.set_ids(ids, len(ids), board.LeadQuery())
     assert model.rowCount() == len(ids) and not asked
     assert model.index(5, 0).data() is None and model.index(6, 0).data() is None  # one request per page
-    assert len(asked) == 1 and asked[0][0] == ids[:leads_view.PAGE]
+    assert len(asked) == 1 and asked[0][0] == ids[:leads_model.PAGE]
     row = [None] * 16
     with qtbot.wait_signal(model.dataChanged):
         asked[0][1]([tuple([i, f"Name {i}", *row[2:]]) for i in asked[0][0]])
     assert model.index(5, 0).data() == "Name id5" and model.index(5, 0).data(LEAD_ID_ROLE) == "id5"
-    for page in range(1, leads_view.PAGES_KEPT + 2):  # walk down the table: the first page is dropped
-        model.index(page * leads_view.PAGE, 0).data()
+    for page in range(1, leads_model.PAGES_KEPT + 2):  # walk down the table: the first page is dropped
+        model.index(page * leads_model.PAGE, 0).data()
         asked[-1][1]([tuple([i, i, *row[2:]]) for i in asked[-1][0]])
-    assert len(model._pages) == leads_view.PAGES_KEPT and 0 not in model._pages
+    assert len(model._pages) == leads_model.PAGES_KEPT and 0 not in model._pages
     model.set_ids(ids[:10], 10, board.LeadQuery(text="x"))
     asked[1][1]([tuple([i, i, *row[2:]]) for i in asked[1][0]])  # a late page of the old result is dropped
     assert model._pages == {}

@@ -9,7 +9,8 @@ from PySide6.QtCore import QModelIndex, Qt, QUrlQuery
 from PySide6.QtGui import QDesktopServices
 
 from desktop import followup_dialogs
-from desktop.today_view import EMPTY_TEXT, ITEM_ROLE, TodayModel, TodayView, mailto_url
+from desktop.today_model import CONTACT_ROLE, ITEM_ROLE, TodayModel
+from desktop.today_view import EMPTY_TEXT, TodayView, mailto_url
 from models import leads, members, today, writes
 from models.clock import local_day_bounds, now
 from models.tables import FollowUp, Lead
@@ -392,14 +393,13 @@ def test_pick_snoozes_to_a_chosen_date_and_time(view, qtbot):
 
 def test_a_fresh_inquiry_is_painted_calm(view):
     """The reason colour follows today.urgency: calm is the muted text, amber and red stand out."""
-    from desktop.today_view import OVERDUE_LIGHT, urgency_color
+    from desktop.today_paint import OVERDUE_LIGHT, urgency_color
     assert urgency_color("calm", False) is None and urgency_color("red", False) == OVERDUE_LIGHT
     assert urgency_color("amber", False) not in (None, OVERDUE_LIGHT)
 
 
 def test_a_phone_only_lead_shows_its_number_formatted(view, qtbot):
     """Rows without an email show the phone as people read it (+49 30 …), formatted off the UI thread."""
-    from desktop.today_view import CONTACT_ROLE
     from models.contacts import display_phone
 
     phone_only = [(section, item) for section, items in view.model.today.sections.items() for item in items
