@@ -258,31 +258,30 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from models import importing
+    from models import import_report, importing
 
-    plan = importing.plan_import(Path(args.file), _pairs(args.map, "COLUMN"), duplicates=args.duplicates)
-    mapping = ", ".join(f"{col} → {field}" for col, field in plan.mapping.items())
-    counts = {action: sum(1 for r in plan.rows if r.action == action) for action in ("add", "merge", "skip")}
-    lines = [f"Columns: {mapping}"]
-    if plan.ignored:
-        lines.append("Ignored columns: " + ", ".join(plan.ignored))
-    lines += [f"Rejected line {line}: {why}" for line, why in plan.rejected]
-    summary = {"mapping": plan.mapping, "ignored": list(plan.ignored), **counts,
-               "rejected": [{"line": line, "reason": why} for line, why in plan.rejected]}
+    plan = importing.plan_import(Path(args.file), _pairs(args.map, "COLUMN"), duplicates=args.duplicates,
+                                 values=_pairs(args.map_value, "COLUMN:WORD"))
+    counts = import_report.counts(plan)
+    lines = import_report.describe(plan)
     if args.dry_run:
         lines += [f"  line {r.line}: {r.action:5} {r.fields.get('name') or ''}"
                   + (f" (duplicate of {r.duplicate_of[:8]}: {r.duplicate_reason})" if r.duplicate_of else "")
                   for r in plan.rows[:args.preview]]
         lines.append(f"Dry run: would add {counts['add']}, merge {counts['merge']}, skip {counts['skip']}, "
                      f"reject {len(plan.rejected)}. Nothing was written.")
-        emit(args, summary, "\n".join(lines))
+        emit(args, import_report.summary(plan), "\n".join(lines))
         return 1 if plan.rejected and not args.skip_invalid else 0
     if plan.rejected and not args.skip_invalid:
         print("\n".join(lines[1:]), file=sys.stderr)
+    if plan.rejected and not counts["add"] + counts["merge"]:
+        line, why = plan.rejected[0]
+        there = f", {counts['skip']} already there" if counts["skip"] else ""
+        raise InvalidInput(f"Nothing was imported: {len(plan.rejected)} rows rejected (line {line}: {why}){there}.")
     result = importing.apply_import(plan, skip_invalid=args.skip_invalid)
     lines.append(f"Imported: added {result.added}, merged {result.merged}, skipped {result.skipped}, "
                  f"rejected {result.rejected}.")
-    emit(args, summary | {"added": result.added, "merged": result.merged, "skipped": result.skipped}, "\n".join(lines))
+    emit(args, import_report.summary(plan, result), "\n".join(lines))
     return 0
 
 
@@ -443,11 +442,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("lead", help="the lead to keep (" + LEAD_HELP + ")")
     p.add_argument("other", help="the lead that joins it and disappears")
 
-    p = command("import", cmd_import, "import leads from a CSV or XLSX file (all or nothing)", json_flag=True,
+    p = command("import", cmd_import, "import leads from a CSV, XLSX or vCard file (all or nothing)", json_flag=True,
                 writes=True)
-    p.add_argument("file", help="a .csv or .xlsx file with a header row")
+    p.add_argument("file", help="a .csv, .xlsx or .vcf file: exports of Google, Outlook, Apple, HubSpot, Pipedrive, "
+                                "Zoho, Salesforce, Mailchimp are recognised")
     p.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
-                   help="which field a column holds (repeatable; default: guessed from the header)")
+                   help="which field a column holds, or keep/ignore (repeatable; default: guessed from the header)")
+    p.add_argument("--map-value", action="append", default=[], metavar="COLUMN:WORD=STAGE",
+                   help="the stage a status word means, e.g. \"Status:Neu=New\" (repeatable)")
     p.add_argument("--dry-run", action="store_true", help="show what would happen, write nothing")
     p.add_argument("--duplicates", choices=("skip", "merge"), default="skip",
                    help="a row for a lead you already have: skip it or merge it in (default: %(default)s)")

@@ -42,6 +42,10 @@ def pending(lead: Lead) -> list[str]:
     return [f.title for f in FollowUp.select().where((FollowUp.lead == lead.id) & FollowUp.done_at.is_null())]
 
 
+def counts(result: importing.ImportResult) -> tuple[int, int, int, int]:
+    return result.added, result.merged, result.skipped, result.rejected
+
+
 def timeline(lead: Lead) -> list[tuple[str, str, str | None]]:
     entries = Activity.select().where(Activity.lead == lead.id).order_by(Activity.at)
     return [(a.kind, a.summary, a.body) for a in entries]
@@ -50,7 +54,8 @@ def timeline(lead: Lead) -> list[tuple[str, str, str | None]]:
 # --- reading messy files ------------------------------------------------------------------------
 
 def test_messy_xlsx_with_german_headers_imports(de, tmp_path):
-    """German/English headers map, junk columns are ignored, blank rows skipped, a numeric phone becomes E.164."""
+    """German/English headers map, other columns are kept as details, blank rows skipped, a numeric phone becomes
+    E.164."""
     path = write_xlsx(tmp_path / "Kunden.xlsx", [
         ["Vollständiger Name", "E-Mail", "Tel.", "Firma", "Kundennummer", "", "Status", "Betrag", "Datum"],
         ["Jürgen Müller", "Juergen@Example.DE", 301234567.0, "Müller Bau GmbH", 1001, None, "Angebot?", None, None],
@@ -63,12 +68,12 @@ def test_messy_xlsx_with_german_headers_imports(de, tmp_path):
     plan = importing.plan_import(path, {"Status": "ignore"})
     assert plan.mapping == {"Vollständiger Name": "name", "E-Mail": "email", "Tel.": "phone", "Firma": "company",
                             "Betrag": "value", "Datum": "created"}
-    assert plan.ignored == ("Kundennummer", "column 6", "Status")
+    assert plan.ignored == ("Status",) and plan.kept == ("Kundennummer", "column 6")
     assert [(r.line, r.action) for r in plan.rows] == [(2, "add"), (4, "add"), (6, "add")]
     assert plan.rows[0].fields["phone"] == "+49301234567"
     assert plan.rows[1].fields["value"] == 1234.5 and plan.rows[2].fields["value"] == 1200.0
     result = importing.apply_import(plan)
-    assert result == importing.ImportResult(added=3, merged=0, skipped=0, rejected=0)
+    assert counts(result) == (3, 0, 0, 0)
     jurgen = Lead.get(Lead.name == "Jürgen Müller")
     assert (jurgen.email, jurgen.phone, jurgen.company) == ("juergen@example.de", "+49301234567", "Müller Bau GmbH")
     assert pending(jurgen) == [leads.RESPOND]
@@ -156,29 +161,31 @@ BAD = ("Name,Email,Phone,Stage,Value,Created\n"
        "Bad Phone,,call me,,,\n")
 
 
-def test_rejected_rows_name_their_line_and_reason(de, tmp_path):
-    """Each unusable row is rejected with its line number and one plain reason."""
+def test_a_bad_cell_blanks_its_field_with_a_warning(de, tmp_path):
+    """A cell that cannot be read leaves its field blank, warns with line and column and keeps the text as a
+    detail; only a row with no name, email or phone is rejected."""
     plan = importing.plan_import(write_csv(tmp_path / "bad.csv", BAD))
-    assert plan.rejected == (
-        (3, "'not-an-email' is not an email address"),
-        (4, "no name, email or phone"),
-        (5, "there is no stage 'Negotiating' (the stages are New, Contacted, Quoted, Won, Lost)"),
-        (6, "'lots' is not a number"),
-        (7, "'someday' is not a date"),
-        (8, "'call me' is not a phone number"),
-    )
-    assert [r.line for r in plan.rows] == [2]
+    assert plan.rejected == ((4, "no name, email or phone"),)
+    assert [(line, column) for line, column, _ in plan.warnings] == [
+        (3, "Email"), (6, "Value"), (7, "Created"), (8, "Phone")]
+    assert plan.warnings[0][2] == "'not-an-email' is not an email address: left blank, kept in the lead's details"
+    by_name = {r.fields["name"]: r for r in plan.rows}
+    assert "email" not in by_name["Bad Mail"].fields and by_name["Bad Mail"].details == (("Email", "not-an-email"),)
+    assert by_name["Bad Stage"].fields.get("stage") is None and plan.unknown == {"Stage": {"Negotiating": 1}}
+    assert by_name["Bad Phone"].details == (("Phone", "call me"),)
 
 
-def test_a_bad_row_means_nothing_is_imported(de, tmp_path):
+def test_a_rejected_row_means_nothing_is_imported(de, tmp_path):
     """With rejected rows and no skip_invalid, apply writes nothing; with skip_invalid the good rows go in."""
     plan = importing.plan_import(write_csv(tmp_path / "bad.csv", BAD))
-    with pytest.raises(InvalidInput, match=r"^6 rows of bad.csv were rejected \(line 3: 'not-an-email'"):
+    with pytest.raises(InvalidInput, match=r"^1 row of bad.csv was rejected \(line 4: no name, email or phone\)"):
         importing.apply_import(plan)
     assert Lead.select().count() == 0 and Activity.select().count() == 0
     result = importing.apply_import(plan, skip_invalid=True)
-    assert result == importing.ImportResult(added=1, merged=0, skipped=0, rejected=6)
-    assert [lead.name for lead in Lead.select()] == ["Good One"]
+    assert counts(result) == (6, 0, 0, 1)
+    bad_stage = Lead.get(Lead.name == "Bad Stage")
+    assert (bad_stage.stage.name, bad_stage.status) == ("New", "open")
+    assert ("note", importing.DETAILS_NOTE, "Stage: Negotiating") in timeline(bad_stage)
 
 
 def test_failure_midway_rolls_back_everything(de, tmp_path, monkeypatch):
@@ -241,7 +248,7 @@ def test_duplicates_are_skipped(de, tmp_path):
         (4, "skip", None, "same phone as line 3"),
         (5, "add", None, None),
     ]
-    assert importing.apply_import(plan) == importing.ImportResult(added=2, merged=0, skipped=2, rejected=0)
+    assert counts(importing.apply_import(plan)) == (2, 0, 2, 0)
     assert sorted(lead.name for lead in Lead.select()) == ["Anna Schmidt", "Ben Berg", "Cara Neu"]
     assert Lead.get_by_id(anna.id).company is None
 
@@ -251,7 +258,7 @@ def test_duplicates_are_merged(de, tmp_path):
     anna, _ = leads.add_lead("Anna Schmidt", email="anna@example.com")
     plan = importing.plan_import(write_csv(tmp_path / "d.csv", DUPES), duplicates="merge")
     assert [r.action for r in plan.rows] == ["merge", "add", "merge", "add"]
-    assert importing.apply_import(plan) == importing.ImportResult(added=2, merged=2, skipped=0, rejected=0)
+    assert counts(importing.apply_import(plan)) == (2, 2, 0, 0)
     anna = Lead.get_by_id(anna.id)
     assert anna.company == "Schmidt GmbH" and anna.name == "Anna Schmidt"
     assert ("note", "Imported again from d.csv, line 2", "second inquiry") in timeline(anna)
@@ -266,7 +273,7 @@ def test_lead_added_after_planning_is_not_duplicated(de, tmp_path):
     """A contact that arrives between plan and apply (e.g. by mail) is caught under the write lock."""
     plan = importing.plan_import(write_csv(tmp_path / "late.csv", "Name,Email\nLate,late@example.com\n"))
     leads.add_lead("Late Mail", email="late@example.com")
-    assert importing.apply_import(plan) == importing.ImportResult(added=0, merged=0, skipped=1, rejected=0)
+    assert counts(importing.apply_import(plan)) == (0, 0, 1, 0)
     assert Lead.select().count() == 1
 
 
