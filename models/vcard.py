@@ -2,6 +2,7 @@
 names, organisation, every email and phone with its type, addresses, note, categories."""
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ from .import_read import Sheet
 
 _SINGLE = ("Name", "First Name", "Last Name", "Organization", "Job Title", "Note", "Categories", "Birthday")
 _MANY = (("email", "Email"), ("tel", "Phone"), ("adr", "Address"), ("url", "Website"))
+# vobject logs every line it skips as an error; a card it cannot read at all is reported in the plan instead.
+logging.getLogger("vobject").setLevel(logging.CRITICAL)
 _NOISE = {"internet", "pref", "voice", "x400", "dom", "intl", "postal", "parcel"}
 
 

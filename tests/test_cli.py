@@ -154,6 +154,36 @@ def test_import_export_round_trip_with_injection(tmp_path):
     assert again.returncode == 0 and len(as_json(tmp_path, "leads")) == 2  # duplicates skipped
 
 
+def test_import_vendor_exports_end_to_end(tmp_path):
+    """Dry run names the export and writes nothing; the import keeps statuses and details; the same file again
+    adds nothing; --map-value places a status word; a file whose every row is rejected fails with a sentence."""
+    files = Path(__file__).parent / "models" / "import_files"
+    preview = leadbook(tmp_path, "import", str(files / "pipedrive_deals.csv"), "--dry-run")
+    assert preview.returncode == 0 and "Looks like a Pipedrive export." in preview.stdout
+    assert "Kept in each lead's Imported details note: Deal - Title" in preview.stdout
+    assert as_json(tmp_path, "leads") == []
+    summary = as_json(tmp_path, "import", str(files / "pipedrive_deals.csv"))
+    assert (summary["profile"], summary["added"]) == ("Pipedrive", 4)
+    records = {r["name"]: r for r in as_json(tmp_path, "leads")}
+    assert (records["Ole Brandt"]["status"], records["Jana Nováková"]["stage"]) == ("won", "Quoted")
+    assert as_json(tmp_path, "import", str(files / "pipedrive_deals.csv"))["added"] == 0
+    assert len(as_json(tmp_path, "leads")) == 4
+
+    german = tmp_path / "kunden.csv"
+    german.write_text("Name;E-Mail;Status\nJörg;joerg@example.de;Heiß\nEva;eva@example.de;Kunde\n", encoding="utf-8")
+    dry = leadbook(tmp_path, "import", str(german), "--dry-run")
+    assert '--map-value "Status:Heiß=STAGE"): Heiß (1)' in dry.stdout
+    ok(tmp_path, "import", str(german), "--map-value", "Status:Heiß=Contacted")
+    records = {r["name"]: r for r in as_json(tmp_path, "leads")}
+    assert (records["Jörg"]["stage"], records["Eva"]["status"]) == ("Contacted", "won")
+
+    empty = tmp_path / "empty.csv"
+    empty.write_text("Name,Email,Notes\n,,only a note\n,,another\n", encoding="utf-8")
+    failed = leadbook(tmp_path, "import", str(empty), "--skip-invalid")
+    assert failed.returncode == 1 and "Nothing was imported: 2 rows rejected (line 2: no name, email or phone)" \
+        in failed.stderr
+
+
 def test_backup_and_restore(tmp_path):
     """A backup restores the data as it was; a damaged file is refused before anything is replaced."""
     ok(tmp_path, "add", "--name", "Kept", "--email", "kept@example.com")

@@ -1,0 +1,158 @@
+"""One imported row's cells as lead fields, plus the details kept beside them: several values split, the
+mobile number first, status words placed, a cell it cannot read left blank with a warning."""
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from typing import Any
+
+from . import leads, settings, stages
+from .contacts import normalise_email, normalise_phone
+from .errors import InvalidInput
+from .import_columns import DETAILS, IGNORE, LABEL, key, label_pairs
+from .import_values import EMPTY, StageWords, best, split_loose, tags, values_of, when
+
+_NAMESPACE = uuid.UUID("6f1c3a52-5d0e-4d43-9a43-2f3b1f0c7a11")
+_NEUTRALISED = re.compile(r"^'[=+\-@\t\r]")
+_TAGGED = re.compile("label|tag|categor|group")
+_MOBILE, _WORK = re.compile(r"mobil|cell|handy|portable|movil"), re.compile(r"business|work|primary|main|office")
+
+
+def _phone_rank(value: tuple[str, str]) -> int:
+    """Of several phone columns the mobile number is the lead's phone, then the work number, then the rest."""
+    label = key(value[0])
+    return 0 if _MOBILE.search(label) else 1 if _WORK.search(label) else 2
+
+
+def fingerprint_id(fields: dict[str, Any], cells: list[str]) -> str:
+    """A fingerprint of name, company and the whole source row: importing the row again finds its lead."""
+    text = "\x1f".join([fields["name"].casefold(), (fields.get("company") or "").casefold(), *cells])
+    return str(uuid.uuid5(_NAMESPACE, hashlib.sha1(text.encode()).hexdigest()))
+
+
+class RowCleaner:
+    """Turns one row's cells into lead fields plus the details kept beside them; a cell it cannot read
+    is left blank with a warning (and kept as a detail), never the reason a row is lost."""
+
+    def __init__(self, header: list[str], columns: dict[str, str], multi: str | None, words: StageWords) -> None:
+        self.used = [(index, column, columns[column]) for index, column in enumerate(header)
+                     if columns[column] not in (IGNORE, LABEL)]
+        self.labels = label_pairs(header, columns)
+        self.multi = multi
+        self.words = words
+        self.first = stages.first_stage().name
+        self.region = settings.phone_region()
+        self.unknown: dict[str, dict[str, int]] = {}
+        self.warnings: list[tuple[int, str, str]] = []
+
+    def clean(self, line: int, cells: list[str]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        raw: dict[str, list[tuple[str, str]]] = {}
+        details: list[tuple[str, str]] = []
+        for index, column, target in self.used:
+            value = cells[index]
+            if not value or value in EMPTY:
+                continue
+            if _NEUTRALISED.match(value):
+                value = value[1:]  # our own export's formula guard: take the value back as it was
+            label = column
+            if index in self.labels and cells[self.labels[index]]:
+                label = f"{column} ({cells[self.labels[index]].lstrip('* ')})"
+            if target == DETAILS:
+                if _TAGGED.search(key(column)):
+                    value = tags(value)  # '"VIP","Blog"', '* myContacts ::: Kunden': the words alone
+                if value:
+                    details.append((label, value))
+            else:
+                raw.setdefault(target, []).append((label, value))
+        fields: dict[str, Any] = {}
+        raw["phone"] = sorted(raw.get("phone", []), key=_phone_rank)
+        for target in ("email", "phone"):
+            self._contact(line, target, raw.pop(target, []), fields, details)
+        names = {k: self._first(raw.pop(k, []), details) for k in ("name", "first_name", "last_name")}
+        name = names["name"] or " ".join(filter(None, (names["first_name"], names["last_name"])))
+        if not (name or fields.get("email") or fields.get("phone")):
+            raise InvalidInput("no name, email or phone")
+        for target in ("company", "source", "service", "owner", "lost_reason"):
+            value = self._first(raw.pop(target, []), details)
+            if value:
+                fields[target] = value
+        fields["name"] = name or fields.get("company") or fields.get("email") or fields.get("phone")
+        if "message" in raw:
+            fields["message"] = "\n".join(value for _, value in raw.pop("message"))  # several note columns: all
+        for label, text in raw.pop("value", []):
+            try:
+                fields.setdefault("value", leads.parse_amount(text))
+            except InvalidInput as exc:
+                self._warn(line, label, text, str(exc), details)
+        for label, text in raw.pop("created", []):
+            try:
+                fields.setdefault("created", when(text, self.region))
+            except InvalidInput as exc:
+                self._warn(line, label, text, str(exc), details)
+        self._stage(raw.pop("stage", []), fields, details)
+        return fields, details
+
+    def _first(self, values: list[tuple[str, str]], details: list[tuple[str, str]]) -> str:
+        """The first value for a field; the others (and Google's further ' ::: ' values) are kept as details."""
+        first = ""
+        for label, cell in values:
+            for value in values_of(cell, self.multi):
+                if not first:
+                    first = value
+                elif value != first:
+                    details.append((label, value))
+        return first
+
+    def _contact(self, line: int, kind: str, values: list[tuple[str, str]], fields: dict[str, Any],
+                 details: list[tuple[str, str]]) -> None:
+        """The first readable email or phone fills the field, every other one is kept as a detail."""
+        for label, cell in values:
+            for value in values_of(cell, self.multi):
+                clean = self._normal(kind, value)
+                parts = [] if clean else split_loose(value)
+                if clean is None and len(parts) > 1:  # '030 1234 / 0171 5678' in one cell
+                    for part in parts:
+                        self._add_contact(kind, label, part, self._normal(kind, part), fields, details)
+                    if any(self._normal(kind, part) for part in parts):
+                        continue
+                if clean is None:
+                    what = "an email address" if kind == "email" else "a phone number"
+                    self._warn(line, label, value, f"'{value}' is not {what}", details)
+                    continue
+                self._add_contact(kind, label, value, clean, fields, details)
+
+    @staticmethod
+    def _add_contact(kind: str, label: str, value: str, clean: str | None, fields: dict[str, Any],
+                     details: list[tuple[str, str]]) -> None:
+        if clean is None or (kind in fields and fields[kind] != clean):
+            details.append((label, value))
+        else:
+            fields[kind] = clean
+
+    def _normal(self, kind: str, value: str) -> str | None:
+        try:
+            return normalise_email(value) if kind == "email" else normalise_phone(value, self.region)
+        except InvalidInput:
+            return None
+
+    def _warn(self, line: int, label: str, value: str, reason: str, details: list[tuple[str, str]]) -> None:
+        self.warnings.append((line, label, f"{reason.rstrip('.')}: left blank, kept in the lead's details"))
+        details.append((label, value))
+
+    def _stage(self, values: list[tuple[str, str]], fields: dict[str, Any], details: list[tuple[str, str]]) -> None:
+        placed = []
+        for label, text in values:
+            found = self.words.place(text)
+            if found is None:
+                column = label.split(" (")[0]
+                counts = self.unknown.setdefault(column, {})
+                counts[text] = counts.get(text, 0) + 1
+                details.append((label, text))  # the original status stays on the lead's timeline
+            else:
+                placed.append(found)
+        chosen = best(placed, self.first)
+        if chosen is not None:
+            fields["stage"] = chosen.stage
+            if chosen.reason and not fields.get("lost_reason"):
+                fields["lost_reason"] = chosen.reason

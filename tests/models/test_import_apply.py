@@ -1,0 +1,121 @@
+"""Applying an import: short transactions, progress and cancel, undo of the whole import, re-importing the same
+file changes nothing, created dates kept."""
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+import pytest
+
+from models import db, import_apply, importing, leads, writes
+from models.errors import RuleError
+from models.tables import Activity, FollowUp, Lead
+
+ROWS = "".join(f"Person {i},Firma {i % 3},,\n" for i in range(7))  # no email, no phone
+
+
+@pytest.fixture
+def small_batches(store, monkeypatch):
+    monkeypatch.setattr(import_apply, "BATCH", 3)
+    return store
+
+
+def csv_file(tmp_path, text: str, name: str = "p.csv"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_reimporting_the_same_file_changes_nothing(store, tmp_path):
+    """Leads with neither email nor phone are found again by their row's fingerprint, even in merge mode."""
+    path = csv_file(tmp_path, "Name,Company,Email,Phone\n" + ROWS + "Person 0,Firma 0,,\n")
+    first = importing.apply_import(importing.plan_import(path))
+    assert (first.added, first.skipped) == (7, 1)  # the last row repeats the first
+    before = writes.last_seq()
+    for mode in ("skip", "merge"):
+        plan = importing.plan_import(path, duplicates=mode)
+        assert {r.action for r in plan.rows} == {"skip"}
+        assert plan.rows[0].duplicate_reason == "same row as Person 0 (imported before)"
+        importing.apply_import(plan)
+    assert writes.last_seq() == before and Lead.select().count() == 7
+
+
+def test_a_changed_row_is_a_new_lead_and_a_merged_lead_is_found(store, tmp_path):
+    """A row that differs is imported; a row whose lead was merged into another is a duplicate of that one."""
+    path = csv_file(tmp_path, "Name,Company\nAda,X\nBob,Y\n")
+    importing.apply_import(importing.plan_import(path))
+    ada, bob = Lead.get(Lead.name == "Ada"), Lead.get(Lead.name == "Bob")
+    leads.merge_leads(bob, ada)
+    plan = importing.plan_import(csv_file(tmp_path, "Name,Company\nAda,X\nBob,Y\nCy,Z\n"))
+    assert [(r.action, r.duplicate_of) for r in plan.rows] == [("skip", bob.id), ("skip", bob.id), ("add", None)]
+
+
+def test_created_date_is_the_received_time_not_a_response(store, tmp_path):
+    """A created date becomes the lead's received time; it is not a first response."""
+    importing.apply_import(importing.plan_import(csv_file(tmp_path, "Name,Created\nOld,2023-05-04 10:30\n")))
+    lead = Lead.get(Lead.name == "Old")
+    assert lead.created_at.date() == datetime(2023, 5, 4).date() and lead.first_response_at is None
+
+
+def test_batches_release_the_write_lock_and_report_progress(small_batches, tmp_path):
+    """Between batches another connection can write (the window is not locked out); progress counts rows."""
+    path = csv_file(tmp_path, "Name,Company,Email,Phone\n" + ROWS)
+    seen = []
+
+    def progress(done: int, total: int) -> None:
+        other = sqlite3.connect(small_batches / db.DB_NAME, timeout=0)
+        other.execute("BEGIN IMMEDIATE")  # raises 'database is locked' while the import holds the lock
+        other.rollback()
+        other.close()
+        seen.append((done, total))
+
+    result = importing.apply_import(importing.plan_import(path), progress=progress)
+    assert seen == [(3, 7), (6, 7), (7, 7)] and result.added == 7
+    assert len(result.undo.batches) == 3
+
+
+def test_undo_takes_the_whole_import_back(small_batches, tmp_path):
+    """Undo removes every lead, entry and step the import wrote, over all batches; again, it refuses."""
+    kept, _ = leads.add_lead("Kept", email="kept@example.com")
+    path = csv_file(tmp_path, "Name,Company,Email,Phone,Status\n" + ROWS + "W,Q,w@example.com,,Won\n")
+    result = importing.apply_import(importing.plan_import(path))
+    assert Lead.select().count() == 9
+    importing.undo_import(result.undo)
+    assert [lead.name for lead in Lead.select()] == ["Kept"]
+    assert {a.lead_id for a in Activity.select()} == {kept.id} and {f.lead_id for f in FollowUp.select()} == {kept.id}
+    with pytest.raises(RuleError):
+        importing.undo_import(result.undo)
+
+
+def test_undo_refuses_when_an_imported_lead_changed_since(small_batches, tmp_path):
+    """A lead edited after the import is not silently lost: undo refuses and changes nothing."""
+    result = importing.apply_import(importing.plan_import(csv_file(tmp_path, "Name,Company,Email,Phone\n" + ROWS)))
+    leads.edit_lead(Lead.get(Lead.name == "Person 5"), company="Changed")
+    with pytest.raises(RuleError, match="cannot be undone: it was changed since"):
+        importing.undo_import(result.undo)
+    assert Lead.select().count() == 7
+
+
+def test_cancel_between_batches_leaves_nothing(small_batches, tmp_path):
+    """Cancelling after the first batch takes back what was written: nothing of the import remains."""
+    calls = []
+    result = importing.apply_import(importing.plan_import(csv_file(tmp_path, "Name,Company,Email,Phone\n" + ROWS)),
+                                    cancel=lambda: calls.append(1) or len(calls) > 1)
+    assert result.cancelled and result.added == 0 and Lead.select().count() == 0
+
+
+def test_a_failure_in_a_later_batch_takes_back_the_earlier_ones(small_batches, tmp_path, monkeypatch):
+    """An error in the third batch leaves no lead of the first two behind, and the error is raised."""
+    real, count = writes.insert_many, []
+
+    def failing(model, rows, batch=500):
+        if model is Lead:
+            count.append(1)
+            if len(count) == 3:
+                raise RuntimeError("disk full")
+        return real(model, rows, batch)
+
+    monkeypatch.setattr(writes, "insert_many", failing)
+    with pytest.raises(RuntimeError, match="disk full"):
+        importing.apply_import(importing.plan_import(csv_file(tmp_path, "Name,Company,Email,Phone\n" + ROWS)))
+    assert Lead.select().count() == 0 and Activity.select().count() == 0
