@@ -20,7 +20,7 @@ from models.clock import iso, parse_when
 from models.errors import InvalidInput, LeadbookError
 from models.leads import EDITABLE
 
-from . import cli_mail, cli_team
+from . import cli_mail, cli_report, cli_team
 from .columns import cell
 
 log = logging.getLogger("leadbook.cli")
@@ -276,8 +276,9 @@ def cmd_import(args: argparse.Namespace) -> int:
         print("\n".join(lines[1:]), file=sys.stderr)
     if plan.rejected and not counts["add"] + counts["merge"]:
         line, why = plan.rejected[0]
-        there = f", {counts['skip']} already there" if counts["skip"] else ""
-        raise InvalidInput(f"Nothing was imported: {len(plan.rejected)} rows rejected (line {line}: {why}){there}.")
+        n, there = len(plan.rejected), f", {counts['skip']} already there" if counts["skip"] else ""
+        raise InvalidInput(f"Nothing was imported: {n} row{'s' if n != 1 else ''} rejected "
+                           f"(line {line}: {why}){there}.")
     result = importing.apply_import(plan, skip_invalid=args.skip_invalid)
     lines.append(f"Imported: added {result.added}, merged {result.merged}, skipped {result.skipped}, "
                  f"rejected {result.rejected}.")
@@ -477,6 +478,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_mail.register(sub, add_command)
     cli_team.register(sub, add_command)
+    cli_report.register(sub, add_command)
     return parser
 
 

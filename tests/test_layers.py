@@ -189,6 +189,7 @@ COMMANDS: list[tuple[int, list[str]]] = [
     (1, ["team", "join", "{tmp}/team"]),  # already in a team
     (0, ["team", "leave"]),
     (0, ["done", "ana@example.com", "--won"]),
+    (0, ["report"]), (0, ["report", "--json", "--from", "2020-01-01", "--owner", "Sam"]),
     (1, ["delete", "ana@example.com"]),  # stdin is no terminal: refused without --yes
     (0, ["delete", "ana@example.com", "--yes"]),
 ]
