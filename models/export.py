@@ -1,10 +1,12 @@
-"""Export (CSV/JSON/XLSX) and the lead record that JSON output and exports share."""
+"""Export (CSV/JSON/XLSX) and the lead record that JSON output and exports share. Exports also carry each
+lead's notes and a summary of its timeline, so an export -> import round trip keeps them."""
 from __future__ import annotations
 
 import csv
 import io
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from datetime import datetime
@@ -15,13 +17,13 @@ import peewee as pw
 
 from .clock import iso
 from .errors import InvalidInput
-from .tables import FollowUp, Lead, Member, Stage, database
+from .tables import Activity, FollowUp, Lead, Member, Stage, database
 
 # --- lead records -------------------------------------------------------------------------------
 
 RECORD_KEYS = ("id", "name", "email", "phone", "company", "source", "service", "stage", "status", "owner", "value",
                "lost_reason", "created_at", "first_response_at", "last_activity_at", "next_followup")
-EXPORT_COLUMNS = RECORD_KEYS[:-1] + ("next_followup_due", "next_followup_title")
+EXPORT_COLUMNS = RECORD_KEYS[:-1] + ("next_followup_due", "next_followup_title", "notes", "timeline")
 
 
 def lead_records(query: pw.ModelSelect | None = None) -> Iterator[dict[str, Any]]:
@@ -72,18 +74,63 @@ def _iso(value: str | datetime | None) -> str | None:
 
 FORMATS = ("csv", "json", "xlsx")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A phone number or a number: digits, spaces, + - ( ) . / only; no letters, so no function and no DDE call.
+_NUMERIC = re.compile(r"^[+-]?[\d\s().\-/]*\d[\d\s().\-/]*$")
+_CELL_MAX = 32_000  # Excel holds at most 32,767 characters in a cell
 
 
-def neutralise(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula gets a leading ' (CSV/XLSX injection guard)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+_AFTER_SEPARATOR = re.compile(r"([,;\t]\s*)([=+\-@][^,;\t]*)")
+
+
+def neutralise(value: Any, inner: bool = True) -> Any:
+    """Text a spreadsheet would run as a formula gets a leading ' (CSV/XLSX injection guard): judged after
+    stripping the spaces that would hide it, and never for a phone number or a number, which stay as they are.
+    inner: also a formula after a ',' ';' or tab inside the text ('Bob;=HYPERLINK(...)'), which an Excel that
+    splits lines on another separator than the file's would see as a cell of its own."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith(_FORMULA_START) and not _NUMERIC.match(text):
+        text = "'" + text
+    if inner:
+        text = _AFTER_SEPARATOR.sub(lambda m: m[0] if _NUMERIC.match(m[2].strip()) else f"{m[1]}'{m[2]}", text)
+    return text
 
 
 def _flat(record: dict[str, Any]) -> list[Any]:
     follow = record["next_followup"] or {}
-    return [record[k] for k in RECORD_KEYS[:-1]] + [follow.get("due"), follow.get("title")]
+    timeline = "\n".join(f"{e['at'][:16].replace('T', ' ')} {e['summary']}" for e in record["timeline"])
+    return [record[k] for k in RECORD_KEYS[:-1]] + [follow.get("due"), follow.get("title"), record["notes"],
+                                                     timeline[-_CELL_MAX:]]
+
+
+def _with_history(records: Iterator[dict[str, Any]], chunk: int = 500) -> Iterator[dict[str, Any]]:
+    """Records with their notes (the inquiry and the notes on the timeline) and the timeline, a chunk of leads
+    per query so 100k leads never sit in memory."""
+    batch: list[dict[str, Any]] = []
+    for record in records:
+        batch.append(record)
+        if len(batch) == chunk:
+            yield from _add_history(batch)
+            batch = []
+    yield from _add_history(batch)
+
+
+def _add_history(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if not batch:
+        return batch
+    entries: dict[str, list[dict[str, Any]]] = {}
+    messages = dict(Lead.select(Lead.id, Lead.message).where(Lead.id.in_([r["id"] for r in batch])).tuples())
+    query = (Activity.select(Activity.lead, Activity.at, Activity.kind, Activity.summary, Activity.body)
+             .where(Activity.lead.in_([r["id"] for r in batch])).order_by(Activity.at, Activity.id).tuples())
+    for lead_id, at, kind, summary, body in database.execute(query):
+        entries.setdefault(lead_id, []).append({"at": _iso(at), "kind": kind, "summary": summary, "body": body})
+    for record in batch:
+        timeline = entries.get(record["id"], [])
+        notes = [messages.get(record["id"])] + [e["body"] for e in timeline if e["kind"] == "note"]
+        record["notes"] = "\n\n".join(n for n in notes if n)[:_CELL_MAX] or None
+        record["timeline"] = timeline
+    return batch
 
 
 def export_leads(path_or_stream: Path | str | IO[Any], fmt: str, leads_query: pw.ModelSelect | None = None) -> int:
@@ -91,7 +138,7 @@ def export_leads(path_or_stream: Path | str | IO[Any], fmt: str, leads_query: pw
     fmt = fmt.lower().lstrip(".")
     if fmt not in FORMATS:
         raise InvalidInput(f"'{fmt}' is not an export format: use csv, json or xlsx.")
-    records = lead_records(leads_query)
+    records = _with_history(lead_records(leads_query))
     if not isinstance(path_or_stream, (str, os.PathLike)):
         return _write(path_or_stream, fmt, records, bom=False)
     path = Path(path_or_stream)
@@ -119,7 +166,8 @@ def _write(out: IO[Any], fmt: str, records: Iterator[dict[str, Any]], bom: bool)
     count = 0
     try:
         if fmt == "csv":
-            writer = csv.writer(text)
+            # Every field quoted: 'Bob;=HYPERLINK(...)' stays one text cell in an Excel that splits on ';'.
+            writer = csv.writer(text, quoting=csv.QUOTE_ALL)
             writer.writerow(EXPORT_COLUMNS)
             for record in records:
                 writer.writerow([neutralise(v) for v in _flat(record)])
@@ -149,7 +197,7 @@ def _write_xlsx(out: IO[bytes], records: Iterator[dict[str, Any]]) -> int:
     for record in records:
         # openpyxl makes a formula only of a str starting with "=", which neutralise() has quoted;
         # control characters would make openpyxl refuse the whole file.
-        sheet.append([neutralise(ILLEGAL_CHARACTERS_RE.sub("", v)) if isinstance(v, str) else v
+        sheet.append([neutralise(ILLEGAL_CHARACTERS_RE.sub("", v), inner=False) if isinstance(v, str) else v
                       for v in _flat(record)])
         count += 1
     book.save(out)

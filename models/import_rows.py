@@ -15,6 +15,7 @@ from .import_values import EMPTY, StageWords, best, split_loose, tags, values_of
 
 _NAMESPACE = uuid.UUID("6f1c3a52-5d0e-4d43-9a43-2f3b1f0c7a11")
 _NEUTRALISED = re.compile(r"^'[=+\-@\t\r]")
+_GUARDED_INSIDE = re.compile(r"([,;\t]\s*)'(?=[=+\-@])")  # the export's guard after a separator
 _TAGGED = re.compile("label|tag|categor|group")
 _MOBILE, _WORK = re.compile(r"mobil|cell|handy|portable|movil"), re.compile(r"business|work|primary|main|office")
 
@@ -55,6 +56,8 @@ class RowCleaner:
                 continue
             if _NEUTRALISED.match(value):
                 value = value[1:]  # our own export's formula guard: take the value back as it was
+            if "'" in value:
+                value = _GUARDED_INSIDE.sub(r"\1", value)
             label = column
             if index in self.labels and cells[self.labels[index]]:
                 label = f"{column} ({cells[self.labels[index]].lstrip('* ')})"

@@ -371,20 +371,25 @@ def test_lead_records_respect_a_filtered_ordered_query(de):
 
 
 def test_json_export(de, tmp_path):
-    """JSON export is a list of lead records, not neutralised."""
+    """JSON export is a list of lead records with notes and timeline, not neutralised."""
     leads.add_lead("=1+2", email="x@example.com")
     assert export.export_leads(tmp_path / "out.json", "json") == 1
     data = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
-    assert tuple(data[0]) == export.RECORD_KEYS and data[0]["name"] == "=1+2"
+    assert tuple(data[0]) == export.RECORD_KEYS + ("notes", "timeline") and data[0]["name"] == "=1+2"
+    assert [e["kind"] for e in data[0]["timeline"]] == ["created"]
 
 
 INJECTIONS = ["=HYPERLINK(\"http://evil\",\"x\")", "+cmd|' /C calc'!A0", "-2+3", "@SUM(1,2)", "Plain"]
 
 
 def test_neutralise_quotes_only_formula_starts():
-    """Text starting with = + - @ tab or CR gets a quote; other text and numbers pass unchanged."""
-    assert [export.neutralise(v) for v in ("=1", "+1", "-1", "@a", "\tx", "\rx", "a=1", "", 3.5, None)] == \
-           ["'=1", "'+1", "'-1", "'@a", "'\tx", "'\rx", "a=1", "", 3.5, None]
+    """Text starting with = + - @ (after spaces, tabs or CR) gets a quote, also after a separator inside; phone
+    numbers, numbers and other text pass unchanged."""
+    values = ("=1", "@a", "  =1+2", "\t=x", "\r-cmd", "-2+3", "Bob;=HYPERLINK(1)", "a, +b", "a=1", "", 3.5, None,
+              "+14155550123", "+49 30 1234567", "(030) 123-456", "-1", "+1", "12.5", "Tel. 030, +49 171 1234")
+    assert [export.neutralise(v) for v in values] == [
+        "'=1", "'@a", "'=1+2", "'=x", "'-cmd", "'-2+3", "Bob;'=HYPERLINK(1)", "a, '+b", "a=1", "", 3.5, None,
+        "+14155550123", "+49 30 1234567", "(030) 123-456", "-1", "+1", "12.5", "Tel. 030, +49 171 1234"]
 
 
 def test_formula_injection_is_neutralised_in_csv_and_xlsx(de, tmp_path):
@@ -420,7 +425,7 @@ def test_export_to_a_stream_and_unknown_format(de, tmp_path):
     leads.add_lead("Ada", email="ada@example.com")
     out = io.StringIO()
     assert export.export_leads(out, "csv") == 1
-    assert out.getvalue().splitlines()[0] == ",".join(export.EXPORT_COLUMNS)
+    assert out.getvalue().splitlines()[0] == ",".join(f'"{c}"' for c in export.EXPORT_COLUMNS)
     with pytest.raises(InvalidInput, match="'ods' is not an export format"):
         export.export_leads(tmp_path / "x.ods", "ods")
     assert list(tmp_path.glob("x.ods*")) == []
