@@ -82,7 +82,7 @@ class FirstRunDialog(QDialog):
         self.status.setProperty("role", "hint")
         self.status.setWordWrap(True)
 
-        hint = QLabel("Your mail password goes to your system keychain; Leadbook only reads mail, never "
+        hint = QLabel("Your mail password or sign-in goes to your system keychain; Leadbook only reads mail, never "
                       "changes or sends it.")
         hint.setWordWrap(True)
         hint.setProperty("role", "hint")
