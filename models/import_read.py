@@ -45,12 +45,12 @@ def read_sheets(path: Path) -> list[Sheet]:
     elif raw.startswith(b"\xd0\xcf\x11\xe0"):  # OLE2: legacy .xls or an encrypted workbook
         raise InvalidInput(f"{path.name} is an old-style .xls or password-protected workbook: save it as .xlsx or CSV.")
     else:
-        text = decode(raw)
-        if text.lstrip()[:11].upper() == "BEGIN:VCARD":
+        encoding = _encoding(raw)
+        if raw[:4096].decode(encoding, errors="ignore").lstrip()[:11].upper() == "BEGIN:VCARD":
             from . import vcard  # the vobject library loads only for vCards
 
-            return [vcard.read_vcards(path, text)]
-        tables = [(None, _csv_rows(path, text))]
+            return [vcard.read_vcards(path, raw.decode(encoding, errors="replace"))]
+        tables = [(None, _csv_rows(path, raw, encoding))]
     sheets = [sheet for name, table in tables if (sheet := _sheet(name, table)) is not None]
     if not sheets:
         raise InvalidInput(f"{path.name} has no header row.")
@@ -108,29 +108,33 @@ def _unique_header(cells: list[str]) -> list[str]:
     return out
 
 
-def decode(raw: bytes) -> str:
+def _encoding(raw: bytes) -> str:
     for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
                           (codecs.BOM_UTF16_BE, "utf-16")):
         if raw.startswith(bom):
-            return raw.decode(encoding, errors="replace")
+            return encoding
     # Excel on Windows still writes "CSV" in the ANSI code page; cp1252 covers it, latin-1 never fails.
-    for encoding in ("utf-8", "cp1252", "latin-1"):
+    for encoding in ("utf-8", "cp1252"):
         try:
-            return raw.decode(encoding)
+            raw.decode(encoding)  # only to know it fits: the rows are decoded as they are read
+            return encoding
         except UnicodeDecodeError:
             continue
-    raise AssertionError("latin-1 decodes any bytes")
+    return "latin-1"
 
 
-def _csv_rows(path: Path, text: str) -> Rows:
-    if "\x00" in text[:8192]:
+def _csv_rows(path: Path, raw: bytes, encoding: str) -> Rows:
+    head = raw[:65536].decode(encoding, errors="ignore")
+    if "\x00" in head[:8192]:
         raise InvalidInput(f"{path.name} is not a CSV file (it contains binary data).")
     # Spreadsheet headers rarely contain separators, so the most frequent one in the widest early line wins
     # (a title line above the header has none).
-    lines = [line for line in text[:65536].splitlines()[:30] if line.strip()]
+    lines = [line for line in head.splitlines()[:30] if line.strip()]
     first = max(lines, key=lambda line: max(line.count(d) for d in ",;\t")) if lines else ""
     delimiter = max(",;\t", key=first.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # Decoded while read, so the file is never held as text beside its rows.
+    text = io.TextIOWrapper(io.BytesIO(raw), encoding=encoding, errors="replace", newline="")
+    reader = csv.reader(text, delimiter=delimiter)
     rows: Rows = []
     start = 1
     try:
