@@ -10,6 +10,12 @@ from __future__ import annotations
 # time, imported leads' too), of the owner and source when given. One row per lead, with what
 # the rules read. A response time is whole seconds, so "within 1 hour" has no rounding edge.
 FACTS = """
+twins AS MATERIALIZED (  -- add_lead's duplicate rule: an open lead's email or phone held by another open lead
+  SELECT email FROM lead INDEXED BY lead_insights WHERE status = 'open' AND merged_into IS NULL AND email IS NOT NULL
+  GROUP BY email HAVING count(*) > 1
+  UNION ALL
+  SELECT phone FROM lead INDEXED BY lead_insights WHERE status = 'open' AND merged_into IS NULL AND phone IS NOT NULL
+  GROUP BY phone HAVING count(*) > 1),
 facts AS MATERIALIZED (
   SELECT l.id, l.created_at, coalesce(l.source, '') AS source, l.status, l.value,
          coalesce(l.lost_reason, '') AS reason, s.name AS stage,
@@ -19,11 +25,7 @@ facts AS MATERIALIZED (
          l.status = 'open' AND s.kind = 'open' AND s.stale_days > 0
            AND julianday(:at) - julianday(l.stage_changed_at) > s.stale_days AS stuck,
          coalesce(l.email, '') = '' AND coalesce(l.phone, '') = '' AS no_contact,
-         CASE WHEN l.status = 'open' THEN  -- add_lead's duplicate rule: another open lead, same email or phone
-           EXISTS (SELECT 1 FROM lead AS o WHERE o.email = l.email AND o.id <> l.id AND o.status = 'open'
-                   AND o.merged_into IS NULL)
-           OR EXISTS (SELECT 1 FROM lead AS o WHERE o.phone = l.phone AND o.id <> l.id AND o.status = 'open'
-                      AND o.merged_into IS NULL) ELSE 0 END AS twin
+         l.status = 'open' AND (l.email IN twins OR l.phone IN twins) AS twin
   FROM lead AS l JOIN stage AS s ON s.id = l.stage_id
   WHERE l.merged_into IS NULL AND l.created_at >= :start AND l.created_at < :end {where}),
 bucketed AS (
@@ -39,8 +41,8 @@ STAYS = """,
 stays AS MATERIALIZED (
   SELECT a.lead_id, substr(a.summary, 1, instr(a.summary, ' → ') - 1) AS stage,
          max(0, julianday(a.at) - julianday(coalesce(
-           lag(a.at) OVER (PARTITION BY a.lead_id ORDER BY a.at, a.id), f.created_at))) AS days
-  FROM facts AS f JOIN activity AS a ON a.lead_id = f.id
+           lag(a.at) OVER (PARTITION BY a.lead_id ORDER BY a.at, a.rowid), f.created_at))) AS days
+  FROM facts AS f JOIN activity AS a INDEXED BY activity_stage ON a.lead_id = f.id
   WHERE a.kind = 'stage' AND instr(a.summary, ' → ') > 0)"""
 
 # rule name -> (condition on a `bucketed` row, the column its key matches or None). Names are the

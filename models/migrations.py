@@ -141,5 +141,13 @@ ALTER TABLE mail_account ADD COLUMN oauth TEXT;
 ALTER TABLE mail_account ADD COLUMN oauth_client_id TEXT;
 """
 
+# Insights (models.insights) read every lead of a period and every stage change from these narrow
+# covering indexes, not from the wide rows (a lead's holds its inquiry, an activity's its mail).
+INSIGHTS = """
+CREATE INDEX lead_insights ON lead (created_at, merged_into, status, id, owner_id, source, stage_id, value,
+  lost_reason, first_response_at, stage_changed_at, email, phone) WHERE merged_into IS NULL;
+CREATE INDEX activity_stage ON activity (lead_id, at, kind, summary) WHERE kind = 'stage';
+"""
+
 # One entry per schema version, in order: append new steps, never edit shipped ones.
-STEPS: list[str] = [CORE, MAIL, OUTBOX, SYNC, SYNCED_RULES, SEARCH, MAIL_OAUTH]
+STEPS: list[str] = [CORE, MAIL, OUTBOX, SYNC, SYNCED_RULES, SEARCH, MAIL_OAUTH, INSIGHTS]

@@ -253,11 +253,29 @@ def section_team(args: argparse.Namespace) -> bool:
     return team_rounds.section_team(args) and applied
 
 
+def section_insights(args: argparse.Namespace) -> bool:
+    """The full Insights report at 100,000 leads beside the same figures in hand-written SQL."""
+    import insights
+
+    print("\n== insights ==")
+    return insights.run(args.leads, data_dir=Path(args.data_dir) if args.data_dir else None)
+
+
+def section_import(args: argparse.Namespace) -> bool:
+    """A 50,000-row Google Contacts export imported into a fresh data folder: time, peak memory, longest batch."""
+    import import_bench
+
+    print("\n== import ==")
+    return all(import_bench.run(args.import_rows)["ok"].values())
+
+
 SECTIONS: dict[str, Callable[[argparse.Namespace], bool]] = {
     "store": section_store,
     "mail": section_mail,
     "desktop": section_desktop,
     "team": section_team,
+    "insights": section_insights,
+    "import": section_import,
 }
 
 
@@ -267,6 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", choices=sorted(SECTIONS), help="run only this section")
     parser.add_argument("--runs", type=int, default=50, help="timed runs per query (default 50)")
     parser.add_argument("--messages", type=int, default=5000, help="mail messages to capture (default 5000)")
+    parser.add_argument("--import-rows", type=int, default=50_000, help="rows of the import section (default 50000)")
     parser.add_argument("--explain", action="store_true", help="print the query plans of Today")
     parser.add_argument("--data-dir", help="use (and keep) this data folder instead of a temporary one")
     args = parser.parse_args(argv)
