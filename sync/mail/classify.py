@@ -263,6 +263,11 @@ def _classify(mail: Mail, mine: frozenset[str], known: Known, sent_folder: bool)
         if who and (lead := known.lead_for_address(who)):
             return Verdict("reply", f"from known lead {who}", "email", fields, mail, lead, relay)
 
+    # A site's own notice (no form: those were recognised above). Before the rules: a rule
+    # learned from one form notification must not make the site's other notices leads.
+    if local_part(addr) == "wordpress":
+        return Verdict("ignored", f"WordPress notification from {addr}", None, fields, mail)
+
     # 5. What the owner taught us in review, by sender address then domain.
     if addr:
         rule = known.rule_for(addr)
@@ -275,8 +280,6 @@ def _classify(mail: Mail, mine: frozenset[str], known: Known, sent_folder: bool)
     why = notice(mail)
     if why:
         return Verdict("ignored", why, None, fields, mail)
-    if local_part(addr) == "wordpress":
-        return Verdict("ignored", f"WordPress notification from {addr}", None, fields, mail)
 
     # 7. A personal message, judged by its signals.
     return _direct_verdict(mail, addr, fields, ids, relay)

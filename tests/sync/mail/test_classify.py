@@ -506,10 +506,10 @@ def test_unrecognised_form_notification_waits_for_review():
 
 
 def test_wordpress_notice_is_not_a_direct_mail():
-    """Mail from wordpress@ that is no form is a site notice, not a personal message with the site's name."""
+    """Mail from wordpress@ that is no form is a site notice, even where a rule (learned from a form) says lead."""
     body = "Howdy! Your site at https://acme-roofing.com has been updated automatically. Could you check it?"
     data = _mail("Acme Roofing <wordpress@acme-roofing.com>", "Your site has updated to WordPress 6.5.3", body)
-    v = classify(data, me=ME)
+    v = classify(data, me=ME, known=FakeKnown(rules={"wordpress@acme-roofing.com": "lead"}))
     assert (v.verdict, v.reason) == ("ignored", "WordPress notification from wordpress@acme-roofing.com")
 
 
