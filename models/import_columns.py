@@ -70,7 +70,9 @@ def generic_field(column: str) -> str | None:
         return "company" if key(" ".join(rest)) == "name" else None
     if entity == "deal" and key(" ".join(rest)) == "title":
         return None  # the deal's title is kept as a detail, not the lead's name
-    for text in (" ".join(rest), rest[0] if rest else ""):
+    # 'Email - Work' is an email; 'Organization 1 - Title' is not the organization
+    typed = len(rest) > 1 and all(_KINDS.fullmatch(key(part)) for part in rest[1:])
+    for text in (" ".join(rest), rest[0] if typed else ""):
         whole = key(text)
         for candidate in (whole, re.sub(r"\d+", "", whole)):
             found = _BY_KEY.get(candidate) or _BY_KEY.get(_KINDS.sub("", candidate))
@@ -102,7 +104,8 @@ PROFILES = (
         r"(email|phone)\d+(label|type)": LABEL, r"address\d+(label|type)": LABEL,
         r"organization1?name": "company", "name": "name", "givenname": "first_name", "familyname": "last_name",
         r"address\d+(street|city|pobox|region|postalcode|country|extendedaddress)": IGNORE,  # in "Formatted"
-        r"phonetic.*|.*yomi|fileas|photo|namesuffix|nameprefix|additionalname|middlename": IGNORE}, multi=" ::: "),
+        r"phonetic.*|.*yomi.*|fileas|photo|namesuffix|nameprefix|additionalname|middlename": IGNORE,
+        r"organization\d*(type|symbol)": IGNORE}, multi=" ::: "),
     Profile("Outlook", lambda k: {"businessphone", "mobilephone"} <= k and bool({"emailaddress", "email"} & k), {
         r"email\d?(type|displayname)": IGNORE, r".*fax": DETAILS, "categories": DETAILS,
         r"givenyomi|surnameyomi|companyyomi|middlename|suffix|title|priority|sensitivity|private|initials": IGNORE},

@@ -35,6 +35,24 @@ def fingerprint_id(fields: dict[str, Any], cells: list[str]) -> str:
     return str(uuid.uuid5(_NAMESPACE, hashlib.sha1(text.encode()).hexdigest()))
 
 
+# Address parts in columns of their own (Outlook, HubSpot, Zoho, Salesforce): street, postal code, city, state, country
+_ADDRESS = re.compile(r"^(business|home|other|work|mailing|billing|shipping)?"
+                      r"(?:(street|streetaddress|addressline1|strasse)|(postalcode|zipcode|zip|postcode|plz)|(city|town|ort|stadt|ville)"
+                      r"|(state|region|stateregion|province|bundesland)|(country|countryregion|land|pays))$")
+
+
+def _address_parts(header: list[str], columns: dict[str, str]) -> dict[int, tuple[str, int]]:
+    """{column index: (the address's label, part 1-5)} for address parts kept as details, two or more together."""
+    found = {}
+    for index, column in enumerate(header):
+        match = _ADDRESS.match(key(column)) if columns[column] == DETAILS else None
+        if match:
+            part = next(n for n in range(2, 7) if match[n]) - 1
+            found[index] = (f"{match[1].title()} address" if match[1] else "Address", part)
+    labels = [label for label, _ in found.values()]
+    return {index: (label, part) for index, (label, part) in found.items() if labels.count(label) > 1}
+
+
 class RowCleaner:
     """Turns one row's cells into lead fields plus the details kept beside them; a cell it cannot read
     is left blank with a warning (and kept as a detail), never the reason a row is lost."""
@@ -44,6 +62,7 @@ class RowCleaner:
         self.used = [(index, column, columns[column], bool(_TAGGED.search(key(column))))
                      for index, column in enumerate(header) if columns[column] not in (IGNORE, LABEL)]
         self.labels = label_pairs(header, columns)
+        self.address = _address_parts(header, columns)
         self.multi = multi
         self.words = words
         self.first = stages.first_stage().name
@@ -54,9 +73,14 @@ class RowCleaner:
     def clean(self, line: int, cells: list[str]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         raw: dict[str, list[tuple[str, str]]] = {}
         details: list[tuple[str, str]] = []
+        addresses: dict[str, dict[int, str]] = {}
         for index, column, target, tagged in self.used:
             value = cells[index]
             if not value or value in EMPTY:
+                continue
+            if index in self.address:
+                label, part = self.address[index]
+                addresses.setdefault(label, {})[part] = value
                 continue
             if _NEUTRALISED.match(value):
                 value = value[1:]  # our own export's formula guard: take the value back as it was
@@ -72,6 +96,9 @@ class RowCleaner:
                     details.append((label, value))
             else:
                 raw.setdefault(target, []).append((label, value))
+        for label, parts in addresses.items():  # Outlook's Business Street, City, ...: one line per address
+            town = " ".join(filter(None, (parts.get(2), parts.get(3))))
+            details.append((label, ", ".join(filter(None, (parts.get(1), town, parts.get(4), parts.get(5))))))
         fields: dict[str, Any] = {}
         if len(raw.get("phone", ())) > 1:
             raw["phone"].sort(key=_phone_rank)

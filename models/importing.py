@@ -25,7 +25,7 @@ __all__ = ["DETAILS_NOTE", "FIELDS", "Cancelled", "ImportPlan", "ImportResult", 
            "SheetChoice", "apply_import", "plan_import", "read_rows", "undo_import"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: 50,000 of them
 class ImportRow:
     line: int
     fields: dict[str, Any]  # name, email, phone, ... cleaned; only the ones the row has

@@ -41,6 +41,7 @@ def imported(name: str) -> dict[str, Lead]:
     ("icloud_contacts.vcf", "vCard (Apple/iCloud, Android, Outlook)"), ("hubspot_contacts.csv", "HubSpot"),
     ("pipedrive_deals.csv", "Pipedrive"), ("zoho_leads.csv", "Zoho CRM"), ("salesforce_leads.csv", "Salesforce"),
     ("mailchimp_subscribed.csv", "Mailchimp"), ("android_contacts.vcf", "vCard (Apple/iCloud, Android, Outlook)"),
+    ("google_contacts_legacy.csv", "Google Contacts"),
 ])
 def test_each_export_is_recognised_and_imports_whole(de, name, profile):
     """Every vendor file is recognised from its header, every row comes in, none rejected."""
@@ -73,6 +74,17 @@ def test_google_contacts_split_multi_values_and_keep_the_rest(de):
     assert (by_name["Ana María Pérez"].email, by_name["Ana María Pérez"].phone) == (None, None)
 
 
+def test_google_legacy_layout(store):
+    """The older Google CSV (Given Name, Group Membership, Organization 1 - Name): groups as words, the title kept,
+    a second number in the phone cell kept; a French user's national numbers read as French."""
+    settings.put("phone_region", "FR")
+    by_name = imported("google_contacts_legacy.csv")
+    marie = by_name["Marie Dupont"]
+    assert (marie.company, marie.phone, marie.email) == ("Dupont & Fils", "+33612345678", "marie@dupont.example.fr")
+    assert details(marie) == "Group Membership: Clients\nOrganization 1 - Title: Directrice"
+    assert details(by_name["Hans Meier"]) == "Phone 1 - Value (Work): +41 79 123 45 67"
+
+
 def test_outlook_keeps_every_phone_the_mobile_first(de):
     """Outlook's many phone columns: the mobile number is the lead's phone, business and home numbers are kept;
     two numbers typed into one cell are split; Outlook's empty birthday 0/0/00 is not a detail."""
@@ -80,7 +92,8 @@ def test_outlook_keeps_every_phone_the_mobile_first(de):
     sophie = by_name["Sophie Müller"]
     assert sophie.phone == "+491707654321"
     assert "Business Phone: +49 89 1234567" in details(sophie) and "Home Phone: 089 555666" in details(sophie)
-    assert "Business City: München" in details(sophie) and "0/0/00" not in details(sophie)
+    assert "Business address: Leopoldstr. 1, 80802 München, Germany" in details(sophie)
+    assert "0/0/00" not in details(sophie)
     kai = by_name["Kai Nguyễn"]
     assert kai.phone == "+491512223334" and "Mobile Phone: 030 4445556" in details(kai)
     assert "E-mail 2 Address: tobrien@gmail.com" in details(by_name["Tom O'Brien"])
@@ -99,7 +112,7 @@ def test_hubspot_statuses_owner_and_created_date(us):
     assert maria.owner.name == "Sam Porter" and maria.first_response_at is None
     assert maria.created_at.date().isoformat() == "2024-03-01" and maria.phone == "+34912345678"
     assert by_name["Liam Smith"].phone == "+14155550199"
-    assert "City: Madrid" in details(maria)
+    assert "Address: Calle Mayor 1, 28013 Madrid, Spain" in details(maria)
 
 
 def test_pipedrive_deals_with_stages_values_and_titles(de):
@@ -145,6 +158,7 @@ def test_mailchimp_tags_and_opt_in_time(de):
 @pytest.mark.parametrize("column, field", [
     ("E-mail 2 - Value", "email"), ("Phone 3 - Value", "phone"), ("Business Phone 2", "phone"),
     ("Person - Email - Work", "email"), ("Organization - Name", "company"), ("Deal - Title", None),
+    ("Organization 1 - Title", None), ("Organization 1 - Name", "company"),
     ("Mobile Phone Number", "phone"), ("Handynummer", "phone"), ("Téléphone portable", "phone"),
     ("Correo electrónico", "email"), ("Nome", "name"), ("Email Opt Out", None), ("Annual Revenue", None),
     ("Lead Status", "stage"), ("Created Time", "created"),
