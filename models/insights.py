@@ -222,6 +222,33 @@ def report(filters: Filters, at: datetime | None = None) -> Report:
         speed_to_result=speed)
 
 
+@dataclass(frozen=True)
+class LookBack:
+    """Last week in one line, for Today on the first start of a week (Monday to Sunday, local days)."""
+
+    filters: Filters
+    received: int
+    median_minutes: float | None
+    won: int  # of the leads received that week
+
+    @property
+    def text(self) -> str:
+        median = self.median_minutes
+        answer = ("no first answers" if median is None else
+                  f"median first answer {median:.0f} min" if median < 120 else
+                  f"median first answer {median / 60:.1f} h")
+        return f"{self.received} inquiries, {answer}, {self.won} won"
+
+
+def look_back(today: date | None = None) -> LookBack:
+    """The week before the one `today` (default: the local today) is in."""
+    today = today or datetime.now().date()
+    monday = today - timedelta(days=today.weekday() + 7)
+    result = report(period(monday, monday + timedelta(days=6)))
+    return LookBack(result.filters, result.received, result.response.median_minutes,
+                    sum(s.won for s in result.sources))
+
+
 FIGURES = (*RULES, *ALIASES, "stages.median_days")
 
 

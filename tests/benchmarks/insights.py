@@ -11,6 +11,7 @@ the median is judged. Not collected by pytest (no test_ names).
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sqlite3
 import statistics
@@ -181,6 +182,7 @@ def run(leads: int = 100_000, data_dir: Path | None = None, copy_of: Path | None
             db.close_database()
         rows = measure(folder, runs)
     ok = True
+    print(f"load average (1 min) while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"{'period':24} | {'leads':>7} | {'report':>9} | {'hand SQL':>9} | {'ratio':>6} | same  | target")
     for label, count, mine, peer, same in rows:
         met = mine <= REPORT_BUDGET_MS and mine / peer <= RATIO_BUDGET and same

@@ -232,3 +232,13 @@ def test_last_days_ends_today(berlin):
     assert f.start == local_day_bounds(date(2026, 3, 1))[0]
     assert f.end == local_day_bounds(date(2026, 3, 31))[0]
     assert f.end - f.start == timedelta(days=30, hours=-1)
+
+
+def test_look_back_sums_up_the_week_before(pipeline, monkeypatch):
+    """On Thursday 2 April the week before is 23–29 March: March's six and Hal (never answered); Ann and Dan
+    won (Dan later, as the report counts leads by when they came in)."""
+    monkeypatch.setattr(insights, "now", lambda: AT)
+    week = insights.look_back(date(2026, 4, 2))
+    assert week.filters == insights.period(date(2026, 3, 23), date(2026, 3, 29))
+    assert (week.received, week.median_minutes, week.won) == (7, 75.0, 2)
+    assert week.text == "7 inquiries, median first answer 75 min, 2 won"
