@@ -89,16 +89,19 @@ def _sender(mail: Mail, mine: frozenset[str], own_group: bool) -> tuple[str, str
     return mail.from_name, mail.from_addr
 
 
-def _direct_fields(mail: Mail, sender: tuple[str, str] | None = None) -> Fields:
+def _direct_fields(mail: Mail, sender: tuple[str, str]) -> tuple[Fields, str]:
+    """The fields of a personal message, and its signature (judged with the text: pitches
+    put their opt-out there)."""
     body, signature, _ = split_message(mail.text)
-    from_name, from_addr = sender or (mail.from_name, mail.from_addr)
+    from_name, from_addr = sender
     name = from_name if from_name and "@" not in from_name else None
-    return Fields(
+    fields = Fields(
         name=name,
         email=from_addr or None,
         phone=find_phone(f"{body}\n{signature}") if body or signature else None,
         message=body or None,
     )
+    return fields, signature
 
 
 def _form_fields(match: FormMatch) -> Fields:
@@ -113,6 +116,7 @@ def _thread_ids(mail: Mail) -> tuple[str, ...]:
 _THREAD = 2
 _LEAD_SCORE = 3  # the summed signal weight that makes a direct message a lead
 _HARD_WEIGHT = 4  # spam, phishing or a scam this strong decides alone
+_SIGNATURE = 500  # characters of a signature judged with the text
 _SUBJECT_LABEL = re.compile(r"^subject:", re.IGNORECASE | re.MULTILINE)
 _FORM_SUBJECT = re.compile(
     r"\b(?:new (?:form )?(?:entry|submission|lead|inquiry|enquiry)|form (?:entry|submission)|contact form|"
@@ -156,7 +160,9 @@ def _form_verdict(mail: Mail, match: FormMatch, ids: tuple[str, ...], known: Kno
     return verdict("lead", match.reason)
 
 
-def _direct_verdict(mail: Mail, addr: str, fields: Fields, ids: tuple[str, ...], relay: str | None) -> Verdict:
+def _direct_verdict(
+    mail: Mail, addr: str, fields: Fields, signature: str, ids: tuple[str, ...], relay: str | None
+) -> Verdict:
     """A personal message: a lead when it reads like an inquiry, Review when it might be
     one, Ignored when nothing in it asks for anything (or it is spam or a pitch)."""
     who = addr or "an unknown sender (no address)"
@@ -172,7 +178,7 @@ def _direct_verdict(mail: Mail, addr: str, fields: Fields, ids: tuple[str, ...],
         return verdict("review" if addr or attached else "ignored", f"empty message from {who}")
     if is_test_mail(subject, message):
         return verdict("ignored", f"test mail from {who}")
-    j = judge(subject, message)
+    j = judge(subject, message, signature[:_SIGNATURE])
     kind, weight, topic = j.against(HARD)
     if weight >= _HARD_WEIGHT:
         return verdict("ignored", _what(kind, topic))
@@ -181,12 +187,19 @@ def _direct_verdict(mail: Mail, addr: str, fields: Fields, ids: tuple[str, ...],
     if score >= _LEAD_SCORE and 2 * weight <= j.inquiry and addr:
         return verdict("lead", f'direct inquiry from {addr} ("{j.best()}")')
     if score <= 0 or not j.inquiry:
-        if weight >= 2:
-            return verdict("ignored", f"cold {_what(kind, topic)}" if kind == PITCH else _what(f"{kind} mail", topic))
+        worst, against, about = j.against()
+        if against >= 2:
+            return verdict("ignored", _ignored_as(worst, about))
         if ids:
             return verdict("ignored", f"reply from {who} in a thread that is not a lead's, no inquiry signal")
         return verdict("ignored", f"message from {who} without inquiry signal")
     return verdict("review", _doubt(who, j, weight, _what(kind, topic), bool(ids)))
+
+
+def _ignored_as(kind: str, topic: str) -> str:
+    if kind == PITCH:
+        return f"cold {_what(kind, topic)}"
+    return _what(f"{kind} mail", topic) if kind == MARKETING else _what(kind, topic)
 
 
 def _doubt(who: str, j: Judgement, against: int, what: str, in_thread: bool) -> str:
@@ -224,7 +237,7 @@ def _classify(mail: Mail, mine: frozenset[str], known: Known, sent_folder: bool)
     behalf = None if sent_folder else _on_behalf(mail, mine)
     sender = behalf or _sender(mail, mine, own_group(mail, my_domains))
     addr = sender[1]
-    fields = _direct_fields(mail, sender)
+    fields, signature = _direct_fields(mail, sender)
     if _FORM_SUBJECT.search(mail.subject) and (
         local_part(addr) == "wordpress" or NOREPLY_LOCAL.search(local_part(addr)) or behalf
     ):
@@ -282,7 +295,7 @@ def _classify(mail: Mail, mine: frozenset[str], known: Known, sent_folder: bool)
         return Verdict("ignored", why, None, fields, mail)
 
     # 7. A personal message, judged by its signals.
-    return _direct_verdict(mail, addr, fields, ids, relay)
+    return _direct_verdict(mail, addr, fields, signature, ids, relay)
 
 
 _NOBODY = NoKnown()

@@ -513,6 +513,29 @@ def test_wordpress_notice_is_not_a_direct_mail():
     assert (v.verdict, v.reason) == ("ignored", "WordPress notification from wordpress@acme-roofing.com")
 
 
+@pytest.mark.parametrize(
+    "name,reason",
+    [
+        ("accountant_bitcoin.eml", 'direct inquiry from dev.patel@gmail.com ("do you charge")'),
+        ("lawyer_inheritance.eml", 'direct inquiry from mary.oneill@outlook.com ("Do you offer")'),
+        ("spa_gift_card.eml", 'direct inquiry from karen.wu@yahoo.example ("do you sell")'),
+        ("card_declined.eml", 'direct inquiry from luke.hart@gmail.com ("tried to book")'),
+        ("within_24_hours.eml", 'direct inquiry from nadia.k@gmail.com ("Can someone come")'),
+    ],
+)
+def test_words_customers_also_use_do_not_decide_alone(name, reason):
+    """ "Bitcoin" to an accountant or "gift cards" to a spa is an inquiry: such words weigh, only pitches decide."""
+    v = classify((MESSAGES / "inquiries" / name).read_bytes(), me=ME)
+    assert (v.verdict, v.reason) == ("lead", reason)
+
+
+def test_opt_out_in_the_signature_counts():
+    """A pitch that puts "Reply STOP" below its signature line is still a pitch."""
+    body = "Hi, we can get you more customers from Google. Interested?\n-- \nTom, Growth Co\nReply STOP to opt out"
+    v = classify(_mail("Tom <tom@growthco.example>", "Google", body), me=ME)
+    assert (v.verdict, v.reason) == ("ignored", "cold sales pitch")
+
+
 def test_two_megabyte_body_is_judged_quickly():
     """Signals see bounded input: a 2 MB body classifies in well under a second."""
     line = "Could you quote a new roof? " + "word " * 15 + "(555) 010-" + "9" * 40 + "\n"
