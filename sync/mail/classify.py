@@ -21,7 +21,7 @@ from .automatic import NOREPLY_LOCAL, automatic, domain, local_part, notice, own
 from .clean import split_message
 from .forms import FIELDS, FormMatch, find_phone, is_relay, recognise
 from .parse import Mail, parse
-from .signals import HARD, MARKETING, PITCH, Judgement, is_test_mail, judge
+from .signals import HARD, MARKETING, PITCH, SELLING, Judgement, is_test_mail, judge
 
 VERDICTS = ("lead", "reply", "outgoing", "review", "ignored", "error")
 
@@ -114,7 +114,9 @@ def _thread_ids(mail: Mail) -> tuple[str, ...]:
 
 # A reply to a thread we do not know weighs this much against being a new inquiry.
 _THREAD = 2
-_LEAD_SCORE = 3  # the summed signal weight that makes a direct message a lead
+# A direct message is a lead from this summed weight on, with two inquiry signals or one
+# strong one ("I'm interested in"): one money word alone ("prices go up Friday") is not.
+_LEAD_SCORE = 3
 _HARD_WEIGHT = 4  # spam, phishing or a scam this strong decides alone
 _SIGNATURE = 500  # characters of a signature judged with the text
 _SUBJECT_LABEL = re.compile(r"^subject:", re.IGNORECASE | re.MULTILINE)
@@ -153,10 +155,10 @@ def _form_verdict(mail: Mail, match: FormMatch, ids: tuple[str, ...], known: Kno
     if weight >= _HARD_WEIGHT:
         return verdict("ignored", f"form submission: {_what(kind, topic)} ({match.reason})")
     kind, weight, topic = j.against()
-    if kind == PITCH and j.score <= -2:
-        return verdict("ignored", f"form submission: {_what(kind, topic)} ({match.reason})")
+    if kind in SELLING and j.score <= -2:
+        return verdict("ignored", f"form submission: {_named(kind, topic)} ({match.reason})")
     if weight >= 2 and j.score < _LEAD_SCORE:
-        return verdict("review", f"form submission, possibly a {_what(kind, topic)} ({match.reason})")
+        return verdict("review", f"form submission, possibly a {_named(kind, topic)} ({match.reason})")
     return verdict("lead", match.reason)
 
 
@@ -183,23 +185,22 @@ def _direct_verdict(
     if weight >= _HARD_WEIGHT:
         return verdict("ignored", _what(kind, topic))
     score = j.score - (_THREAD if ids else 0)
-    kind, weight, topic = j.against(frozenset((PITCH, MARKETING)))
-    if score >= _LEAD_SCORE and 2 * weight <= j.inquiry and addr:
+    kind, weight, topic = j.against(SELLING)
+    if score >= _LEAD_SCORE and (j.asks >= 2 or j.inquiry > _LEAD_SCORE) and 2 * weight <= j.inquiry and addr:
         return verdict("lead", f'direct inquiry from {addr} ("{j.best()}")')
-    if score <= 0 or not j.inquiry:
+    if score <= 0 or j.inquiry < 2:
         worst, against, about = j.against()
         if against >= 2:
-            return verdict("ignored", _ignored_as(worst, about))
+            return verdict("ignored", ("cold " if worst == PITCH else "") + _named(worst, about))
         if ids:
             return verdict("ignored", f"reply from {who} in a thread that is not a lead's, no inquiry signal")
         return verdict("ignored", f"message from {who} without inquiry signal")
-    return verdict("review", _doubt(who, j, weight, _what(kind, topic), bool(ids)))
+    return verdict("review", _doubt(who, j, weight, _named(kind, topic), bool(ids)))
 
 
-def _ignored_as(kind: str, topic: str) -> str:
-    if kind == PITCH:
-        return f"cold {_what(kind, topic)}"
-    return _what(f"{kind} mail", topic) if kind == MARKETING else _what(kind, topic)
+def _named(kind: str, topic: str) -> str:
+    """A negative kind as a reason names it: "sales pitch (SEO)", "marketing mail (promotion)"."""
+    return _what("marketing mail" if kind == MARKETING else kind, topic)
 
 
 def _doubt(who: str, j: Judgement, against: int, what: str, in_thread: bool) -> str:

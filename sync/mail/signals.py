@@ -16,8 +16,10 @@ from dataclasses import dataclass
 SCAN = 20_000  # characters of subject and text the patterns see
 
 # Kinds of negative signal. Spam, phishing and scams end the judgement at once (HARD).
-PITCH, MARKETING, SPAM, PHISHING, SCAM, SOCIAL = "sales pitch", "marketing", "spam", "phishing", "scam", "social"
+PITCH, MARKETING, JOB, SOCIAL = "sales pitch", "marketing", "job application", "social"
+SPAM, PHISHING, SCAM = "spam", "phishing", "scam"
 HARD = frozenset((SPAM, PHISHING, SCAM))
+SELLING = frozenset((PITCH, MARKETING, JOB))  # someone offering something rather than asking for it
 
 
 @dataclass(frozen=True)
@@ -43,30 +45,34 @@ SIGNALS: tuple[Signal, ...] = (
        r"pre[çc]os?\b|custos?\b|rfq|rfp|request for (?:quotation|quote|proposal)|submit a (?:proposal|quote|bid)|"
        r"tender|ausschreibung|konditionen|appel d'offres|licitaci|what (?:are|is) your (?:packages|charges|rates|"
        r"prices|fees)|(?:do|would|will) you charge)"),
-    _s(3, _Q, "interest", r"\b(?:(?:need|want|looking for|recommend) (?:a|an) (?:good |reliable |local )?\w+(?:er|or|"
+    _s(4, _Q, "interest", r"\b(?:(?:more )?info(?:rmation)? (?:about|on) your|informationen (?:zu|über)|"
+       r"renseignements|informations sur|informaci[óo]n sobre|quisiera|informatie over|ik wil graag|informazioni su|"
+       r"informa[çc][õo]es sobre|(?:need|want|looking for|recommend) (?:a|an) (?:good |reliable |local )?\w+(?:er|or|"
        r"ist|ian)\b|(?:tried|trying|want|wanted) to (?:book|order|buy|arrange|schedule)\b|(?:'d|"
        r"would) love to (?:join|book|come|sign up|get|have|order|try)|(?:still )?keen to (?:get|have|go ahead|book|"
        r"start)|go ahead with|get (?:it|this|the work) done|(?:'d| would) like to (?:make|get|book|have|order|"
        r"arrange|discuss|know|ask|enquire|inquire|request|start|hire)|suchen wir|wir suchen|ich suche|(?:i am|i'm|"
-       r"we are|we're) (?:interested in|looking for|planning to)|looking for (?:a|an|someone|somebody)\b|(?:'d|"
-       r" would) like (?:a|an|some)\b|inquiry|enquiry|h[äa]tte gerne|w[üu]rde gerne|suche (?:eine?n?|jemand)|"
-       r"interesse an|anfrage|je souhait|je cherche|nous cherchons|besoin d|int[ée]ress[ée]e? par|busco|buscamos|"
-       r"interesad[oa]s? en|graag ontvang|ik zoek|wij zoeken|ge[ïi]nteresseerd in|aanvraag|vorrei|ho bisogno|cerco|"
-       r"cerchiamo|interessat[oi] a|richiesta|gostaria|procuro|interessad[oa] em)"),
-    _s(2, _Q, "request", r"\b(?:do (?:you|u|ya)(?: guys| all)? (?!know|think|remember|want|mind|like|need|see|get|"
-       r"mean|feel|agree|still|ever|have time)[a-z]+|are you able|would you be able|would it be possible|"
-       r"is it possible|could (?:you|someone) fit (?:me|us|it) in|fit (?:me|us) in|fate anche|fareste|avete|"
-       r"voc[êe]s (?:fazem|t[êe]m|trabalham|atendem)|fazem|hebben jullie|doen jullie|tienen|avez-vous|haben sie|"
-       r"(?:can|could|would) (?:you|u|someone|somebody|anyone) (?:please |also |maybe )?(?:come|quote|do|help|fix|"
-       r"install|repair|give|provide|make|take|clean|build|paint|replace|look|check|recommend|deliver|cater|design|"
-       r"redesign|create|update|plan|move|remove|cut|trim|tile|print|photograph|translate|inspect|sort)|(?:you|"
-       r"someone) could (?:come|look|take|fix|check|help|do|quote)|is (?:this|that|it) something you|wonder(?:ed|"
-       r"ing) (?:if|whether) you|(?:(?:i|we) )?(?:need|want) (?:a|an|some|help|someone|our|my)\b|"
-       r"needs? (?:\w+ ){0,3}(?:inspected|repaired|replaced|fixed|cleaned|done|looked at|checked|quoted|\w+ing)\b|"
-       r"vous pouvez|(?:i|we)(?:'d| would) like to|k[öo]nnten sie|k[öo]nnen sie|m[öo]chten|brauche|machen sie|"
-       r"bieten sie|[üu]bernehmen sie|pouvez-vous|pourriez-vous|vous faites|faites-vous|vous proposez|proposez-vous|"
-       r"hacen (?:ustedes|reformas|trabajos)|ofrecen|me podr[íi]an|pueden|podr[íi]an|necesit|kunt u|kunnen jullie|"
-       r"potete|potreste|avete|podem|poderia|preciso|precisamos)"),
+       r"we are|we're) (?:interested in|looking for|planning to)|looking for (?:a|an|someone|somebody)\b|(?:(?:i|"
+       r"we)'d|would) like (?:a|an|some|ours|mine|one)\b|inquiry|enquiry|h[äa]tte gerne|w[üu]rde gerne|"
+       r"suche (?:eine?n?|jemand)|interesse an|anfrage|je souhait|je cherche|nous cherchons|besoin d|"
+       r"int[ée]ress[ée]e? par|busco|buscamos|interesad[oa]s? en|graag ontvang|ik zoek|wij zoeken|"
+       r"ge[ïi]nteresseerd in|aanvraag|vorrei|ho bisogno|cerco|cerchiamo|interessat[oi] a|richiesta|gostaria|procuro|"
+       r"interessad[oa] em)"),
+    _s(2, _Q, "request", r"\b(?:any chance (?:of|you|someone)|[a-zäöü]+en sie auch|est-ce que vous|do (?:you|u|"
+       r"ya)(?: guys| all)? (?!know|think|remember|want|mind|like|need|see|get|mean|feel|agree|still|ever|"
+       r"have time)[a-z]+|are you able|would you be able|would it be possible|is it possible|could (?:you|"
+       r"someone) fit (?:me|us|it) in|fit (?:me|us) in|fate anche|fareste|avete|voc[êe]s (?:fazem|t[êe]m|trabalham|"
+       r"atendem)|fazem|hebben jullie|doen jullie|tienen|avez-vous|haben sie|(?:can|could|would) (?:you|u|someone|"
+       r"somebody|anyone) (?:please |also |maybe )?(?:come|quote|do|help|fix|install|repair|give|provide|make|take|"
+       r"clean|build|paint|replace|look|check|recommend|deliver|cater|design|redesign|create|update|plan|move|remove|"
+       r"cut|trim|tile|print|photograph|translate|inspect|sort)|(?:you|someone) could (?:come|look|take|fix|check|"
+       r"help|do|quote)|is (?:this|that|it) something you|wonder(?:ed|ing) (?:if|whether) you|(?:(?:i|we) )?(?:need|"
+       r"want) (?:a|an|some|help|someone|our|my)\b|needs? (?:\w+ ){0,3}(?:inspected|repaired|replaced|fixed|cleaned|"
+       r"done|looked at|checked|quoted|\w+ing)\b|vous pouvez|(?:i|we)(?:'d| would) like to|k[öo]nnten sie|"
+       r"k[öo]nnen sie|m[öo]chten|brauche|machen sie|bieten sie|[üu]bernehmen sie|pouvez-vous|pourriez-vous|"
+       r"vous faites|faites-vous|vous proposez|proposez-vous|hacen (?:ustedes|reformas|trabajos)|ofrecen|"
+       r"me podr[íi]an|pueden|podr[íi]an|necesit|kunt u|kunnen jullie|potete|potreste|avete|podem|poderia|preciso|"
+       r"precisamos)"),
     _s(2, _Q, "booking", r"\b(?:appointment|availability|(?:are you|you be|is someone|anyone|is anyone) available|"
        r"available (?:on|next|this|tomorrow|today)\b|booking|(?:to|can i|could i|like to|want to|i'd|we'd) (?:book|"
        r"schedule)\b|schedule (?:a|an|the|you|me|someone)\b|consultation|come (?:out|over|by|round|and)|"
@@ -94,8 +100,9 @@ SIGNALS: tuple[Signal, ...] = (
        r"machen sie|k[öo]nn(?:en|ten) sie|haben sie|wann|est-ce que vous|vous faites|pouvez-vous|pourriez-vous|hacen|"
        r"pueden|podr[íi]an|tienen|doen jullie|kunt u|kunnen jullie|hebben jullie|avete|potete|fate|fazem|podem|"
        r"voc[êe]s)\b|\?"),
-    _s(1, _Q, "contact", r"\b(?:call me|please call|give me a (?:call|ring)|call back|my (?:number|phone|mobile|"
-       r"cell) is|reach me|r[üu]ckruf|rufen sie|appelez-moi|ll[áa]m(?:e|ame)|bel me|chiamatemi|me ligue)"),
+    _s(1, _Q, "please", r"\b(?:please|pls|bitte|s'il vous pla[îi]t|por favor|alsjeblieft|per favore|graag)\b"),
+    _s(1, _Q, "contact", r"\b(?:call me|ring me|give me a (?:call|ring)|call back|my (?:number|phone|mobile|cell) is|"
+       r"reach me|r[üu]ckruf|rufen sie|appelez-moi|ll[áa]m(?:e|ame)|bel me|chiamatemi|me ligue)"),
     _s(2, _Q, "referral", r"\b(?:(?:saw|got|have|picked up) your (?:flyer|leaflet|ad|advert|van|sign|card|listing)|"
        r"found you (?:on|through|via)|(?:recommended|referred) (?:you|by|to you)|gave me your (?:name|number|"
        r"details))"),
@@ -123,19 +130,21 @@ SIGNALS: tuple[Signal, ...] = (
     _s(-1, PITCH, "marketing services", r"\b(?:digital|internet|online|social media|email) marketing|"
        r"marketing (?:services|agency|solutions|campaigns?|packages?)|\bppc\b|google ads management|(?:more|"
        r"5[- ]star|google) reviews\b"),
-    _s(-1, PITCH, "lead generation", r"lead generation|(?:more|qualified|new|steady) (?:leads|clients|traffic|sales|"
+    _s(-1, PITCH, "lead generation", r"mehr (?:anfragen|kunden|umsatz)|plus de clients|m[áa]s clientes|meer klanten|"
+       r"pi[ùu] clienti|mais clientes|lead generation|(?:more|qualified|new|steady) (?:leads|clients|traffic|sales|"
        r"calls)\b|grow(?:ing)? your (?:business|company|sales)|(?:verified|email|contact|b2b|leads?) (?:list|"
        r"database)|increase your (?:sales|revenue|traffic|leads|customers|ranking|visibility)"),
+    _s(-1, PITCH, "AI tools", r"\bai (?:receptionist|assistant|chatbot|agent|voice agent)s?\b|chatbot"),
     _s(-1, PITCH, "outsourcing", r"outsourc|virtual assistants?|offshore|dedicated (?:team|developers)|"
        r"white[- ]label|bookkeeping services|data entry services"),
     _s(-3, PITCH, "business loans", r"business (?:loans?|funding|financing)|merchant cash advance|working capital|"
        r"line of credit|pre-?approved|funding (?:offer|options)|no credit check|same[- ]day funding"),
     _s(-2, PITCH, "", r"\bour (?:team|company|agency|services|packages|experts|clients|solutions|portfolio|rates|"
-       r"offer|seo|software|platform)\b|\bwe (?:offer|provide|specialise|specialize)|(?:we are|we're|i am|i'm) (?:a|"
-       r"an) (?:leading|team of (?:experts|professionals|developers|designers|specialists)|digital|professional|"
-       r"experienced|full[- ]service|freelance|certified|expert|web|seo|marketing|software)|reaching out (?:from|"
-       r"on behalf)|helps? (?:\w+ ){0,2}(?:businesses|companies|contractors|practices|owners)\b|for (?:small|"
-       r"local) businesses|introduce (?:myself|ourselves|our)"),
+       r"offer|seo|software|platform|tool|ai)\b|\bwe (?:offer|provide|specialise|specialize)|(?:we are|we're|i am|"
+       r"i'm) (?:a|an) (?:leading|team of (?:experts|professionals|developers|designers|specialists)|digital|"
+       r"professional|experienced|full[- ]service|freelance|certified|expert|web|seo|marketing|software)|"
+       r"reaching out (?:from|on behalf)|helps? (?:\w+ ){0,2}(?:businesses|companies|contractors|practices|owners)\b|"
+       r"for (?:small|local) businesses|introduce (?:myself|ourselves|our)"),
     _s(-3, PITCH, "", r"\b(?:reply|respond|text)(?: with)? [\"'“]?(?:stop|unsubscribe|remove|no|yes)\b|opt[- ]out|"
        r"remove you from (?:my|our) list|if (?:you are|you're|you'd be) (?:not )?interested|not interested\?"),
     _s(-3, PITCH, "", r"\b(?:our|my|affordable|competitive|low|lowest|best|cheap|unbeatable|reasonable|"
@@ -145,6 +154,9 @@ SIGNALS: tuple[Signal, ...] = (
        r"quote on our|mockup|strategy)|for a free quote|your free (?:quote|estimate|audit|report)|no obligation|"
        r"special offer|limited (?:time|spots)|\d+ ?% off|discount(?:ed)? (?:price|rate|offer)|affordable (?:packages|"
        r"prices|rates|plans)|packages start"),
+    _s(-2, PITCH, "", r"\bcan i send (?:you |over )?(?:a |an |our |some )?(?:[\w-]+ )?(?:demo|video|info|details|"
+       r"proposal|samples?|case stud)|(?:get|request|claim) (?:a|your) free (?:quote|estimate) (?:today|now)|"
+       r"boost your (?:brand|business|sales)|minimum order|custom (?:t-shirts|mugs|pens|merch)"),
     _s(-2, PITCH, "", r"(?:quick|short|brief|\d+[- ]minute) (?:call|chat|zoom|demo)|hop on a call|"
        r"open to a (?:quick )?(?:call|chat)|following up on my|just following up|bumping this|circle back|"
        r"decision maker|(?:person|right person) (?:who handles|in charge)|hope this (?:email|message) finds you"),
@@ -156,12 +168,16 @@ SIGNALS: tuple[Signal, ...] = (
        r"grow(?:ing)? your (?:business|company|sales)|looking for (?:partners|businesses|companies|clients) (?:like|"
        r"in|to)|(?:businesses|companies|studios|shops|practices|firms) like yours|want to see (?:some )?(?:examples|"
        r"samples|our work)"),
+    _s(-3, JOB, "", r"\b(?:work experience|my cv\b|my resume|my r[ée]sum[ée]|job application|apply for (?:the|"
+       r"a) (?:job|position|role)|position (?:advertised|as)|internship|apprenticeship|looking for (?:work|a job|"
+       r"employment)|(?:are|if) you (?:are )?hiring)"),
     # --- newsletters and promotions that carry no list headers ---
     _s(-3, MARKETING, "unsubscribe link", r"unsubscribe|view (?:this email |it )?in (?:your )?browser|"
        r"you (?:are receiving|received) this (?:email|message|because)|manage (?:your )?(?:preferences|subscription)|"
        r"no longer wish to receive|email preferences|abmelden|d[ée]sinscri|darse de baja|afmelden|disiscriv"),
-    _s(-2, MARKETING, "promotion", r"\b(?:black friday|cyber monday|flash sale|free shipping|last chance|shop now|"
-       r"save (?:up to )?\d+ ?%|\d+ ?% off|ends (?:tonight|today|soon)|new arrivals|exclusive (?:deal|offer))"),
+    _s(-2, MARKETING, "promotion", r"\b(?:(?:grab|get|buy) your (?:ticket|seat)|before prices go up|early bird|"
+       r"black friday|cyber monday|flash sale|free shipping|last chance|shop now|save (?:up to )?\d+ ?%|\d+ ?% off|"
+       r"ends (?:tonight|today|soon)|new arrivals|exclusive (?:deal|offer))"),
     _s(-2, MARKETING, "survey or appeal", r"\b(?:rate your (?:experience|visit|order)|your feedback helps|take (?:a|"
        r"our|\d+[- ]minute) (?:short )?survey|donat(?:e|ion)|sponsor me|fundrais)"),
     # --- spam, phishing and scams: 4 or more of one kind ends the judgement. A word a real
@@ -197,6 +213,8 @@ SIGNALS: tuple[Signal, ...] = (
     _s(-4, PHISHING, "payment link", r"\b(?:(?:confirm|update|validate) your (?:billing|payment|account|card|details|"
        r"information|credentials)|click (?:here|below|the link|the button) (?:to|and) (?:verify|restore|confirm|"
        r"avoid|update|reactivate|unlock|log ?in|sign ?in|review|view))"),
+    _s(-4, PHISHING, "parcel fee", r"\b(?:redelivery fee|delivery attempt (?:failed|was unsuccessful)|pay the (?:\$|"
+       r"€|£)?\s?\d[\d.,]* (?:\w+ )?fee|(?:customs|shipping) fee (?:is )?(?:due|pending|unpaid))"),
     _s(-4, PHISHING, "fake invoice", r"\b(?:(?:see|find) (?:the )?attached (?:invoice|payment|remittance)|"
        r"overdue (?:invoice|payment)|invoice (?:is )?(?:attached|overdue|past due)|outstanding (?:balance|invoice)|"
        r"remittance advice|shared (?:a|an) (?:document|file|invoice) with you|docusign|sent you a document)"),
@@ -221,6 +239,11 @@ class Judgement:
     def inquiry(self) -> int:
         """Sum of the inquiry signals' weights."""
         return sum(s.weight for s, _ in self.hits if s.weight > 0)
+
+    @property
+    def asks(self) -> int:
+        """How many different inquiry signals were found (one money word alone is one)."""
+        return sum(1 for s, _ in self.hits if s.weight > 0)
 
     def against(self, kinds: frozenset[str] | None = None) -> tuple[str, int, str]:
         """The heaviest negative kind (among `kinds`): (kind, its total weight, its topic)."""

@@ -102,10 +102,10 @@ EXPECTED = {
     "inquiry_seo_client.eml": ("lead", "email"),
     "inquiry_two_windows.eml": ("lead", "email"),
     "inquiry_wedding.eml": ("lead", "email"),
+    "reply_unknown_thread_keen.eml": ("lead", "email"),  # a customer chasing an old thread
     # the owner decides: some inquiry signal, or nothing to judge
     "personal_unclear.eml": ("review", "email"),
     "empty_body.eml": ("review", "email"),
-    "reply_unknown_thread_keen.eml": ("review", "email"),
     # never a lead
     "reply_in_thread.eml": ("ignored", None),  # a reply in a thread that is no lead's, nothing asked
     "garbage.eml": ("ignored", None),  # no sender, no inquiry signal
@@ -154,7 +154,7 @@ def test_sample_verdict(name):
         ("calendar_invite.eml", "calendar invitation"),
         ("social.eml", "social network notification from linkedin.com"),
         ("cf7_en.eml", "Contact Form 7 notification from acme-roofing.com"),
-        ("direct_de.eml", 'direct inquiry from karin.voegel@t-online.de ("Angebot")'),
+        ("direct_de.eml", 'direct inquiry from karin.voegel@t-online.de ("Anfrage")'),
         ("personal_unclear.eml", 'possible inquiry from tina.park@gmail.com: only a weak signal ("some work for you")'),
         ("reply_in_thread.eml", "reply from rob.hayes@gmail.com in a thread that is not a lead's, no inquiry signal"),
         ("empty_body.eml", "empty message from someone@example.com"),
@@ -518,7 +518,7 @@ def test_wordpress_notice_is_not_a_direct_mail():
     [
         ("accountant_bitcoin.eml", 'direct inquiry from dev.patel@gmail.com ("do you charge")'),
         ("lawyer_inheritance.eml", 'direct inquiry from mary.oneill@outlook.com ("Do you offer")'),
-        ("spa_gift_card.eml", 'direct inquiry from karen.wu@yahoo.example ("do you sell")'),
+        ("spa_gift_card.eml", 'direct inquiry from karen.wu@yahoo.example ("I\'d like one")'),
         ("card_declined.eml", 'direct inquiry from luke.hart@gmail.com ("tried to book")'),
         ("within_24_hours.eml", 'direct inquiry from nadia.k@gmail.com ("Can someone come")'),
     ],
@@ -527,6 +527,17 @@ def test_words_customers_also_use_do_not_decide_alone(name, reason):
     """ "Bitcoin" to an accountant or "gift cards" to a spa is an inquiry: such words weigh, only pitches decide."""
     v = classify((MESSAGES / "inquiries" / name).read_bytes(), me=ME)
     assert (v.verdict, v.reason) == ("lead", reason)
+
+
+def test_reply_in_an_unknown_thread_needs_more_signal():
+    """A reply to a thread that is no lead's weighs less: a price question alone waits in Review."""
+    data = _mail("Carol <carol@example.com>", "Re: Gutters", "How much?", in_reply_to="<old-1@acme-roofing.com>")
+    v = classify(data, me=ME)
+    assert (v.verdict, v.reason) == (
+        "review",
+        'reply from carol@example.com in a thread that is not a lead\'s, with "How much"',
+    )
+    assert classify(data.replace(b"In-Reply-To", b"X-Old-Reply-To"), me=ME).verdict == "lead"
 
 
 def test_opt_out_in_the_signature_counts():
