@@ -39,7 +39,7 @@ _Q = "inquiry"
 # fmt: off
 SIGNALS: tuple[Signal, ...] = (
     # --- what customers write (en, de, fr, es, nl, it, pt) ---
-    _s(3, _Q, "price", r"\b(?:quote|quotation|estimate|pric(?:e|es|ing)|costs?\b|how much|rates\b|fees?\b|budget|"
+    _s(3, _Q, "price", r"\b(?:quote|quotation|estimate|pric(?:ing|es|e)|costs?\b|how much|rates\b|fees?\b|budget|"
        r"angebot|kostenvoranschlag|preis|kosten\b|wie viel|was kostet|devis|tarifs?\b|prix|combien|presupuesto|"
        r"precios?\b|cotizaci|cu[áa]nto|offerte|prijs|wat kost|preventivo|prezz|costo|quanto|or[çc]amento|"
        r"pre[çc]os?\b|custos?\b|rfq|rfp|request for (?:quotation|quote|proposal)|submit a (?:proposal|quote|bid)|"

@@ -540,6 +540,17 @@ def test_reply_in_an_unknown_thread_needs_more_signal():
     assert classify(data.replace(b"In-Reply-To", b"X-Old-Reply-To"), me=ME).verdict == "lead"
 
 
+def test_one_money_word_alone_is_not_a_lead():
+    """A price word alone waits in Review; with a second inquiry signal it is a lead."""
+    alone = classify(_mail("Ann <ann@example.com>", "June", "Prices change on Friday, see the list online."), me=ME)
+    assert (alone.verdict, alone.reason) == (
+        "review",
+        'possible inquiry from ann@example.com: only a weak signal ("Prices")',
+    )
+    asked = classify(_mail("Ann <ann@example.com>", "June", "Prices for a new gutter? Thanks, Ann"), me=ME)
+    assert (asked.verdict, asked.reason) == ("lead", 'direct inquiry from ann@example.com ("Prices")')
+
+
 def test_opt_out_in_the_signature_counts():
     """A pitch that puts "Reply STOP" below its signature line is still a pitch."""
     body = "Hi, we can get you more customers from Google. Interested?\n-- \nTom, Growth Co\nReply STOP to opt out"
