@@ -443,8 +443,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("lead", help="the lead to keep (" + LEAD_HELP + ")")
     p.add_argument("other", help="the lead that joins it and disappears")
 
-    p = command("import", cmd_import, "import leads from a CSV, XLSX or vCard file (all or nothing)", json_flag=True,
-                writes=True)
+    # Not one transaction: apply_import writes in short batches (a window open on the same data stays usable)
+    # and takes back what it wrote if it fails, so the import is still all or nothing.
+    p = command("import", cmd_import, "import leads from a CSV, XLSX or vCard file (all or nothing)", json_flag=True)
     p.add_argument("file", help="a .csv, .xlsx or .vcf file: exports of Google, Outlook, Apple, HubSpot, Pipedrive, "
                                 "Zoho, Salesforce, Mailchimp are recognised")
     p.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",

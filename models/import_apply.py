@@ -83,7 +83,11 @@ def apply_import(plan: ImportPlan, skip_invalid: bool = False, progress: Callabl
 @contextmanager
 def _one_checkpoint() -> Iterator[None]:
     """SQLite copies the WAL back into the database when a commit leaves it over 1000 pages: for an import
-    that is after nearly every batch, a third of its time. Once at the end instead."""
+    that is after nearly every batch, a third of its time. Once at the end instead (unless the caller's
+    transaction holds the batches, as the command line's does: then it commits, and checkpoints, once)."""
+    if database.in_transaction():
+        yield
+        return
     every = database.execute_sql("PRAGMA wal_autocheckpoint").fetchone()[0]
     database.execute_sql("PRAGMA wal_autocheckpoint = 0")
     try:

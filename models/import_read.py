@@ -127,11 +127,15 @@ def _csv_rows(path: Path, raw: bytes, encoding: str) -> Rows:
     head = raw[:65536].decode(encoding, errors="ignore")
     if "\x00" in head[:8192]:
         raise InvalidInput(f"{path.name} is not a CSV file (it contains binary data).")
-    # Spreadsheet headers rarely contain separators, so the most frequent one in the widest early line wins
-    # (a title line above the header has none).
+    # The separator that splits some early line into the most known column names (a title above the header
+    # has none; a note full of commas below it names no field); else the most frequent one in the widest line.
     lines = [line for line in head.splitlines()[:30] if line.strip()]
-    first = max(lines, key=lambda line: max(line.count(d) for d in ",;\t")) if lines else ""
-    delimiter = max(",;\t", key=first.count)
+    named = {d: max(header_score([c.strip(' "') for c in line.split(d)]) for line in lines) for d in ",;\t"}
+    if lines and max(named.values()) > 1:
+        delimiter = max(",;\t", key=named.__getitem__)
+    else:
+        first = max(lines, key=lambda line: max(line.count(d) for d in ",;\t")) if lines else ""
+        delimiter = max(",;\t", key=first.count)
     # Decoded while read, so the file is never held as text beside its rows.
     text = io.TextIOWrapper(io.BytesIO(raw), encoding=encoding, errors="replace", newline="")
     reader = csv.reader(text, delimiter=delimiter)

@@ -88,7 +88,10 @@ def plan_import(path: Path, overrides: dict[str, str] | None = None, duplicates:
     cleaner = RowCleaner(header, columns, profile.multi if profile else None, StageWords(_user_words(values, header)))
     rows: list[tuple[str | None, int, dict[str, Any], list[tuple[str, str]], str]] = []
     rejected: list[tuple[int, str]] = []
+    skipped: list[tuple[int, str]] = []
     for sheet in sheets:
+        where = f" (sheet '{sheet.name}')" if len(sheets) > 1 else ""
+        skipped += [(line, why + where) for line, why in sheet.skipped]
         table = deque(sheet.rows)  # each row's cells are let go once cleaned: 50,000 rows need not sit twice
         sheet.rows.clear()
         while table:
@@ -96,7 +99,7 @@ def plan_import(path: Path, overrides: dict[str, str] | None = None, duplicates:
             try:
                 fields, details = cleaner.clean(line, cells)
             except InvalidInput as exc:
-                rejected.append((line, str(exc).rstrip(".")))
+                rejected.append((line, str(exc).rstrip(".") + where))
                 continue
             rows.append((sheet.name if len(sheets) > 1 else None, line, fields, details, fingerprint_id(fields, cells)))
     planned = import_duplicates.find([(line, fields, lead_id) for _, line, fields, _, lead_id in rows], duplicates)
@@ -107,7 +110,7 @@ def plan_import(path: Path, overrides: dict[str, str] | None = None, duplicates:
         path, {c: f for c, f in columns.items() if f in FIELDS}, tuple(c for c, f in columns.items() if f == IGNORE),
         out, tuple(rejected), duplicates, profile_name, tuple(header), columns,
         tuple(c for c, f in columns.items() if f == DETAILS), cleaner.unknown, tuple(cleaner.warnings),
-        tuple(skip for sheet in sheets for skip in sheet.skipped), choices)
+        tuple(skipped), choices)
 
 
 def _choose_sheets(path: Path, sheets: list[Sheet]) -> tuple[list[Sheet], tuple[SheetChoice, ...]]:

@@ -58,6 +58,16 @@ def test_csv_with_a_title_line_and_semicolons(de, tmp_path):
     assert plan.skipped_rows == ((5, "a totals row (Total)"),)
 
 
+def test_the_separator_is_the_one_that_splits_the_header(de, tmp_path):
+    """A ';' file whose first rows are a comma-laden title and note still splits on ';'."""
+    path = tmp_path / "semi.csv"
+    path.write_text("Leads, Stand März, alle Filialen, ohne Gewähr, bitte prüfen\nName;E-Mail;Notiz\n"
+                    "Anna;anna@example.de;ruft an, will Angebot, Termin Montag, 10 Uhr\n", encoding="utf-8")
+    plan = importing.plan_import(path)
+    assert [(r.fields["name"], r.fields["email"]) for r in plan.rows] == [("Anna", "anna@example.de")]
+    assert plan.rows[0].fields["message"] == "ruft an, will Angebot, Termin Montag, 10 Uhr"
+
+
 def test_sheets_with_the_same_header_are_all_imported(de, tmp_path):
     """Two sheets with the same columns both come in; the plan says which sheets and why."""
     rows = [["Name", "Email"], ["A", "a@example.com"]]
