@@ -119,7 +119,7 @@ _THREAD = 2
 _LEAD_SCORE = 3
 _HARD_WEIGHT = 4  # spam, phishing or a scam this strong decides alone
 _SIGNATURE = 500  # characters of a signature judged with the text
-_SUBJECT_LABEL = re.compile(r"^subject:", re.IGNORECASE | re.MULTILINE)
+_SUBJECT_LINE = re.compile(r"^subject:.*$", re.IGNORECASE | re.MULTILINE)  # the form's own subject field
 _FORM_SUBJECT = re.compile(
     r"\b(?:new (?:form )?(?:entry|submission|lead|inquiry|enquiry)|form (?:entry|submission)|contact form|"
     r"kontaktformular|formulaire|formulario|formulier)\b",
@@ -148,7 +148,7 @@ def _form_verdict(mail: Mail, match: FormMatch, ids: tuple[str, ...], known: Kno
     if rule in ("lead", "ignored"):
         return verdict(rule, f"{match.reason}; sender rule for {fields.email}: {rule}")
     message = fields.message or ""
-    if message and is_test_mail(fields.name or "", _SUBJECT_LABEL.sub("", message)):
+    if message and is_test_mail(fields.name or "", _SUBJECT_LINE.sub("", message)):
         return verdict("ignored", f"form submission: test entry ({match.reason})")
     j = judge(message, fields.service or "", fields.company or "")
     kind, weight, topic = j.against(HARD)

@@ -39,40 +39,42 @@ _Q = "inquiry"
 # fmt: off
 SIGNALS: tuple[Signal, ...] = (
     # --- what customers write (en, de, fr, es, nl, it, pt) ---
-    _s(3, _Q, "price", r"\b(?:quote|quotation|estimate|pric(?:ing|es|e)|costs?\b|how much|rates\b|fees?\b|budget|"
-       r"angebot|kostenvoranschlag|preis|kosten\b|wie viel|was kostet|devis|tarifs?\b|prix|combien|presupuesto|"
-       r"precios?\b|cotizaci|cu[áa]nto|offerte|prijs|wat kost|preventivo|prezz|costo|quanto|or[çc]amento|"
+    _s(3, _Q, "price", r"\b(?:quote|quotation|estimate|estimation|pric(?:ing|es|e)|costs?\b|how much|rates\b|fees?\b|"
+       r"budget|angebot|kostenvoranschlag|preis|kosten\b|wie viel|was kostet|devis|tarifs?\b|prix|combien|"
+       r"presupuesto|precios?\b|cotizaci|cu[áa]nto|offerte|prijs|wat kost|preventivo|prezz|costo|quanto|or[çc]amento|"
        r"pre[çc]os?\b|custos?\b|rfq|rfp|request for (?:quotation|quote|proposal)|submit a (?:proposal|quote|bid)|"
        r"tender|ausschreibung|konditionen|appel d'offres|licitaci|what (?:are|is) your (?:packages|charges|rates|"
        r"prices|fees)|(?:do|would|will) you charge)"),
-    _s(4, _Q, "interest", r"\b(?:(?:more )?info(?:rmation)? (?:about|on) your|informationen (?:zu|über)|"
-       r"renseignements|informations sur|informaci[óo]n sobre|quisiera|informatie over|ik wil graag|informazioni su|"
-       r"informa[çc][õo]es sobre|(?:need|want|looking for|recommend) (?:a|an) (?:good |reliable |local )?\w+(?:er|or|"
-       r"ist|ian)\b|(?:tried|trying|want|wanted) to (?:book|order|buy|arrange|schedule)\b|(?:'d|"
-       r"would) love to (?:join|book|come|sign up|get|have|order|try)|(?:still )?keen to (?:get|have|go ahead|book|"
-       r"start)|go ahead with|get (?:it|this|the work) done|(?:'d| would) like to (?:make|get|book|have|order|"
-       r"arrange|discuss|know|ask|enquire|inquire|request|start|hire)|suchen wir|wir suchen|ich suche|(?:i am|i'm|"
-       r"we are|we're) (?:interested in|looking for|planning to)|looking for (?:a|an|someone|somebody)\b|(?:(?:i|"
-       r"we)'d|would) like (?:a|an|some|ours|mine|one)\b|inquiry|enquiry|h[äa]tte gerne|w[üu]rde gerne|"
-       r"suche (?:eine?n?|jemand)|interesse an|anfrage|je souhait|je cherche|nous cherchons|besoin d|"
-       r"int[ée]ress[ée]e? par|busco|buscamos|interesad[oa]s? en|graag ontvang|ik zoek|wij zoeken|"
-       r"ge[ïi]nteresseerd in|aanvraag|vorrei|ho bisogno|cerco|cerchiamo|interessat[oi] a|richiesta|gostaria|procuro|"
-       r"interessad[oa] em)"),
-    _s(2, _Q, "request", r"\b(?:any chance (?:of|you|someone)|[a-zäöü]+en sie auch|est-ce que vous|do (?:you|u|"
-       r"ya)(?: guys| all)? (?!know|think|remember|want|mind|like|need|see|get|mean|feel|agree|still|ever|"
-       r"have time)[a-z]+|are you able|would you be able|would it be possible|is it possible|could (?:you|"
-       r"someone) fit (?:me|us|it) in|fit (?:me|us) in|fate anche|fareste|avete|voc[êe]s (?:fazem|t[êe]m|trabalham|"
-       r"atendem)|fazem|hebben jullie|doen jullie|tienen|avez-vous|haben sie|(?:can|could|would) (?:you|u|someone|"
-       r"somebody|anyone) (?:please |also |maybe )?(?:come|quote|do|help|fix|install|repair|give|provide|make|take|"
-       r"clean|build|paint|replace|look|check|recommend|deliver|cater|design|redesign|create|update|plan|move|remove|"
-       r"cut|trim|tile|print|photograph|translate|inspect|sort)|(?:you|someone) could (?:come|look|take|fix|check|"
-       r"help|do|quote)|is (?:this|that|it) something you|wonder(?:ed|ing) (?:if|whether) you|(?:(?:i|we) )?(?:need|"
-       r"want) (?:a|an|some|help|someone|our|my)\b|needs? (?:\w+ ){0,3}(?:inspected|repaired|replaced|fixed|cleaned|"
-       r"done|looked at|checked|quoted|\w+ing)\b|vous pouvez|(?:i|we)(?:'d| would) like to|k[öo]nnten sie|"
-       r"k[öo]nnen sie|m[öo]chten|brauche|machen sie|bieten sie|[üu]bernehmen sie|pouvez-vous|pourriez-vous|"
-       r"vous faites|faites-vous|vous proposez|proposez-vous|hacen (?:ustedes|reformas|trabajos)|ofrecen|"
-       r"me podr[íi]an|pueden|podr[íi]an|necesit|kunt u|kunnen jullie|potete|potreste|avete|podem|poderia|preciso|"
-       r"precisamos)"),
+    _s(4, _Q, "interest", r"\b(?:quer[íi]a|me gustar[íi]a|je voudrais|j'aimerais|ik zou graag|"
+       r"(?:more )?info(?:rmation)? (?:about|on) your|informationen (?:zu|über)|renseignements|informations sur|"
+       r"informaci[óo]n sobre|quisiera|informatie over|ik wil graag|informazioni su|informa[çc][õo]es sobre|(?:need|"
+       r"want|looking for|recommend) (?:a|an) (?:good |reliable |local )?\w+(?:er|or|ist|ian)\b|(?:tried|trying|want|"
+       r"wanted) to (?:book|order|buy|arrange|schedule)\b|(?:'d|would) love to (?:join|book|come|sign up|get|have|"
+       r"order|try)|(?:still )?keen to (?:get|have|go ahead|book|start)|go ahead with|get (?:it|this|the work) done|"
+       r"(?:'d| would) like to (?:make|get|book|have|order|arrange|discuss|know|ask|enquire|inquire|request|start|"
+       r"hire)|suchen wir|wir suchen|ich suche|(?:i am|i'm|we are|we're) (?:interested in|looking for|planning to)|"
+       r"looking for (?:a|an|someone|somebody)\b|(?:(?:i|we)'d|would) like (?:a|an|some|ours|mine|one)\b|inquiry|"
+       r"enquiry|h[äa]tte gerne|w[üu]rde gerne|suche (?:eine?n?|jemand)|interesse an|anfrage|je souhait|je cherche|"
+       r"nous cherchons|besoin d|int[ée]ress[ée]e? par|busco|buscamos|interesad[oa]s? en|graag ontvang|ik zoek|"
+       r"wij zoeken|ge[ïi]nteresseerd in|aanvraag|vorrei|ho bisogno|cerco|cerchiamo|interessat[oi] a|richiesta|"
+       r"gostaria|procuro|interessad[oa] em)"),
+    _s(2, _Q, "request", r"\b(?:any chance (?:of|you|someone)|(?:grateful|appreciate it) if you (?:would|could)|"
+       r"(?:please )?contact me (?:regarding|about)|est-il possible|serait-il possible|es posible|ser[íi]a posible|"
+       r"ist es m[öo]glich|w[äa]re es m[öo]glich|is het mogelijk|[èe] possibile|seria poss[íi]vel|[ée] poss[íi]vel|"
+       r"[a-zäöü]+en sie auch|est-ce que vous|do (?:you|u|ya)(?: guys| all)? (?!know|think|remember|want|mind|like|"
+       r"need|see|get|mean|feel|agree|still|ever|have time)[a-z]+|are you able|would you be able|"
+       r"would it be possible|is it possible|could (?:you|someone) fit (?:me|us|it) in|fit (?:me|us) in|fate anche|"
+       r"fareste|avete|voc[êe]s (?:fazem|t[êe]m|trabalham|atendem)|fazem|hebben jullie|doen jullie|tienen|avez-vous|"
+       r"haben sie|(?:can|could|would) (?:you|u|someone|somebody|anyone) (?:please |also |maybe )?(?:come|quote|do|"
+       r"help|fix|install|repair|provide|make|take (?:this |it |that )?on|take a look|clean|build|paint|replace|look|"
+       r"check|recommend|deliver|cater|design|redesign|create|update|plan|move|remove|cut|trim|tile|print|photograph|"
+       r"translate|inspect|sort)|(?:you|someone) could (?:come|look|take|fix|check|help|do|quote)|is (?:this|that|"
+       r"it) something you|wonder(?:ed|ing) (?:if|whether) you|(?:(?:i|we) )?(?:need|want) (?:a|an|some|help|someone|"
+       r"our|my)\b|needs? (?:\w+ ){0,3}(?:inspected|repaired|replaced|fixed|cleaned|done|looked at|checked|quoted|"
+       r"\w+ing)\b|vous pouvez|(?:i|we)(?:'d| would) like to|k[öo]nnten sie|k[öo]nnen sie|m[öo]chten|brauche|"
+       r"machen sie|bieten sie|[üu]bernehmen sie|pouvez-vous|pourriez-vous|vous faites|faites-vous|vous proposez|"
+       r"proposez-vous|hacen (?:ustedes|reformas|trabajos)|ofrecen|me podr[íi]an|pueden|podr[íi]an|necesit|kunt u|"
+       r"kunnen jullie|potete|potreste|avete|podem|poderia|preciso|precisamos)"),
     _s(2, _Q, "booking", r"\b(?:appointment|availability|(?:are you|you be|is someone|anyone|is anyone) available|"
        r"available (?:on|next|this|tomorrow|today)\b|booking|(?:to|can i|could i|like to|want to|i'd|we'd) (?:book|"
        r"schedule)\b|schedule (?:a|an|the|you|me|someone)\b|consultation|come (?:out|over|by|round|and)|"
@@ -89,11 +91,11 @@ SIGNALS: tuple[Signal, ...] = (
        r"chimney|windows?|car|wedding|event|daughter|son|dog|cat|teeth|tooth)|reparatur|reparier|erneuer|sanier|"
        r"r[ée]par|refaire|r[ée]nov|reparar|arreglar|cambiar|reformar|repareren|vervangen|riparare|rifare|sostituire|"
        r"consertar|trocar)"),
-    _s(1, _Q, "problem", r"\b(?:leak\w*|broken|overflow\w*|damaged?|cracked|blocked|clogged|stopped working|"
-       r"not working|doesn't work|hole in|there's a hole|rotten|drip\w*|flood\w*|pouring|water (?:coming|is coming|"
-       r"getting)|came down|fell (?:off|down)|blew off|mould|mold|undicht|tropft|kaputt|defekt|wasserschaden|fuite|"
-       r"ne (?:marche|fonctionne) plus|cass[ée]|goteras?|fuga|roto|humedad|lekt|lekkage|kapot|perdita|infiltrazion|"
-       r"rotto|vazamento|infiltra[çc]|quebrad)"),
+    _s(1, _Q, "problem", r"\b(?:no (?:hot water|heating|power|electricity)|leak\w*|broken|overflow\w*|damaged?|"
+       r"cracked|blocked|clogged|stopped working|not working|doesn't work|hole in|there's a hole|rotten|drip\w*|"
+       r"flood\w*|pouring|water (?:coming|is coming|getting)|came down|fell (?:off|down)|blew off|mould|mold|undicht|"
+       r"tropft|kaputt|defekt|wasserschaden|fuite|ne (?:marche|fonctionne) plus|cass[ée]|goteras?|fuga|roto|humedad|"
+       r"lekt|lekkage|kapot|perdita|infiltrazion|rotto|vazamento|infiltra[çc]|quebrad)"),
     _s(1, _Q, "urgency", r"\b(?:asap|urgent(?:ly)?|emergency|as soon as possible|right away|dringend|notfall|urgence|"
        r"urgente|spoed|urgente)\b"),
     _s(1, _Q, "question", r"\b(?:can|could|would|will|do|are) (?:you|u)\b|\bis it possible|\b(?:kann man|gibt es|"
@@ -103,20 +105,24 @@ SIGNALS: tuple[Signal, ...] = (
     _s(1, _Q, "please", r"\b(?:please|pls|bitte|s'il vous pla[îi]t|por favor|alsjeblieft|per favore|graag)\b"),
     _s(1, _Q, "contact", r"\b(?:call me|ring me|give me a (?:call|ring)|call back|my (?:number|phone|mobile|cell) is|"
        r"reach me|r[üu]ckruf|rufen sie|appelez-moi|ll[áa]m(?:e|ame)|bel me|chiamatemi|me ligue)"),
-    _s(2, _Q, "referral", r"\b(?:(?:saw|got|have|picked up) your (?:flyer|leaflet|ad|advert|van|sign|card|listing)|"
-       r"found you (?:on|through|via)|(?:recommended|referred) (?:you|by|to you)|gave me your (?:name|number|"
-       r"details))"),
+    _s(2, _Q, "referral", r"\b(?:(?:said|told (?:me|us)) to (?:contact|call|email|ring) you|(?:saw|got|have|"
+       r"picked up) your (?:flyer|leaflet|ad|advert|van|sign|card|listing)|found you (?:on|through|via)|"
+       r"(?:recommended|referred) (?:you|by|to you)|gave me your (?:name|number|details))"),
     _s(2, _Q, "work offered", r"\b(?:(?:some |a )?(?:work|job|project) for you|(?:use|hire) you\b|your services)"),
     # --- cold sales pitches: a framing (about the reader's site, "our team", "reply STOP") and a topic ---
-    _s(-3, PITCH, "", r"\b(?:noticed|came across|visited|was (?:looking at|checking|browsing|on)|(?:had|"
-       r"took) a look at) your (?:website|site|business|company|page|listing|profile|online)"),
+    _s(-3, PITCH, "", r"\b(?:wir bieten|wir vermitteln|unser angebot|unsere leistungen|stellen wir ihnen|"
+       r"nous proposons|nous offrons|notre (?:agence|soci[ée]t[ée])|somos una agencia|le ayudamos|ofrecemos|"
+       r"nuestra agencia|le interesa|wij bieden|ons bureau|offriamo|la nostra agenzia|siamo un'agenzia|oferecemos|"
+       r"somos uma ag[êe]ncia|nossa ag[êe]ncia)|\b(?:noticed|came across|visited|was (?:looking at|checking|browsing|"
+       r"on)|(?:had|took) a look at) your (?:website|site|business|company|page|listing|profile|online)"),
     _s(-1, PITCH, "SEO", r"\bseo\b|seo-agentur|search engine optimi[sz]|first page (?:of|on) google|top[- ]?(?:10|"
        r"ten|3|three) (?:of|in|on) google|rank(?:ing|s)? (?:higher|on google|on the first|#1|number one)|"
        r"google (?:ranking|search results|maps ranking)|organic traffic"),
     _s(-3, PITCH, "backlinks", r"\bbacklinks?\b|link[- ]building|link insertion|niche edits?|domain authority|"
        r"\b(?:da|dr|da/dr) ?(?:\d{2}|\+)"),
-    _s(-3, PITCH, "guest post", r"guest post|sponsored (?:post|article|content)|"
-       r"write (?:an article )?for your (?:blog|site|website)|publish (?:an|my|our) article"),
+    _s(-3, PITCH, "guest post", r"guest post|contribute an article|in exchange for a (?:link|backlink)|"
+       r"your (?:blog )?guidelines|sponsored (?:post|article|content)|write (?:an article )?for your (?:blog|site|"
+       r"website)|publish (?:an|my|our) article"),
     _s(-1, PITCH, "web design", r"\b(?:web ?site|web) (?:design|development|redesign)\b|"
        r"redesign (?:of )?your (?:web ?site|site)|your (?:web ?site|site)(?:'s)? (?:design|speed|ranking|"
        r"traffic) (?:is|could|needs)|(?:outdated|slow) (?:web ?site|site)"),
@@ -137,8 +143,9 @@ SIGNALS: tuple[Signal, ...] = (
     _s(-1, PITCH, "AI tools", r"\bai (?:receptionist|assistant|chatbot|agent|voice agent)s?\b|chatbot"),
     _s(-1, PITCH, "outsourcing", r"outsourc|virtual assistants?|offshore|dedicated (?:team|developers)|"
        r"white[- ]label|bookkeeping services|data entry services"),
-    _s(-3, PITCH, "business loans", r"business (?:loans?|funding|financing)|merchant cash advance|working capital|"
-       r"line of credit|pre-?approved|funding (?:offer|options)|no credit check|same[- ]day funding"),
+    _s(-3, PITCH, "business loans", r"get approved|cash for your business|business (?:loans?|funding|financing)|"
+       r"merchant cash advance|working capital|line of credit|pre-?approved|funding (?:offer|options)|"
+       r"no credit check|same[- ]day funding"),
     _s(-2, PITCH, "", r"\bour (?:team|company|agency|services|packages|experts|clients|solutions|portfolio|rates|"
        r"offer|seo|software|platform|tool|ai)\b|\bwe (?:offer|provide|specialise|specialize)|(?:we are|we're|i am|"
        r"i'm) (?:a|an) (?:leading|team of (?:experts|professionals|developers|designers|specialists)|digital|"
@@ -149,7 +156,8 @@ SIGNALS: tuple[Signal, ...] = (
        r"remove you from (?:my|our) list|if (?:you are|you're|you'd be) (?:not )?interested|not interested\?"),
     _s(-3, PITCH, "", r"\b(?:our|my|affordable|competitive|low|lowest|best|cheap|unbeatable|reasonable|"
        r"fair) (?:prices?|rates|pricing|costs?)\b|(?:our|attached|updated|new) (?:\w+ )?(?:price ?list|"
-       r"catalog(?:ue)?|rate card|brochure)"),
+       r"catalog(?:ue)?|rate card|brochure)|(?:here is|attached is|please find) (?:our|the) (?:quote|quotation|"
+       r"estimate|offer)|as requested"),
     _s(-2, PITCH, "", r"free (?:audit|analysis|report|consultation|(?:\d+[- ]day )?trial|demo|website review|seo|"
        r"quote on our|mockup|strategy)|for a free quote|your free (?:quote|estimate|audit|report)|no obligation|"
        r"special offer|limited (?:time|spots)|\d+ ?% off|discount(?:ed)? (?:price|rate|offer)|affordable (?:packages|"
@@ -163,11 +171,11 @@ SIGNALS: tuple[Signal, ...] = (
     _s(-2, PITCH, "", r"\bwith (?:over )?\d+\+? years (?:of )?experience|if you (?:ever )?need (?:a|an|any|help|more|"
        r"someone)|happy to help (?:you )?with your|write to us|(?:\d+ ?[$€£]|[$€£] ?\d+) ?(?:/|per|a) (?:month|hour)|"
        r"(?:reserve|book|register) (?:now|today|your (?:booth|seat|spot))"),
-    _s(-2, PITCH, "", r"(?:would|are) you (?:be )?interested in|(?:i'll|i will|we'll|we will|"
-       r"can) send (?:you )?(?:our )?(?:pricing|samples?|a sample|portfolio|proposal|price list|case stud)|"
-       r"grow(?:ing)? your (?:business|company|sales)|looking for (?:partners|businesses|companies|clients) (?:like|"
-       r"in|to)|(?:businesses|companies|studios|shops|practices|firms) like yours|want to see (?:some )?(?:examples|"
-       r"samples|our work)"),
+    _s(-2, PITCH, "", r"(?:would|are) you (?:be )?interested in (?!the job|doing|quoting|taking|this job|the work)|"
+       r"(?:i'll|i will|we'll|we will|can) send (?:you )?(?:our )?(?:pricing|samples?|a sample|portfolio|proposal|"
+       r"price list|case stud)|grow(?:ing)? your (?:business|company|sales)|looking for (?:partners|businesses|"
+       r"companies|clients) (?:like|in|to)|(?:businesses|companies|studios|shops|practices|firms) like yours|"
+       r"want to see (?:some )?(?:examples|samples|our work)"),
     _s(-3, JOB, "", r"\b(?:work experience|my cv\b|my resume|my r[ée]sum[ée]|job application|apply for (?:the|"
        r"a) (?:job|position|role)|position (?:advertised|as)|internship|apprenticeship|looking for (?:work|a job|"
        r"employment)|(?:are|if) you (?:are )?hiring)"),
@@ -224,7 +232,10 @@ SIGNALS: tuple[Signal, ...] = (
 )
 # fmt: on
 
-_TEST = re.compile(r"(?:\W*(?:test(?:ing)?(?: (?:mail|message|email|entry|\d+))?|this is a test\b[^.!\n]{0,80}))+\W*")
+_TEST = re.compile(
+    r"(?:\W*(?:test(?:ing)?(?: (?:the )?(?:contact )?(?:mail|message|email|entry|form|\d+))?|"
+    r"this is a test\b[^.!\n]{0,80}))+\W*"
+)
 
 
 @dataclass(frozen=True)
