@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import peewee as pw
 
-from . import migrations
+from . import migrations, writes
 from .errors import StoreError
 from .tables import database
 
@@ -17,6 +17,7 @@ log = logging.getLogger("leadbook.db")
 T = TypeVar("T")
 
 DB_NAME = "leadbook.sqlite3"
+RESTORED = "restored_from"  # a setting a restored copy carries until its baseline is recorded
 PRAGMAS = {
     "journal_mode": "wal",
     "foreign_keys": 1,
@@ -42,6 +43,7 @@ def open_database(folder: Path | str, *, migrate: bool = True) -> Path:
         database.connect()
         if migrate:
             upgrade()
+            _finish_restore()
         _ensure_statistics()
     except StoreError:
         database.close()
@@ -64,6 +66,19 @@ def _ensure_statistics() -> None:
     if not database.execute_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone():
         database.execute_sql("PRAGMA analysis_limit = 400")  # a sample: milliseconds even at 100k leads
         database.execute_sql("ANALYZE")
+
+
+def _finish_restore() -> None:
+    """A restored database's rows changed wholesale outside the record: team sync starts again from them.
+
+    The mark came in with the restored file itself, so a restore killed after the swap still
+    gets its baseline here, at the next start.
+    """
+    mark = database.execute_sql("SELECT value FROM setting WHERE key = ?", (RESTORED,)).fetchone()
+    if mark is not None:
+        with database.atomic("IMMEDIATE"):
+            writes.baseline(mark[0])
+            database.execute_sql("DELETE FROM setting WHERE key = ?", (RESTORED,))
 
 
 def upgrade() -> None:
@@ -93,10 +108,26 @@ def _statements(script: str) -> list[str]:
     return [p for p in parts if p]
 
 
-def translate(exc: Exception, path: Path | str | None = None) -> StoreError:
+# What a ROLLBACK says when SQLite has already rolled the transaction back itself, as it does
+# on a full disk: the error that caused it is the one to report.
+_MASKS = ("cannot rollback - no transaction is active", "cannot commit - no transaction is active",
+          "no such savepoint")
+
+
+def real_error(exc: BaseException) -> BaseException:
+    """The error a failed rollback hides (it is the rollback's __context__), else exc itself."""
+    while any(mask in str(exc) for mask in _MASKS) and exc.__context__ is not None:
+        exc = exc.__context__
+    return exc
+
+
+def translate(exc: BaseException, path: Path | str | None = None) -> StoreError:
     """One clear sentence for a low-level database error."""
-    text = str(exc)
+    text = str(real_error(exc))
     where = f" ({path})" if path else ""
+    if "database or disk is full" in text or "No space left" in text:
+        return StoreError(f"The disk is full{where}: nothing of this change was saved. Free some space and try "
+                          "again.")
     if "locked" in text or "busy" in text:
         return StoreError(
             f"The database{where} is locked by another program (another Leadbook window?): close it and try again."

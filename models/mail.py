@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from . import leads, settings, writes
+from . import leads, settings, stages, writes
 from .clock import now, to_utc
 from .contacts import normalise_email, normalise_phone
 from .errors import InvalidInput, NotFound, RuleError
-from .tables import Lead, MailAccount, MailMessage, SenderRule, database
+from .tables import Activity, FollowUp, Lead, MailAccount, MailMessage, SenderRule, Stage, database
 
 # Fixed forever: changing it would give every mail-born lead a new id.
 NAMESPACE = uuid.UUID("6f1c3a52-8d0e-5b7a-9c44-2e6b1f0d9a31")
@@ -103,14 +103,20 @@ class DbKnown:
         return _live(hit)
 
     def lead_for_address(self, address: str) -> str | None:
+        hit = self.address_hit(address)
+        return _live(hit[1]) if hit else None
+
+    @staticmethod
+    def address_hit(address: str) -> tuple[tuple[bool, bool, str], str] | None:
+        """((merged, closed, created), id) of the lead with this email or relay address that comes first."""
         address = (address or "").strip().lower()
         if not address:
             return None
         row = database.execute_sql(
-            "SELECT id FROM lead WHERE email = ? OR relay = ? "
+            "SELECT merged_into IS NOT NULL, status != 'open', created_at, id FROM lead WHERE email = ? OR relay = ? "
             "ORDER BY merged_into IS NOT NULL, status != 'open', created_at LIMIT 1",
             (address, address)).fetchone()
-        return _live(row[0]) if row else None
+        return ((bool(row[0]), bool(row[1]), str(row[2])), row[3]) if row else None
 
     def rule_for(self, address: str) -> str | None:
         if self._rules is None:
@@ -144,11 +150,12 @@ def _body(verdict: Any) -> str:
 
 
 class StoreContext:
-    """Per-pass answers that would otherwise cost a query per message (phone region, author)."""
+    """Per-pass answers that would otherwise cost a query per message (phone region, author, first stage)."""
 
     def __init__(self) -> None:
         self._region: str | None = None
         self._author: str | None = None
+        self._first: Stage | None = None
 
     @property
     def region(self) -> str:
@@ -162,9 +169,50 @@ class StoreContext:
             self._author = settings.user_name()
         return self._author
 
+    @property
+    def first(self) -> Stage:
+        if self._first is None:
+            self._first = stages.first_stage()
+        return self._first
 
-_COLUMNS = ("id", "message_id", "account_id", "folder", "uid", "received_at", "from_addr", "from_name", "subject",
-            "verdict", "reason", "source", "fields", "body", "lead_id", "created_at", "decided_at")
+
+@dataclass(slots=True)
+class Stored:
+    """A message as stored: the columns of its mail_message row."""
+
+    id: str
+    message_id: str
+    account_id: str | None
+    folder: str
+    uid: int | None
+    received_at: datetime | None
+    from_addr: str
+    from_name: str
+    subject: str
+    verdict: str
+    reason: str
+    source: str | None
+    fields: str
+    body: str
+    lead_id: str | None
+    created_at: datetime
+    decided_at: datetime | None = None
+
+
+class Item(NamedTuple):
+    """A classified message to store. `body` is the cleaned text (quotes and signature stripped by
+    sync.mail, which models may not import); without it the lead's message or the mail's text is
+    kept. `raw` keys a message that could not be parsed at all."""
+
+    verdict: Any
+    account_id: str | None
+    folder: str
+    uid: int | None
+    raw: bytes | None = None
+    body: str | None = None
+
+
+_COLUMNS = tuple(Stored.__dataclass_fields__)
 _INSERT = f"INSERT INTO mail_message ({', '.join(_COLUMNS)}) VALUES ({_marks(_COLUMNS)})"
 
 
@@ -172,54 +220,269 @@ def _stamp(value: datetime | None) -> str | None:
     return None if value is None else str(value)  # the text form peewee stores and reads back
 
 
-def store_verdict(verdict: Any, account_id: str | None, folder: str, uid: int | None, *,
-                  raw: bytes | None = None, body: str | None = None,
-                  context: StoreContext | None = None) -> MailMessage | None:
-    """Record a classified message and apply it (lead, reply, outgoing), in one transaction.
+def _values(row: Stored) -> tuple[Any, ...]:
+    return tuple(_stamp(v) if isinstance(v, datetime) else v for v in (getattr(row, c) for c in _COLUMNS))
 
-    `body` is the cleaned text (quotes and signature stripped by sync.mail, which models
-    may not import); without it the lead's message or the mail's text is kept. `raw`
-    keys a message that could not be parsed at all. Returns None when the message was
-    already stored (a second pass, a rescan, another account seeing it).
-    """
-    mail = verdict.mail
-    message_id = mail.message_id if mail is not None else raw_key(raw or repr(verdict).encode())
-    key = message_key(message_id)
-    if _one("SELECT 1 FROM mail_message WHERE id = ?", (key,)):
-        return None
-    row = MailMessage(
-        id=key, message_id=message_id, account=account_id, folder=folder, uid=uid,
-        received_at=_received(mail) if mail is not None else None,
+
+def _message_id(item: Item) -> str:
+    mail = item.verdict.mail
+    return mail.message_id if mail is not None else raw_key(item.raw or repr(item.verdict).encode())
+
+
+def _stored_row(item: Item) -> Stored:
+    verdict, mail = item.verdict, item.verdict.mail
+    message_id = _message_id(item)
+    return Stored(
+        id=message_key(message_id), message_id=message_id, account_id=item.account_id, folder=item.folder,
+        uid=item.uid, received_at=_received(mail) if mail is not None else None,
         from_addr=(mail.from_addr if mail else "") or "", from_name=(mail.from_name if mail else "") or "",
         subject=(mail.subject if mail else "") or "", verdict=verdict.verdict, reason=verdict.reason or "",
         source=verdict.source, fields=json.dumps(_field_dict(verdict.fields), ensure_ascii=False),
-        body=(body if body is not None else _body(verdict))[:BODY_LIMIT], lead_id=None, created_at=now())
-    apply = {"lead": _apply_lead, "reply": _apply_reply, "outgoing": _apply_outgoing}.get(verdict.verdict)
+        body=(item.body if item.body is not None else _body(verdict))[:BODY_LIMIT], lead_id=None, created_at=now())
+
+
+_LEAD_FIELDS = Lead._meta.sorted_fields
+_SELECT_LEAD = f"SELECT {', '.join(f.column_name for f in _LEAD_FIELDS)} FROM lead WHERE id = ?"
+
+
+def _read_lead(lead_id: str) -> Lead:
+    """Lead.get_by_id without building a query: what peewee does with the row it reads."""
+    found = database.execute_sql(_SELECT_LEAD, (lead_id,)).fetchone()
+    if found is None:
+        raise NotFound(f"There is no lead {lead_id}.")
+    lead = Lead(__no_default__=1, **{f.name: f.python_value(v) for f, v in zip(_LEAD_FIELDS, found, strict=True)})
+    lead._dirty.clear()
+    return lead
+
+
+class BatchStore:
+    """A batch of messages judged with no transaction open, then stored in short transactions.
+
+    Judging comes first: every message is classified with the BatchStore as its Known, and
+    expect() then decides what storing it will do, so the batch's later messages find its
+    earlier ones as if they were stored already (a reply to an inquiry read a moment ago).
+    The decisions are leads.add_lead's rules: a second inquiry from an open lead's email or
+    phone goes to that lead, and the contacts it fills in count from then on.
+
+    Storing then follows the decisions in order, store_next() by store_next(), in the
+    caller's transaction: a new inquiry's three rows (lead, entry, step) are gathered and
+    written together (writes.insert_many) with the message rows; what changes existing
+    rows (a second inquiry, a reply, our answer) runs the usual rules on rows read once per
+    transaction. Call finish() before each commit.
+    """
+
+    def __init__(self, known: DbKnown | None = None, context: StoreContext | None = None) -> None:
+        self.known = known or DbKnown()
+        self.context = context or StoreContext()
+        self._plans: list[tuple[Item, Stored | None]] = []  # in order; None: stored before
+        self._next = 0
+        # message key -> ("new" | "twin" | "existing", the lead's fields, the inquiry's message)
+        self._inquiries: dict[str, tuple[str, dict[str, Any], str | None]] = {}
+        self._keys: set[str] = set()
+        self._threads: dict[str, str] = {}  # message key -> the lead it will belong to
+        self._addresses: dict[str, tuple[tuple[bool, bool, str], str]] = {}  # address -> (rank, lead id)
+        self._open: dict[tuple[str, str], tuple[str, str]] = {}  # (email|phone, value) -> (created, id), decided
+        self._contacts: dict[str, dict[str, Any]] = {}  # lead id -> its email, phone and created as decided
+        self._new: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = []
+        self._unwritten: set[str] = set()  # ids of the gathered new leads
+        self._messages: list[Stored] = []
+        self._leads: dict[str, Lead] = {}  # rows read this transaction, shared by every rule that changes them
+
+    # --- judging (the classify.Known protocol, over the database and the decisions so far)
+
+    def lead_for_thread(self, message_ids: Sequence[str]) -> str | None:
+        hit = self.known.lead_for_thread(message_ids)
+        if hit is None:
+            hit = next((self._threads[k] for k in map(message_key, filter(None, message_ids))
+                        if k in self._threads), None)
+        return hit
+
+    def lead_for_address(self, address: str) -> str | None:
+        address = (address or "").strip().lower()
+        stored, decided = self.known.address_hit(address), self._addresses.get(address)
+        if decided and (stored is None or decided[0] < stored[0]):
+            return decided[1]  # a lead of this batch, or one that gets this address from it
+        return _live(stored[1]) if stored else None
+
+    def rule_for(self, address: str) -> str | None:
+        return self.known.rule_for(address)
+
+    def expect(self, item: Item) -> None:
+        """Decide what storing this judged message will do (call it in order, right after judging it)."""
+        row = _stored_row(item)
+        if row.id in self._keys or _one("SELECT 1 FROM mail_message WHERE id = ?", (row.id,)):
+            self._plans.append((item, None))
+            return
+        self._keys.add(row.id)
+        verdict = item.verdict
+        if verdict.mail is not None:
+            if verdict.verdict == "lead":
+                row.lead_id = self._decide(verdict, row)
+            elif verdict.verdict in ("reply", "outgoing"):
+                row.lead_id = verdict.lead_id  # replaced by the live lead when applied
+            if row.lead_id:
+                self._threads[row.id] = row.lead_id
+        self._plans.append((item, row))
+
+    @property
+    def waiting(self) -> int:
+        """Messages expected and not stored yet."""
+        return len(self._plans) - self._next
+
+    def _decide(self, verdict: Any, row: Stored) -> str:
+        """The lead an inquiry goes to: one with the message's id already, an open twin, or a new one."""
+        existing = _live(row.id)
+        if existing:  # team sync brought this lead in from a machine that read the same inbox
+            self._inquiries[row.id] = ("existing", {}, None)
+            return existing
+        fields, message = _plan_fields(verdict, row, self.context)
+        twin = self._twin(fields)
+        self._inquiries[row.id] = ("new" if twin is None else "twin", fields, message)
+        if twin is None:
+            created = str(row.received_at or now())
+            self._note(row.id, {"email": fields["email"], "phone": fields["phone"], "created": created})
+            if verdict.relay:
+                self._addresses.setdefault(verdict.relay.strip().lower(), ((False, False, created), row.id))
+            return row.id
+        known = self._contacts[twin]
+        filled = {k: fields[k] for k in ("email", "phone") if fields[k] and not known[k]}
+        if filled:
+            self._note(twin, known | filled)
+        return twin
+
+    def _twin(self, fields: dict[str, Any]) -> str | None:
+        """add_lead's twin: of the open leads sharing the email or phone, the oldest."""
+        if not fields["email"] and not fields["phone"]:
+            return None
+        probe = database.execute_sql(
+            "SELECT id, email, phone, created_at FROM lead WHERE merged_into IS NULL AND status = 'open' "
+            "AND (email = ? OR phone = ?)", (fields["email"], fields["phone"])).fetchall()
+        hits = []
+        for lead_id, email, phone, created in probe:
+            self._contacts.setdefault(lead_id, {"email": email, "phone": phone, "created": str(created)})
+            hits.append((str(created), lead_id))
+        hits += [self._open[(k, fields[k])] for k in ("email", "phone") if (k, fields[k]) in self._open]
+        return min(hits)[1] if hits else None
+
+    def _note(self, lead_id: str, contacts: dict[str, Any]) -> None:
+        """An open lead's contacts as they will be once the batch is stored."""
+        self._contacts[lead_id] = contacts
+        rank = (contacts["created"], lead_id)
+        for kind in ("email", "phone"):
+            value = contacts[kind]
+            if value and rank < self._open.get((kind, value), ("\uffff", "")):
+                self._open[(kind, value)] = rank
+        if contacts["email"]:
+            self._addresses.setdefault(contacts["email"], ((False, False, contacts["created"]), lead_id))
+
+    # --- storing (in the caller's transaction) -------------------------------------------------
+
+    def store_next(self) -> Stored | None:
+        """Store the next expected message as decided; None when it was stored before."""
+        item, row = self._plans[self._next]
+        self._next += 1
+        if row is None:
+            return None
+        verdict = item.verdict
+        if verdict.mail is not None and verdict.verdict == "lead":
+            self._inquiry(verdict, row)
+        elif verdict.mail is not None and verdict.verdict in ("reply", "outgoing"):
+            lead = self.lead(row.lead_id)
+            apply = _apply_reply if verdict.verdict == "reply" else _apply_outgoing
+            row.lead_id = apply(lead, row, self.context) if lead is not None else None
+        self._messages.append(row)
+        return row
+
+    def lead(self, lead_id: str | None) -> Lead | None:
+        """The live lead (merges followed), one instance per transaction so every rule sees the others' changes."""
+        if lead_id is None or lead_id in self._leads:
+            return self._leads.get(lead_id) if lead_id else None
+        if lead_id in self._unwritten:  # an inquiry of this batch: the rules read its rows from the database
+            self._write_leads()
+        live = _live(lead_id)
+        if live is None:
+            return None
+        if live not in self._leads:
+            self._leads[live] = _read_lead(live)
+        self._leads[lead_id] = self._leads[live]
+        return self._leads[live]
+
+    def finish(self) -> None:
+        """Write what is gathered and forget the rows read: call it before the transaction commits."""
+        self._write_leads()
+        if self._messages:
+            database.cursor().executemany(_INSERT, map(_values, self._messages))
+            self._messages = []
+        self._leads.clear()
+
+    def _write_leads(self) -> None:
+        if self._new:
+            new_leads, entries, steps = zip(*self._new, strict=True)
+            self._new, self._unwritten = [], set()
+            for model, rows in ((Lead, new_leads), (Activity, entries), (FollowUp, steps)):
+                writes.insert_many(model, list(rows))
+
+    def _inquiry(self, verdict: Any, row: Stored) -> None:
+        kind, fields, message = self._inquiries.pop(row.id)
+        received = row.received_at or now()
+        if kind == "new":
+            self._new.append(leads.new_lead_rows(
+                fields, received=received, first=self.context.first, author=self.context.author, message=message,
+                relay=verdict.relay, lead_id=row.id, message_id=row.message_id))
+            self._unwritten.add(row.id)
+            return
+        twin = self.lead(row.lead_id)
+        if twin is None:
+            raise NotFound(f"The lead {row.lead_id} is gone.")
+        row.lead_id = twin.id
+        if kind == "existing":
+            return
+        fill = {k: v for k, v in fields.items() if v and not getattr(twin, k)}
+        if fill:
+            writes.update(twin, **fill)
+        leads.log(twin, "email_in" if message else "note", "Another inquiry from the same contact", body=message,
+                  at=received, author=self.context.author, message_id=row.message_id)
+
+
+def _plan_fields(verdict: Any, row: Stored, context: StoreContext) -> tuple[dict[str, Any], str | None]:
+    """The fields leads.add_lead would store (normalised with the pass's region), and the inquiry's message."""
+    found = _usable(_field_dict(verdict.fields), context)
+    rest = leads.normalised(dict(name=_lead_name(found, row, verdict.source), company=found.get("company"),
+                                 source=verdict.source, service=found.get("service")))
+    fields = dict(name=rest["name"], email=found["email"], phone=found["phone"], company=rest["company"],
+                  source=rest["source"], service=rest["service"])  # add_lead's order: its outbox records'
+    return fields, found.get("message") or row.body or row.subject or None
+
+
+def store_verdict(verdict: Any, account_id: str | None, folder: str, uid: int | None, *,
+                  raw: bytes | None = None, body: str | None = None,
+                  context: StoreContext | None = None) -> Stored | None:
+    """Record one classified message and apply it (lead, reply, outgoing), in one transaction (a savepoint
+    inside the caller's). Returns None when the message was already stored (a second pass, a rescan,
+    another account seeing it). Capture stores whole batches with BatchStore."""
+    batch = BatchStore(context=context)
     with database.atomic():
-        if apply is not None and mail is not None:
-            row.lead_id = apply(verdict, row, context or StoreContext())
-        database.execute_sql(_INSERT, (
-            row.id, row.message_id, account_id, row.folder, row.uid, _stamp(row.received_at), row.from_addr,
-            row.from_name, row.subject, row.verdict, row.reason, row.source, row.fields, row.body, row.lead_id,
-            _stamp(row.created_at), None))
+        batch.expect(Item(verdict, account_id, folder, uid, raw, body))
+        row = batch.store_next()
+        batch.finish()
     return row
 
 
 def _usable(fields: dict[str, str | None], context: StoreContext) -> dict[str, str | None]:
-    """Drop an email or phone that normalising would refuse: a lead with less beats no lead."""
+    """Email and phone normalised, or dropped where normalising refuses: a lead with less beats no lead."""
     out = dict(fields)
     try:
-        normalise_email(out.get("email"))
+        out["email"] = normalise_email(out.get("email"))
     except InvalidInput:
         out["email"] = None
     try:
-        normalise_phone(out.get("phone"), context.region)
+        out["phone"] = normalise_phone(out.get("phone"), context.region)
     except InvalidInput:
         out["phone"] = None
     return out
 
 
-def _lead_name(fields: dict[str, str | None], row: MailMessage, source: str | None) -> str:
+def _lead_name(fields: dict[str, str | None], row: Any, source: str | None) -> str:
     return (fields.get("name") or fields.get("email") or fields.get("phone") or fields.get("company")
             or (row.from_name if row.verdict != "lead" or not source else "")
             or (f"{source} inquiry" if source else "") or row.from_addr or "Unknown sender")
@@ -240,20 +503,8 @@ def _create_lead(row: MailMessage, fields: dict[str, str | None], source: str | 
     return lead.id
 
 
-def _apply_lead(verdict: Any, row: MailMessage, context: StoreContext) -> str:
-    return _create_lead(row, _field_dict(verdict.fields), verdict.source, verdict.relay, context)
-
-
-def _known_lead(verdict: Any) -> Lead | None:
-    lead_id = _live(verdict.lead_id)
-    return Lead.get_or_none(Lead.id == lead_id) if lead_id else None
-
-
-def _apply_reply(verdict: Any, row: MailMessage, context: StoreContext) -> str | None:
+def _apply_reply(lead: Lead, row: Stored, context: StoreContext) -> str:
     """The lead wrote back: on the timeline, and their turn becomes ours."""
-    lead = _known_lead(verdict)
-    if lead is None:
-        return None
     activity_id = _activity_id("email_in", row.message_id)
     if _one("SELECT 1 FROM activity WHERE id = ?", (activity_id,)):
         return lead.id
@@ -268,11 +519,8 @@ def _apply_reply(verdict: Any, row: MailMessage, context: StoreContext) -> str |
     return lead.id
 
 
-def _apply_outgoing(verdict: Any, row: MailMessage, context: StoreContext) -> str | None:
+def _apply_outgoing(lead: Lead, row: Stored, context: StoreContext) -> str:
     """We answered: logged, first response time, New → Contacted, "respond" done, next step set."""
-    lead = _known_lead(verdict)
-    if lead is None:
-        return None
     activity_id = _activity_id("email_out", row.message_id)
     if _one("SELECT 1 FROM activity WHERE id = ?", (activity_id,)):
         return lead.id
@@ -283,8 +531,8 @@ def _apply_outgoing(verdict: Any, row: MailMessage, context: StoreContext) -> st
     leads.record_response(lead, at, author=context.author)
     if awaiting is not None and awaiting > at:  # their newer reply (read earlier this pass) still waits
         writes.update(lead, awaiting_since=awaiting)
-    pending = leads.pending_followup(lead)
-    if lead.status == "open" and pending is not None and pending.title == leads.RESPOND:
+    pending = _one("SELECT title FROM follow_up WHERE lead_id = ? AND done_at IS NULL", (lead.id,))
+    if lead.status == "open" and pending == leads.RESPOND:
         # the next step counts from our reply, by the stage's interval (Contacted: 2 days)
         leads.complete_followup(lead, outcome="Replied by email", author=context.author,
                                 next_due=at + timedelta(days=lead.stage.followup_days))

@@ -41,6 +41,7 @@ _SIG_MOBILE = re.compile(
     re.IGNORECASE,
 )
 _BLANKS = re.compile(r"\n{3,}")
+LINE = 1_000  # chars: attributions, rules and signature markers are short; longer lines are never tested
 
 
 def split_message(text: str) -> tuple[str, str, str]:
@@ -48,12 +49,12 @@ def split_message(text: str) -> tuple[str, str, str]:
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     cut = len(lines)  # where quoted history starts
     for i, line in enumerate(lines):
-        if not line or line[0] == ">":
+        if not line or line[0] == ">" or len(line) > LINE:
             continue
         if _ORIGINAL.match(line) or _ATTRIBUTION.match(line):
             cut = i
             break
-        if i + 1 < len(lines) and _ATTRIBUTION.match(line + " " + lines[i + 1]):
+        if i + 1 < len(lines) and _ATTRIBUTION.match(line + " " + lines[i + 1][:LINE]):
             cut = i
             break
         if _OUTLOOK_FROM.match(line) and any(_OUTLOOK_SENT.match(x) for x in lines[i + 1 : i + 5]):
@@ -63,7 +64,7 @@ def split_message(text: str) -> tuple[str, str, str]:
     quoted = lines[cut:]
     sig_at = len(head)
     for i, line in enumerate(head):
-        if _SIG_DASHES.match(line) or _SIG_MOBILE.match(line):
+        if len(line) <= LINE and (_SIG_DASHES.match(line) or _SIG_MOBILE.match(line)):
             sig_at = i
             break
     body = [x for x in head[:sig_at] if not x.startswith(">")]

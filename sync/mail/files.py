@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from pathlib import Path
 
-from models.mail import DbKnown, store_verdict
+from models.mail import BatchStore, Item
 
 from .capture import _clean_body, my_addresses
 from .classify import classify
@@ -15,14 +15,17 @@ def store_files(paths: Iterable[Path], skip: Collection[str] = ()) -> int:
 
     Returns how many were new. Run it as one transaction (controller.write, db.transaction).
     """
-    known, me, stored = DbKnown(), my_addresses(), 0
+    batch, me, waiting = BatchStore(), my_addresses(), 0
     for path in paths:
         if not path.exists():
             continue
         raw = path.read_bytes()
-        verdict = classify(raw, me=me, known=known)
+        verdict = classify(raw, me=me, known=batch)  # the files before it count as stored
         if verdict.verdict in skip:
             continue
-        if store_verdict(verdict, None, "INBOX", None, raw=raw, body=_clean_body(verdict)) is not None:
-            stored += 1
+        # the bytes only key a message that could not be parsed: no file is kept in memory
+        batch.expect(Item(verdict, None, "INBOX", None, raw if verdict.mail is None else None, _clean_body(verdict)))
+        waiting += 1
+    stored = sum(batch.store_next() is not None for _ in range(waiting))
+    batch.finish()
     return stored

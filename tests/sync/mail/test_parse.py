@@ -1,6 +1,11 @@
 """Tests for sync.mail.parse: robust MIME parsing into a frozen Mail."""
 
+import base64
+import json
+import os
 import socket
+import subprocess
+import sys
 import time
 from dataclasses import FrozenInstanceError
 from datetime import UTC, datetime
@@ -8,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from sync.mail.parse import MAX_TEXT, Mail, decode_header, html_to_text, parse
+from sync.mail.parse import MAX_TEXT, Mail, decode_header, html_to_text, parse, slim
 
 MESSAGES = Path(__file__).parent / "messages"
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def load(name: str) -> Mail:
@@ -200,3 +206,66 @@ def test_garbage_bytes_do_not_raise():
 def test_degenerate_inputs(raw):
     """Empty and degenerate inputs parse without raising."""
     assert isinstance(parse(raw), Mail)
+
+
+def big_message(attachment_mb: int = 31) -> bytes:
+    """A 43 MB message: a short inquiry in text and HTML, and plans attached as a big base64 PDF."""
+    attachment = base64.encodebytes(os.urandom(attachment_mb * 1_000_000)).replace(b"\n", b"\r\n")
+    html = "<p>Could you send us a quote for the roof? The plans are attached.</p>" * 20
+    return (b"From: Big Sender <big@example.com>\r\nTo: owner@roofing.example\r\nSubject: Plans for the roof\r\n"
+            b"Message-ID: <big.1@example.com>\r\nDate: Mon, 17 Nov 2025 09:00:00 +0000\r\nMIME-Version: 1.0\r\n"
+            b"Content-Type: multipart/mixed; boundary=XYZ\r\n\r\npreamble\r\n--XYZ\r\n"
+            b"Content-Type: multipart/alternative; boundary=ALT\r\n\r\n--ALT\r\n"
+            b"Content-Type: text/plain; charset=utf-8\r\n\r\nHello,\r\nplease find the plans attached. "
+            b"Could you send us a quote?\r\n--ALT\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+            + html.encode() + b"\r\n--ALT--\r\n\r\n--XYZ\r\n"
+            b"Content-Type: application/pdf; name=plans.pdf\r\nContent-Disposition: attachment; filename=plans.pdf\r\n"
+            b"Content-Transfer-Encoding: base64\r\n\r\n" + attachment + b"--XYZ--\r\nepilogue\r\n")
+
+
+def test_a_big_message_keeps_its_text_and_part_types_but_not_its_attachment():
+    """Slimmed before parsing: the text, the HTML and every part's type stay; the 31 MB attachment is left out."""
+    raw = big_message()
+    assert len(raw) > 40_000_000
+    assert len(slim(raw)) < 100_000
+    mail = parse(raw)
+    assert mail.text == "Hello,\nplease find the plans attached. Could you send us a quote?"
+    assert "send us a quote" in mail.html and mail.subject == "Plans for the roof"
+    assert mail.content_types == ("multipart/mixed", "multipart/alternative", "text/plain", "text/html",
+                                  "application/pdf")
+    small = big_message(attachment_mb=0)
+    assert parse(small) == parse(slim(small))  # under the threshold nothing changes
+
+
+def test_parse_email_of_a_43_mb_message_stays_under_150_mb(tmp_path):
+    """`leadbook parse-email big.eml` (43 MB) peaks well below the 388 MB it took (measured in a child)."""
+    path = tmp_path / "big.eml"
+    path.write_bytes(big_message())
+    measure = ("import resource, subprocess, sys; out = subprocess.run([sys.executable, '-m', 'desktop.cli', "
+               "'parse-email', sys.argv[1]], capture_output=True, text=True, check=True).stdout; "
+               "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); print(out)")
+    done = subprocess.run([sys.executable, "-c", measure, str(path)], capture_output=True, text=True, check=True,
+                          cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    peak_kb, record = done.stdout.split("\n", 1)
+    assert json.loads(record)["verdict"] == "lead"
+    assert int(peak_kb) < 150_000, f"{int(peak_kb) / 1000:.0f} MB"
+
+
+@pytest.mark.parametrize("header", ["From", "To", "Reply-To", "Subject"])
+def test_hostile_header_values_parse_at_once(header):
+    """200 KB of spaces (or of "a <") in an address or subject header: parsed in well under a second."""
+    for value in (" " * 200_000 + "x", "a <" * 70_000):
+        raw = f"{header}: {value}\r\nMessage-ID: <h@x>\r\n\r\nHello\r\n".encode()
+        start = time.perf_counter()
+        parse(raw)
+        assert time.perf_counter() - start < 1.0
+
+
+def test_html_with_tags_that_never_close_converts_at_once():
+    """300 KB of "<a " (HTMLParser rescans an open tag on every "<": quadratic) converts in well under a second;
+    a real tag still works beside them."""
+    start = time.perf_counter()
+    text = html_to_text("<a " * 100_000 + "<p>Hello</p>")
+    assert time.perf_counter() - start < 1.0
+    assert text.endswith("Hello")
+    assert html_to_text('<p title="a > b">One</p><p>Two</p>') == html_to_text("<p>One</p><p>Two</p>")
