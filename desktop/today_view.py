@@ -162,10 +162,24 @@ class TodayView(LiveView):
         self._undo_timer = QTimer(self, singleShot=True, interval=30_000)
         self._undo_timer.timeout.connect(self._hide_undo)
 
+        # last week in one line, from the first start of a week until closed
+        self.look_back = QFrame(objectName="lookBack")
+        self.look_back_label = QLabel()
+        self.look_back_label.linkActivated.connect(self._open_insights)
+        close = QToolButton(text="×", toolTip="Close until next week", autoRaise=True)
+        close.clicked.connect(self._close_look_back)
+        look_back_layout = QHBoxLayout(self.look_back)
+        look_back_layout.setContentsMargins(8, 4, 4, 4)
+        look_back_layout.addWidget(self.look_back_label, 1)
+        look_back_layout.addWidget(close)
+        self.look_back.setVisible(False)
+        QTimer.singleShot(1500, self._load_look_back)  # after the first paint: a report's imports and query
+
         layout = QVBoxLayout(self)
         margin = self.fontMetrics().height()
         layout.setContentsMargins(margin, margin, margin, 0)
         layout.addLayout(header)
+        layout.addWidget(self.look_back)
         layout.addLayout(bar)
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.undo_bar)
@@ -177,6 +191,28 @@ class TodayView(LiveView):
         self._tick = QTimer(self, interval=60_000)
         self._tick.timeout.connect(self._on_data_changed)
         self._tick.start()
+
+    # --- last week ---------------------------------------------------------------------------
+    def _load_look_back(self) -> None:
+        from models.look_back import weekly_look_back
+
+        self.controller.read(weekly_look_back, self._show_look_back)
+
+    def _show_look_back(self, result) -> None:
+        if result is not None:
+            self.look_back_label.setText(f"Last week: {result.text} · <a href='insights'>Open Insights</a>")
+            self.look_back.setVisible(True)
+
+    def _open_insights(self, _link: str = "") -> None:
+        window = self.window()
+        if hasattr(window, "show_view"):
+            window.show_view("insights")
+
+    def _close_look_back(self) -> None:
+        from models.look_back import dismiss_look_back
+
+        self.look_back.setVisible(False)
+        self.controller.write(dismiss_look_back)
 
     # --- loading -------------------------------------------------------------------------------
     def load(self) -> None:

@@ -25,7 +25,8 @@ from .controller import Controller
 # key, title, module, class. Only Today is built at start; the others on their first visit,
 # so start-up imports and builds one view, not five.
 VIEWS = (("today", "Today", "today_view", "TodayView"), ("board", "Board", "board_view", "BoardView"),
-         ("leads", "Leads", "leads_view", "LeadsView"), ("review", "Review", "review_view", "ReviewView"))
+         ("leads", "Leads", "leads_view", "LeadsView"), ("review", "Review", "review_view", "ReviewView"),
+         ("insights", "Insights", "insights_view", "InsightsView"))
 KEYS = [key for key, *_ in VIEWS]
 DEMO_TITLE = "Leadbook — demo data (made-up leads)"
 

@@ -6,6 +6,7 @@ controller's write, each runs as one transaction.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -60,6 +61,20 @@ def assign_owner(lead_ids: Sequence[str], owner_name: str) -> int:
     for lead_id in lead_ids:
         leads.edit_lead(leads.find_lead(lead_id), owner=owner)
     return len(lead_ids)
+
+
+def give_next_steps(lead_ids: Sequence[str]) -> history.Undo | None:
+    """A dated next step ("Follow up", at each stage's usual interval) for every open lead among lead_ids
+    that has none (a sync or an import can leave one so); returns how to undo it (None: none lacked one)."""
+    def schedule() -> int:
+        missing = [lead for lead in map(leads.find_lead, lead_ids)
+                   if lead.status == "open" and leads.pending_followup(lead) is None]
+        for lead in missing:
+            leads.schedule_followup(lead)
+        return len(missing)
+
+    count, token = history.undoable("", schedule)
+    return token and dataclasses.replace(token, text=f"Gave {count} lead{'s' if count != 1 else ''} a next step")
 
 
 def export_selected(path: str, lead_ids: Sequence[str]) -> int:

@@ -82,3 +82,22 @@ def test_move_lead_returns_an_undo_that_puts_it_back(three):
     db.transaction(history.undo, token)
     assert (Lead.get_by_id(three[0]).stage_id, Lead.get_by_id(three[0]).value) == (home, None)
     assert db.transaction(bulk.move_lead, three[1], home) is None  # already there: nothing to undo
+
+
+def test_give_next_steps_mends_only_open_leads_without_one_and_undoes(three):
+    """Open leads left without a step get one at their stage's interval; others are untouched; undo takes
+    back exactly those steps."""
+    from models import writes
+    from models.tables import FollowUp
+
+    ann, ben, cat = three
+    for lead_id in (ann, ben):
+        writes.delete(FollowUp.get((FollowUp.lead == lead_id) & FollowUp.done_at.is_null()))
+    before_cat = FollowUp.get((FollowUp.lead == cat) & FollowUp.done_at.is_null()).due
+    token = db.transaction(bulk.give_next_steps, three)
+    assert token.text == "Gave 2 leads a next step"
+    pending = {f.lead_id: f for f in FollowUp.select().where(FollowUp.done_at.is_null())}
+    assert set(pending) == {ann, ben, cat} and pending[cat].due == before_cat
+    assert db.transaction(bulk.give_next_steps, three) is None  # nothing left to mend
+    db.transaction(history.undo, token)
+    assert {f.lead_id for f in FollowUp.select().where(FollowUp.done_at.is_null())} == {cat}
