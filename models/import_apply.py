@@ -4,6 +4,7 @@ out for long; progress and cancel between batches; undo of the whole import from
 records (models.history), which also takes back a cancelled or failed import."""
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import history, import_duplicates, leads, members, settings, stages, writes
 from .clock import now
-from .errors import InvalidInput
+from .errors import InvalidInput, RuleError
 from .tables import Activity, FollowUp, Lead, Member, database, new_id
 
 if TYPE_CHECKING:
@@ -123,17 +124,49 @@ def _apply_rows(plan: ImportPlan, start: int, batch: _Batch, target_of: dict[int
     return len(merges), skipped
 
 
-def _take_back(done: list[history.Undo]) -> None:
-    if done:
-        with database.atomic("IMMEDIATE"):
-            for token in reversed(done):
+def _take_back(done: list[history.Undo], progress: Callable[[int, int], None] | None = None) -> None:
+    """Undo batches newest first, each in its own transaction like the import, so the window's writes get
+    their turn: taking back 50,000 leads takes a while (the search index pays for every delete)."""
+    for count, token in enumerate(reversed(done), start=1):
+        try:
+            with database.atomic("IMMEDIATE"):
                 history.undo(token)
+        except RuleError as exc:
+            if count == 1:
+                raise
+            raise RuleError(f"Only part of '{token.text}' was undone ({count - 1} of {len(done)} batches): "
+                            f"the rest was changed meanwhile.") from exc
+        if progress is not None:
+            progress(count, len(done))
 
 
-def undo_import(token: ImportUndo) -> None:
-    """Take a whole import back (every batch, in one transaction); RuleError, changing nothing, when some
-    of its leads were changed since."""
-    _take_back(list(token.batches))
+def undo_import(token: ImportUndo, progress: Callable[[int, int], None] | None = None) -> None:
+    """Take a whole import back; RuleError, changing nothing, when a lead it made was changed since or has
+    new entries on its timeline (they would be lost)."""
+    _refuse_if_touched(token)
+    _take_back(list(token.batches), progress)
+
+
+def _refuse_if_touched(token: ImportUndo) -> None:
+    """Looks at what was recorded since the import began, apart from the import's own batches (usually a few
+    records): a change to a row the import made, or a new entry or step on a lead it made."""
+    if not token.batches:
+        raise RuleError(f"There is nothing left to undo of '{token.text}'.")
+    ranges = [(batch.first, batch.last) for batch in token.batches]
+    others = database.execute_sql(
+        "SELECT tbl, row_id, op, data FROM outbox WHERE seq >= ? AND op != 'baseline' AND NOT ("
+        + " OR ".join("seq BETWEEN ? AND ?" for _ in ranges) + ")",
+        [ranges[0][0], *(seq for pair in ranges for seq in pair)]).fetchall()
+    if not others:
+        return
+    made = {(table, row_id) for first, last in ranges for table, row_id in database.execute_sql(
+        "SELECT tbl, row_id FROM outbox WHERE seq BETWEEN ? AND ? AND op = 'insert'", [first, last])}
+    leads_made = {row_id for table, row_id in made if table == "lead"}
+    if leads_made and not Lead.select().where(Lead.id.in_(list(leads_made)[:500])).exists():
+        raise RuleError(f"There is nothing left to undo of '{token.text}'.")
+    for table, row_id, op, data in others:
+        if (table, row_id) in made or (op == "insert" and json.loads(data).get("lead_id") in leads_made):
+            raise RuleError(f"'{token.text}' cannot be undone: some of its leads were changed since.")
 
 
 class _Batch:

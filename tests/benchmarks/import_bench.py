@@ -86,12 +86,14 @@ def child(path: str, data: str) -> None:
     result = importing.apply_import(plan, progress=progress)
     done = time.perf_counter()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    undo_start = time.perf_counter()
-    importing.undo_import(result.undo)
+    undo_start = last[0] = time.perf_counter()
+    apply_batches, batches[:] = list(batches), []
+    importing.undo_import(result.undo, progress=progress)
     undo_s = time.perf_counter() - undo_start
     print(json.dumps({"plan_s": planned - start, "apply_s": done - planned, "total_s": done - start,
                       "peak_mb": peak_mb, "added": result.added, "skipped": result.skipped, "undo_s": undo_s,
-                      "batch_max_s": max(batches, default=0.0), "batch_rows": import_apply.BATCH}))
+                      "batch_max_s": max(apply_batches, default=0.0), "undo_batch_max_s": max(batches, default=0.0),
+                      "batch_rows": import_apply.BATCH}))
 
 
 def run(rows: int = 50_000) -> dict[str, Any]:
@@ -112,7 +114,8 @@ def run(rows: int = 50_000) -> dict[str, Any]:
           f"{'ok' if ok['batch'] else 'MISSED'}")
     print(f"  total  {figures['total_s']:6.2f} s  (target <= {TARGET_S:.0f} s) {'ok' if ok['time'] else 'MISSED'}")
     print(f"  peak   {figures['peak_mb']:6.0f} MB (target <= {TARGET_MB:.0f} MB) {'ok' if ok['memory'] else 'MISSED'}")
-    print(f"  undo   {figures['undo_s']:6.2f} s  (the whole import, one transaction; no target)")
+    print(f"  undo   {figures['undo_s']:6.2f} s  (the whole import, batch by batch, the longest "
+          f"{figures['undo_batch_max_s'] * 1000:.0f} ms; no target)")
     return figures | {"ok": ok}
 
 

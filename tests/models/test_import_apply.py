@@ -83,7 +83,7 @@ def test_undo_takes_the_whole_import_back(small_batches, tmp_path):
     importing.undo_import(result.undo)
     assert [lead.name for lead in Lead.select()] == ["Kept"]
     assert {a.lead_id for a in Activity.select()} == {kept.id} and {f.lead_id for f in FollowUp.select()} == {kept.id}
-    with pytest.raises(RuleError):
+    with pytest.raises(RuleError, match="There is nothing left to undo"):
         importing.undo_import(result.undo)
 
 
@@ -91,9 +91,37 @@ def test_undo_refuses_when_an_imported_lead_changed_since(small_batches, tmp_pat
     """A lead edited after the import is not silently lost: undo refuses and changes nothing."""
     result = importing.apply_import(importing.plan_import(csv_file(tmp_path, "Name,Company,Email,Phone\n" + ROWS)))
     leads.edit_lead(Lead.get(Lead.name == "Person 5"), company="Changed")
-    with pytest.raises(RuleError, match="cannot be undone: it was changed since"):
+    with pytest.raises(RuleError, match="cannot be undone: some of its leads were changed since"):
         importing.undo_import(result.undo)
     assert Lead.select().count() == 7
+
+
+def test_undo_refuses_when_an_imported_lead_has_a_new_entry(small_batches, tmp_path):
+    """A note added to an imported lead would be lost: undo refuses before anything changes."""
+    result = importing.apply_import(importing.plan_import(csv_file(tmp_path, "Name,Company,Email,Phone\n" + ROWS)))
+    leads.log(Lead.get(Lead.name == "Person 1"), "note", "Called back")
+    with pytest.raises(RuleError, match="cannot be undone"):
+        importing.undo_import(result.undo)
+    assert Lead.select().count() == 7
+
+
+def test_undo_goes_batch_by_batch_and_ignores_other_work(small_batches, tmp_path):
+    """Undo releases the write lock between batches and reports progress; a lead added by other work
+    meanwhile stays."""
+    result = importing.apply_import(importing.plan_import(csv_file(tmp_path, "Name,Company,Email,Phone\n" + ROWS)))
+    other, _ = leads.add_lead("Mail Lead", email="mail@example.com")
+    seen = []
+
+    def progress(done: int, total: int) -> None:
+        lock = sqlite3.connect(small_batches / db.DB_NAME, timeout=0)
+        lock.execute("BEGIN IMMEDIATE")
+        lock.rollback()
+        lock.close()
+        seen.append((done, total))
+
+    importing.undo_import(result.undo, progress=progress)
+    assert seen == [(1, 3), (2, 3), (3, 3)]
+    assert [lead.id for lead in Lead.select()] == [other.id]
 
 
 def test_cancel_between_batches_leaves_nothing(small_batches, tmp_path):
