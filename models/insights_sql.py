@@ -1,22 +1,28 @@
 """The SQL behind models.insights: one set of per-lead facts, and the named rules that count them.
 
-Every figure of the report is either the number of leads a rule in RULES picks out of `facts`,
-or a median over such a set of leads. models.insights sums the rules for the report and lists
-the ids a rule picks for the click-through: the same SQL text does both, so the two agree.
+Every count of the report is the number of leads a rule in RULES picks out of the facts; every
+median is taken over such a set. models.insights sums the rules for the report and lists the ids
+a rule picks for the click-through: the same SQL text does both, so the two agree. The report
+gathers the facts once into a temporary table (in memory, this connection's own) and reads it
+several times; the click-through reads them as a CTE.
 """
 from __future__ import annotations
 
-# The leads counted: live (not merged away), received in the period (created_at is the received
-# time, imported leads' too), of the owner and source when given. One row per lead, with what
-# the rules read. A response time is whole seconds, so "within 1 hour" has no rounding edge.
-FACTS = """
-twins AS MATERIALIZED (  -- add_lead's duplicate rule: an open lead's email or phone held by another open lead
-  SELECT email FROM lead INDEXED BY lead_insights WHERE status = 'open' AND merged_into IS NULL AND email IS NOT NULL
-  GROUP BY email HAVING count(*) > 1
+# Open leads' emails and phones held by another open lead: add_lead's duplicate rule.
+TWINS = """twins AS MATERIALIZED (
+  SELECT email FROM lead INDEXED BY lead_insights WHERE status = 'open' AND merged_into IS NULL
+    AND email IS NOT NULL GROUP BY email HAVING count(*) > 1
   UNION ALL
-  SELECT phone FROM lead INDEXED BY lead_insights WHERE status = 'open' AND merged_into IS NULL AND phone IS NOT NULL
-  GROUP BY phone HAVING count(*) > 1),
-facts AS MATERIALIZED (
+  SELECT phone FROM lead INDEXED BY lead_insights WHERE status = 'open' AND merged_into IS NULL
+    AND phone IS NOT NULL GROUP BY phone HAVING count(*) > 1)"""
+
+# The leads counted: live (not merged away), received in the period (created_at is the received
+# time, imported leads' too), of the owner and source when given; read from the covering index
+# lead_insights. One row per lead, with what the rules read. A response time is whole seconds,
+# so "within 1 hour" has no rounding edge.
+COLUMNS = ("id", "created_at", "source", "status", "value", "reason", "stage", "secs", "next_due", "stuck",
+           "no_contact", "twin")
+FACTS = """
   SELECT l.id, l.created_at, coalesce(l.source, '') AS source, l.status, l.value,
          coalesce(l.lost_reason, '') AS reason, s.name AS stage,
          max(0, unixepoch(l.first_response_at) - unixepoch(l.created_at)) AS secs,
@@ -26,24 +32,21 @@ facts AS MATERIALIZED (
            AND julianday(:at) - julianday(l.stage_changed_at) > s.stale_days AS stuck,
          coalesce(l.email, '') = '' AND coalesce(l.phone, '') = '' AS no_contact,
          l.status = 'open' AND (l.email IN twins OR l.phone IN twins) AS twin
-  FROM lead AS l JOIN stage AS s ON s.id = l.stage_id
-  WHERE l.merged_into IS NULL AND l.created_at >= :start AND l.created_at < :end {where}),
-bucketed AS (
-  SELECT *, CASE WHEN secs IS NULL THEN 'never' WHEN secs <= 3600 THEN 'within_1h'
-                 WHEN secs <= 86400 THEN '1h_to_24h' ELSE 'later' END AS bucket
-  FROM facts)"""
+  {leads}"""
+LEADS = """FROM lead AS l JOIN stage AS s ON s.id = l.stage_id
+  WHERE l.merged_into IS NULL AND l.created_at >= :start AND l.created_at < :end {where}"""
+BUCKET = ("CASE WHEN secs IS NULL THEN 'never' WHEN secs <= 3600 THEN 'within_1h' "
+          "WHEN secs <= 86400 THEN '1h_to_24h' ELSE 'later' END")
 
 # Time spent in a stage, from the timeline: each stage entry ("New → Contacted", written by
 # leads.move_lead and record_response) ends a stay in the stage before the arrow, which began at
-# the previous stage entry or, for the first, when the lead came in. Stays in a stage since
-# renamed keep the old name and match no current stage.
-STAYS = """,
-stays AS MATERIALIZED (
-  SELECT a.lead_id, substr(a.summary, 1, instr(a.summary, ' → ') - 1) AS stage,
-         max(0, julianday(a.at) - julianday(coalesce(
-           lag(a.at) OVER (PARTITION BY a.lead_id ORDER BY a.at, a.rowid), f.created_at))) AS days
-  FROM facts AS f JOIN activity AS a INDEXED BY activity_stage ON a.lead_id = f.id
-  WHERE a.kind = 'stage' AND instr(a.summary, ' → ') > 0)"""
+# the previous stage entry or, for the first, when the lead came in (models.insights pairs them).
+# Stays in a stage since renamed keep the old name and match no current stage.
+ENTRIES = """
+SELECT f.id, julianday(a.at), a.rowid, substr(a.summary, 1, instr(a.summary, ' → ') - 1), julianday(f.created_at)
+FROM (SELECT l.id, l.created_at {leads}) AS f JOIN activity AS a INDEXED BY activity_stage ON a.lead_id = f.id
+WHERE a.kind = 'stage' AND instr(a.summary, ' → ') > 0
+ORDER BY a.lead_id, a.at, a.rowid"""
 
 # rule name -> (condition on a `bucketed` row, the column its key matches or None). Names are the
 # report's JSON paths: a list's rules are keyed by the row's first field (sources by source).
@@ -76,45 +79,41 @@ ALIASES = {
     "sources.median_response_minutes": "sources.answered", "sources.won_value": "sources.won",
     "followup.share_with_next_step": "followup.with_next_step",
 }
+
 KEYS = ("source", "bucket", "reason", "stage")  # the columns the report groups by
-
-# Medians (the mean of the two middle values of an even count) and the 90th percentile (nearest
-# rank: the smallest value at or above 90 % of them), by window over the sorted values.
-_MEDIAN = "avg(x) FILTER (WHERE rn IN ((n + 1) / 2, (n + 2) / 2))"
-_P90 = "min(x) FILTER (WHERE rn = (9 * n + 9) / 10)"
-WIDTH = 2 + len(KEYS) + len(RULES)  # columns of a report row
+TABLE = "temp.insight_facts"
+MAKE_TABLE = f"CREATE TEMP TABLE IF NOT EXISTS insight_facts ({', '.join(COLUMNS)})"
 
 
-def _ranked(column: str, source: str, part: str | None) -> str:
-    """column's values from source, with their rank and count within part (None: all of them)."""
-    over = f"PARTITION BY {part}" if part else ""
-    return (f"SELECT {part or 'NULL'} AS k, {column} AS x, row_number() OVER ({over} ORDER BY {column}) AS rn, "
-            f"count(*) OVER ({over}) AS n FROM {source} WHERE {column} IS NOT NULL")
+def _facts(where: str) -> str:
+    return FACTS.format(leads=LEADS.format(where=where))
 
 
-def report_sql(where: str) -> str:
-    """One statement for the whole report (the facts are gathered once). Rows: ('count', source, bucket,
-    reason, stage, one sum per rule, won value) and ('median' | 'p90' | 'source_median' | 'stage_median',
-    key, value, NULL…)."""
-    pad = ", NULL" * (WIDTH - 3)
-    medians = (("median", _MEDIAN, "secs", "facts", None), ("p90", _P90, "secs", "facts", None),
-               ("source_median", _MEDIAN, "secs", "facts", "source"),
-               ("stage_median", _MEDIAN, "days", "stays", "stage"))
-    return "\n".join([
-        "WITH " + FACTS.format(where=where) + STAYS,
-        f"SELECT 'count', {', '.join(KEYS)}, {', '.join(f'sum({cond})' for cond, _ in RULES.values())}, "
-        f"total(CASE WHEN status = 'won' THEN value END) FROM bucketed GROUP BY {', '.join(KEYS)}",
-        *(f"UNION ALL SELECT '{name}', k, {figure}{pad} FROM ({_ranked(column, table, part)}) GROUP BY k"
-          for name, figure, column, table, part in medians)])
+def fill_sql(where: str) -> str:
+    """Gather the facts into TABLE (emptied first by the caller)."""
+    return f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) WITH {TWINS} {_facts(where)}"
+
+
+def counts_sql() -> str:
+    """Rows (source, bucket, reason, stage, one sum per rule, won value) from TABLE."""
+    return (f"SELECT {', '.join(KEYS)}, {', '.join(f'sum({cond})' for cond, _ in RULES.values())}, "
+            f"total(CASE WHEN status = 'won' THEN value END) FROM (SELECT *, {BUCKET} AS bucket FROM {TABLE}) "
+            f"GROUP BY {', '.join(KEYS)}")
+
+
+ANSWERED = f"SELECT source, secs FROM {TABLE} WHERE secs IS NOT NULL"
+
+
+def entries_sql(where: str) -> str:
+    """The stage entries of the leads counted (read from the covering indexes, not from TABLE: SQLite
+    would then look up each entry's row)."""
+    return ENTRIES.format(leads=LEADS.format(where=where))
 
 
 def ids_sql(where: str, rule: str, keyed: bool) -> str:
     """The ids of the leads a rule picks (of one key when keyed), oldest first."""
-    if rule == "stages.median_days":
-        return ("WITH " + FACTS.format(where=where) + STAYS +
-                "\nSELECT DISTINCT f.id, f.created_at FROM stays JOIN facts AS f ON f.id = stays.lead_id "
-                "WHERE stays.stage = :key ORDER BY f.created_at, f.id")
     cond, column = RULES[rule]
     match = f" AND {column} = :key" if keyed and column else ""
-    return ("WITH " + FACTS.format(where=where) +
-            f"\nSELECT id FROM bucketed WHERE ({cond}){match} ORDER BY created_at, id")
+    return (f"WITH {TWINS}, facts AS MATERIALIZED ({_facts(where)}), "
+            f"bucketed AS (SELECT *, {BUCKET} AS bucket FROM facts)\n"
+            f"SELECT id FROM bucketed WHERE ({cond}){match} ORDER BY created_at, id")
