@@ -37,8 +37,9 @@ def fingerprint_id(fields: dict[str, Any], cells: list[str]) -> str:
 
 # Address parts in columns of their own (Outlook, HubSpot, Zoho, Salesforce): street, postal code, city, state, country
 _ADDRESS = re.compile(r"^(business|home|other|work|mailing|billing|shipping)?"
-                      r"(?:(street|streetaddress|addressline1|strasse)|(postalcode|zipcode|zip|postcode|plz)|(city|town|ort|stadt|ville)"
-                      r"|(state|region|stateregion|province|bundesland)|(country|countryregion|land|pays))$")
+                      r"(?:(street|streetaddress|addressline1|strasse)|(postalcode|zipcode|zip|postcode|plz)"
+                      r"|(city|town|ort|stadt|ville)|(state|region|stateregion|province|bundesland)"
+                      r"|(country|countryregion|land|pays))$")
 
 
 def _address_parts(header: list[str], columns: dict[str, str]) -> dict[int, tuple[str, int]]:
@@ -71,34 +72,8 @@ class RowCleaner:
         self.warnings: list[tuple[int, str, str]] = []
 
     def clean(self, line: int, cells: list[str]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-        raw: dict[str, list[tuple[str, str]]] = {}
-        details: list[tuple[str, str]] = []
-        addresses: dict[str, dict[int, str]] = {}
-        for index, column, target, tagged in self.used:
-            value = cells[index]
-            if not value or value in EMPTY:
-                continue
-            if index in self.address:
-                label, part = self.address[index]
-                addresses.setdefault(label, {})[part] = value
-                continue
-            if _NEUTRALISED.match(value):
-                value = value[1:]  # our own export's formula guard: take the value back as it was
-            if "'" in value:
-                value = _GUARDED_INSIDE.sub(r"\1", value)
-            label = column
-            if index in self.labels and cells[self.labels[index]]:
-                label = f"{column} ({cells[self.labels[index]].lstrip('* ')})"
-            if target == DETAILS:
-                if tagged:
-                    value = tags(value)  # '"VIP","Blog"', '* myContacts ::: Kunden': the words alone
-                if value:
-                    details.append((label, value))
-            else:
-                raw.setdefault(target, []).append((label, value))
-        for label, parts in addresses.items():  # Outlook's Business Street, City, ...: one line per address
-            town = " ".join(filter(None, (parts.get(2), parts.get(3))))
-            details.append((label, ", ".join(filter(None, (parts.get(1), town, parts.get(4), parts.get(5))))))
+        """(lead fields, details) of one row; InvalidInput when it has no name, email or phone."""
+        raw, details = self._sort(cells)
         fields: dict[str, Any] = {}
         if len(raw.get("phone", ())) > 1:
             raw["phone"].sort(key=_phone_rank)
@@ -127,6 +102,38 @@ class RowCleaner:
                 self._warn(line, label, text, str(exc), details)
         self._stage(raw.pop("stage", []), fields, details)
         return fields, details
+
+    def _sort(self, cells: list[str]) -> tuple[dict[str, list[tuple[str, str]]], list[tuple[str, str]]]:
+        """The row's filled cells as {field: [(label, text)]} and the details; address parts joined."""
+        raw: dict[str, list[tuple[str, str]]] = {}
+        details: list[tuple[str, str]] = []
+        addresses: dict[str, dict[int, str]] = {}
+        for index, column, target, tagged in self.used:
+            value = cells[index]
+            if not value or value in EMPTY:
+                continue
+            if index in self.address:
+                label, part = self.address[index]
+                addresses.setdefault(label, {})[part] = value
+                continue
+            if _NEUTRALISED.match(value):
+                value = value[1:]  # our own export's formula guard: take the value back as it was
+            if "'" in value:
+                value = _GUARDED_INSIDE.sub(r"\1", value)
+            label = column
+            if index in self.labels and cells[self.labels[index]]:
+                label = f"{column} ({cells[self.labels[index]].lstrip('* ')})"
+            if target == DETAILS:
+                if tagged:
+                    value = tags(value)  # '"VIP","Blog"', '* myContacts ::: Kunden': the words alone
+                if value:
+                    details.append((label, value))
+            else:
+                raw.setdefault(target, []).append((label, value))
+        for label, parts in addresses.items():  # Outlook's Business Street, City, ...: one line per address
+            town = " ".join(filter(None, (parts.get(2), parts.get(3))))
+            details.append((label, ", ".join(filter(None, (parts.get(1), town, parts.get(4), parts.get(5))))))
+        return raw, details
 
     def _first(self, values: list[tuple[str, str]], details: list[tuple[str, str]]) -> str:
         """The first value for a field; the others (and Google's further ' ::: ' values) are kept as details."""
