@@ -115,7 +115,7 @@ def plan_import(path: Path, overrides: dict[str, str] | None = None, duplicates:
 
 def _choose_sheets(path: Path, sheets: list[Sheet]) -> tuple[list[Sheet], tuple[SheetChoice, ...]]:
     """Every sheet with the first usable sheet's header is imported; the others are named with the reason."""
-    if len(sheets) == 1 and sheets[0].name is None:
+    if len(sheets) == 1:  # a CSV, a vCard, a workbook of one sheet: nothing to choose
         return sheets, ()
     usable = [s for s in sheets if s.rows and {"name", "first_name", "last_name", "email", "phone"}
               & set(map_columns(s.header).values())]

@@ -96,10 +96,13 @@ def test_a_different_sheet_is_named_with_the_reason(de, tmp_path):
 
 
 def test_a_workbook_without_leads_is_refused(de, tmp_path):
-    """No sheet with a name, email or phone column: one sentence, nothing read as leads."""
-    path = workbook(tmp_path / "n.xlsx", {"Zahlen": [["Monat", "Umsatz"], ["Jan", 100]]})
+    """No sheet with a name, email or phone column: one sentence (naming the columns of a single sheet)."""
+    path = workbook(tmp_path / "n.xlsx", {"Zahlen": [["Monat", "Umsatz"], ["Jan", 100]], "Leer": [["Notiz"], ["x"]]})
     with pytest.raises(InvalidInput, match="No sheet of n.xlsx has a column holding a name, email or phone"):
         importing.plan_import(path)
+    one = workbook(tmp_path / "one.xlsx", {"Zahlen": [["Monat", "Umsatz"], ["Jan", 100]]})
+    with pytest.raises(InvalidInput, match=r"No column of one.xlsx holds a name, email or phone \(Monat, Umsatz\)"):
+        importing.plan_import(one)
 
 
 def test_every_sheet_is_read(store, tmp_path):
