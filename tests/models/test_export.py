@@ -19,11 +19,6 @@ MESSY = [  # name, email, phone, company, message
 ]
 
 
-@pytest.fixture
-def de(store):
-    settings.put("phone_region", "DE")
-    return store
-
 
 def fill() -> None:
     for name, email, phone, company, message in MESSY:

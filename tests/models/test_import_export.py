@@ -15,13 +15,6 @@ from models.errors import InvalidInput
 from models.tables import Activity, FollowUp, Lead
 
 
-@pytest.fixture
-def de(store):
-    """The store with German phone numbers as the default region."""
-    settings.put("phone_region", "DE")
-    return store
-
-
 def write_csv(path: Path, text: str, encoding: str = "utf-8") -> Path:
     path.write_bytes(text.encode(encoding))
     return path

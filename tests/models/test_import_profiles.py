@@ -13,11 +13,6 @@ from models.tables import Activity, Lead
 FILES = Path(__file__).parent / "import_files"
 
 
-@pytest.fixture
-def de(store):
-    settings.put("phone_region", "DE")
-    return store
-
 
 @pytest.fixture
 def us(store):

@@ -8,15 +8,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from models import importing, settings
+from models import importing
 from models.errors import InvalidInput
 from models.import_read import read_sheets
-
-
-@pytest.fixture
-def de(store):
-    settings.put("phone_region", "DE")
-    return store
 
 
 def workbook(path: Path, sheets: dict[str, list[list]]) -> Path:

@@ -6,17 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from models import importing, settings
+from models import importing
 from models.errors import InvalidInput
 from models.tables import Activity, Lead
 
 FILES = Path(__file__).parent / "import_files"
 
-
-@pytest.fixture
-def de(store):
-    settings.put("phone_region", "DE")
-    return store
 
 
 def note(lead: Lead) -> str:
