@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 # Attribution lines that start quoted history. The "On ... wrote:" family may wrap onto
@@ -44,6 +45,7 @@ _BLANKS = re.compile(r"\n{3,}")
 LINE = 1_000  # chars: attributions, rules and signature markers are short; longer lines are never tested
 
 
+@functools.lru_cache(maxsize=4)  # capture splits a message's text twice: to judge it, and to store it
 def split_message(text: str) -> tuple[str, str, str]:
     """Split text into (body, signature, quoted history); each part may be empty."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
