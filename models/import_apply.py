@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 BATCH = 500  # rows a transaction: the write lock is held for a few hundred milliseconds at a time
 DETAILS_NOTE = "Imported details"
+CHECKPOINT_PAGES = 4000  # WAL pages (4 KB) between checkpoints while importing: every few batches
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def apply_import(plan: ImportPlan, skip_invalid: bool = False, progress: Callabl
     target_of: dict[int, str] = {}  # row index -> the lead id that row became (or joined)
     merged = skipped = 0
     try:
-        with _one_checkpoint():
+        with _fewer_checkpoints():
             for start in range(0, len(plan.rows), BATCH):
                 if cancel is not None and cancel():
                     raise Cancelled
@@ -82,20 +83,19 @@ def apply_import(plan: ImportPlan, skip_invalid: bool = False, progress: Callabl
 
 
 @contextmanager
-def _one_checkpoint() -> Iterator[None]:
+def _fewer_checkpoints() -> Iterator[None]:
     """SQLite copies the WAL back into the database when a commit leaves it over 1000 pages: for an import
-    that is after nearly every batch, a third of its time. Once at the end instead (unless the caller's
-    transaction holds the batches, as the command line's does: then it commits, and checkpoints, once)."""
+    that is after nearly every batch. Every few batches instead (not once at the end: the WAL would grow to
+    hundreds of MB, and its file keeps that size); unless the caller's transaction holds the batches."""
     if database.in_transaction():
         yield
         return
     every = database.execute_sql("PRAGMA wal_autocheckpoint").fetchone()[0]
-    database.execute_sql("PRAGMA wal_autocheckpoint = 0")
+    database.execute_sql(f"PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES}")
     try:
         yield
     finally:
         database.execute_sql(f"PRAGMA wal_autocheckpoint = {int(every)}")
-        database.execute_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 def _apply_rows(plan: ImportPlan, start: int, batch: _Batch, target_of: dict[int, str]) -> tuple[int, int]:
