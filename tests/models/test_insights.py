@@ -242,3 +242,16 @@ def test_look_back_sums_up_the_week_before(pipeline, monkeypatch):
     assert week.filters == insights.period(date(2026, 3, 23), date(2026, 3, 29))
     assert (week.received, week.median_minutes, week.won) == (7, 75.0, 2)
     assert week.text == "7 inquiries, median first answer 75 min, 2 won"
+
+
+def test_an_answer_exactly_on_a_limit_counts_within_it(store, monkeypatch):
+    """Answered after exactly 5 minutes, exactly 1 hour, and 1 hour and 1 second: the limits are inclusive."""
+    clock = Clock(datetime(2026, 5, 4, 8, 0))
+    monkeypatch.setattr(leads, "now", clock)
+    for n, delay in enumerate((300, 3600, 3601)):
+        lead, _ = leads.add_lead(f"Lead {n}", email=f"lead{n}@example.com", received_at=clock.at)
+        clock.at = lead.created_at + timedelta(seconds=delay)
+        leads.complete_followup(leads.find_lead(lead.id))
+    result = insights.report(insights.Filters(), at=datetime(2026, 5, 5))
+    assert (result.response.within_5m, result.response.within_1h, result.response.within_24h) == (1, 2, 3)
+    assert len(insights.leads_behind(insights.Filters(), "response.within_1h", at=datetime(2026, 5, 5))) == 2
