@@ -62,6 +62,14 @@ def test_the_separator_is_the_one_that_splits_the_header(de, tmp_path):
     assert plan.rows[0].fields["message"] == "ruft an, will Angebot, Termin Montag, 10 Uhr"
 
 
+def test_excel_unicode_text_utf16_with_tabs(de, tmp_path):
+    """Excel's "Unicode text" (UTF-16 with BOM, tab-separated) is read while decoding, umlauts intact."""
+    path = tmp_path / "kunden.txt"
+    path.write_bytes("Name\tE-Mail\tTelefon\r\nJürgen Weiß\tjw@example.de\t030 123456\r\n".encode("utf-16"))
+    assert [r.fields for r in importing.plan_import(path).rows] == [
+        {"email": "jw@example.de", "phone": "+4930123456", "name": "Jürgen Weiß"}]
+
+
 def test_sheets_with_the_same_header_are_all_imported(de, tmp_path):
     """Two sheets with the same columns both come in; the plan says which sheets and why."""
     rows = [["Name", "Email"], ["A", "a@example.com"]]
