@@ -313,15 +313,15 @@ class BatchStore:
         if row.id in self._keys or _one("SELECT 1 FROM mail_message WHERE id = ?", (row.id,)):
             self._plans.append((item, None))
             return
-        self._keys.add(row.id)
         verdict = item.verdict
         if verdict.mail is not None:
             if verdict.verdict == "lead":
-                row.lead_id = self._decide(verdict, row)
+                row.lead_id = self._decide(verdict, row)  # may raise: then nothing of it is noted
             elif verdict.verdict in ("reply", "outgoing"):
                 row.lead_id = verdict.lead_id  # replaced by the live lead when applied
             if row.lead_id:
                 self._threads[row.id] = row.lead_id
+        self._keys.add(row.id)
         self._plans.append((item, row))
 
     @property
