@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import importlib
+from functools import partial
+from pathlib import Path
 
 from PySide6.QtCore import QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -95,6 +98,7 @@ class MainWindow(QMainWindow):
 
         self._switcher = None
         self._details: dict[str, QWidget] = {}
+        self.import_dialog: QWidget | None = None
         self._add_actions()
         self._restore_state()
         self.nav.setCurrentRow(0)
@@ -111,13 +115,23 @@ class MainWindow(QMainWindow):
             self.addAction(act)
             return act
 
-        self.new_lead_action = action("New lead", QKeySequence.StandardKey.New, self.new_lead, "add")
+        self.new_lead_action = action("New lead…", QKeySequence.StandardKey.New, self.new_lead, "add")
+        self.import_action = action("Import…", "Ctrl+I", self.import_file)
+        self.export_action = action("Export all leads…", "Ctrl+E", self.export_all)
         self.switch_action = action("Find a lead", "Ctrl+K", lambda: self.switcher.popup(), "search")
         self.settings_action = action("Settings", "Ctrl+,", self.open_settings, "settings")
         self.check_mail_action = action("Check mail", "F5", self.check_mail, "mail")
-        for number, key in enumerate(KEYS, start=1):
-            action(f"Go to {key}", f"Ctrl+{number}", lambda _=False, k=key: self.show_view(k))
-        action("Quit", QKeySequence.StandardKey.Quit, self.close)
+        views = [action(title, f"Ctrl+{number}", lambda _=False, k=key: self.show_view(k), key)
+                 for number, (key, title, *_) in enumerate(VIEWS, start=1)]
+        quit_action = action("Quit", QKeySequence.StandardKey.Quit, self.close)
+        # The menus make every action findable; the keys work without them.
+        file_menu = self.menuBar().addMenu("&File")
+        for entry in (self.new_lead_action, self.import_action, self.export_action, None, self.check_mail_action,
+                      self.settings_action, None, quit_action):
+            file_menu.addSeparator() if entry is None else file_menu.addAction(entry)
+        view_menu = self.menuBar().addMenu("&View")
+        for entry in (*views, None, self.switch_action):
+            view_menu.addSeparator() if entry is None else view_menu.addAction(entry)
 
     @property
     def switcher(self) -> QWidget:
@@ -185,6 +199,32 @@ class MainWindow(QMainWindow):
         """Check every inbox now (F5): the watchers run the pass off the UI thread."""
         if self.mail_watchers is not None:
             self.mail_watchers.check_now()
+
+    def import_file(self, path: str | None = None) -> None:
+        """Pick a file, then preview and import it (desktop.import_dialog)."""
+        from .import_dialog import FILE_FILTER, ImportDialog
+
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, "Import leads", "", FILE_FILTER)
+        if path:
+            self.import_dialog = ImportDialog(self.controller, Path(path), self)
+            self.import_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            self.import_dialog.open()
+
+    def export_all(self) -> None:
+        """Every lead, with notes and timeline, as CSV, Excel or JSON (by the name chosen)."""
+        from models.export import export_leads
+
+        path, chosen = QFileDialog.getSaveFileName(self, "Export all leads", "Leadbook leads.csv",
+                                                   "CSV (*.csv);;Excel (*.xlsx);;JSON (*.json)")
+        if not path:
+            return
+        fmt = Path(path).suffix.lstrip(".").lower()
+        if fmt not in ("csv", "xlsx", "json"):
+            fmt = {"Excel (*.xlsx)": "xlsx", "JSON (*.json)": "json"}.get(chosen, "csv")
+            path += f".{fmt}"
+        self.controller.read(partial(export_leads, path, fmt),
+                             lambda count: self.controller.inform(f"Exported {count:,} leads to {path}."))
 
     def new_lead(self) -> None:
         from .lead_form import NewLeadDialog
