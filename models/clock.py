@@ -25,10 +25,12 @@ def to_local(value: datetime) -> datetime:
 
 
 def local_day_bounds(day: date | None = None) -> tuple[datetime, datetime]:
-    """The UTC start and end of a local calendar day (today by default)."""
+    """The UTC start and end of a local calendar day (today by default): from its local midnight to the
+    next one, so a day that changes to or from daylight saving time is 23 or 25 hours long."""
     day = day or datetime.now().date()
     start = datetime.combine(day, time.min).astimezone()
-    return to_utc(start), to_utc(start + timedelta(days=1))
+    end = datetime.combine(day + timedelta(days=1), time.min).astimezone()
+    return to_utc(start), to_utc(end)
 
 
 def iso(value: datetime | None) -> str | None:

@@ -51,8 +51,7 @@ def period(first: date | None, last: date | None, owner: str | None = None, sour
     if first and last and first > last:
         raise InvalidInput(f"The period starts ({first}) after it ends ({last}).")
     start = local_day_bounds(first)[0] if first else None
-    # the next local midnight: local_day_bounds(last)[1] adds 24 hours, an hour off on a DST-change day
-    end = local_day_bounds(last + timedelta(days=1))[0] if last else None
+    end = local_day_bounds(last)[1] if last else None
     owner_id = owner if owner in (None, UNCLAIMED) else members.find_member(owner, create=False).id
     return Filters(start, end, owner_id, source)
 

@@ -6,7 +6,6 @@ models.importing) at times a fake clock sets.
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -19,22 +18,6 @@ from models.errors import InvalidInput
 
 AT = datetime(2026, 4, 20, 12, 0)  # when the report is made (UTC); local day 20 April starts at 22:00 UTC
 MARCH = (date(2026, 3, 28), date(2026, 3, 29))  # the local days the figures below are for
-
-
-@pytest.fixture
-def berlin():
-    """The process in Europe/Berlin for the test (local days follow it), then back to what it was."""
-    import os
-
-    old = os.environ.get("TZ")
-    os.environ["TZ"] = "Europe/Berlin"
-    time.tzset()
-    yield
-    if old is None:
-        del os.environ["TZ"]
-    else:
-        os.environ["TZ"] = old
-    time.tzset()
 
 
 @dataclass
