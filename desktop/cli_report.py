@@ -28,40 +28,27 @@ def _day(text: str | None, flag: str) -> date | None:
         raise InvalidInput(f"{flag} '{text}' is not a date: use YYYY-MM-DD.") from None
 
 
-def _minutes(value: float | None) -> str:
-    """38 min, 2.5 h, 3.1 d: a first-answer time people read at a glance."""
-    if value is None:
-        return "—"
-    if value < 60:
-        return f"{value:.0f} min"
-    return f"{value / 60:.1f} h" if value < 48 * 60 else f"{value / 1440:.1f} d"
-
-
-def _share(part: int, whole: int) -> str:
-    return f"{100 * part / whole:.0f} %" if whole else "—"
-
-
 def _money(value: float) -> str:
     return f"{value:,.0f}"
 
 
 def _text(result: Any, first: date, last: date, owner: str | None) -> str:
-    from models.insights import BUCKET_TITLES, NO_REASON, PUBLISHED_FINDING
+    from models.insights import BUCKET_TITLES, NO_REASON, PUBLISHED_FINDING, minutes_text, share_text
 
     r = result.response
     lines = [f"Leads received {first:%Y-%m-%d} to {last:%Y-%m-%d}" + (f", owner {owner}" if owner else "")
              + f": {result.received}", ""]
-    lines += ["First answer", f"  median {_minutes(r.median_minutes)}, 90 % within {_minutes(r.p90_minutes)}",
-              f"  within 5 min {r.within_5m} ({_share(r.within_5m, result.received)}), "
-              f"1 h {r.within_1h} ({_share(r.within_1h, result.received)}), "
-              f"24 h {r.within_24h} ({_share(r.within_24h, result.received)}), "
-              f"never {r.never} ({_share(r.never, result.received)})", ""]
+    lines += ["First answer", f"  median {minutes_text(r.median_minutes)}, 90 % within {minutes_text(r.p90_minutes)}",
+              f"  within 5 min {r.within_5m} ({share_text(r.within_5m, result.received)}), "
+              f"1 h {r.within_1h} ({share_text(r.within_1h, result.received)}), "
+              f"24 h {r.within_24h} ({share_text(r.within_24h, result.received)}), "
+              f"never {r.never} ({share_text(r.never, result.received)})", ""]
     lines.append(f"  {cell('Source', 26)}  {'Leads':>6}  {'Won':>5}  {'Lost':>5}  {'Open':>5}  {'Won value':>12}  "
                  "Median answer")
     for s in result.sources:
         lines.append(f"  {cell(s.source or '(no source)', 26)}  "
                      f"{s.received:>6}  {s.won:>5}  {s.lost:>5}  {s.open:>5}  {_money(s.won_value):>12}  "
-                     f"{_minutes(s.median_response_minutes)}")
+                     f"{minutes_text(s.median_response_minutes)}")
     lines += ["", "Why we lose"]
     lines += [f"  {cell(x.reason if x.reason != NO_REASON else '(no reason)', 26)}  {x.count:>6}"
               for x in result.lost_reasons] or ["  (no lost leads)"]
@@ -71,7 +58,7 @@ def _text(result: Any, first: date, last: date, owner: str | None) -> str:
         lines.append(f"  {cell(st.stage, 26)}  {days:>11}  {st.stuck} (over {st.allowance_days} days)")
     f, h = result.followup, result.health
     lines += ["", f"Follow-up: {f.overdue} overdue of {f.open} open; "
-                  f"{_share(f.with_next_step, f.open)} have a dated next step",
+                  f"{share_text(f.with_next_step, f.open)} have a dated next step",
               "", "Data health",
               f"  {h.missing_contact} without phone or email, {h.duplicate_candidates} possible duplicates",
               f"  {h.review_waiting} mail waiting in Review, {h.open_without_next_step} open without a next step",

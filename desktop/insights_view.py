@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from models import board, bulk, detail, history, insights
 from models.board import UNCLAIMED
+from models.insights import minutes_text, share_text
 from models.report_file import write_report
 
 from . import money, widgets
@@ -52,18 +53,6 @@ def period_days(choice: str, today: date) -> tuple[date, date]:
         return today.replace(month=1, day=1), today
     days = 90 if choice == "Last 90 days" else 30
     return today - timedelta(days=days - 1), today
-
-
-def minutes_text(value: float | None) -> str:
-    if value is None:
-        return "—"
-    if value < 60:
-        return f"{value:.0f} min"
-    return f"{value / 60:.1f} h" if value < 48 * 60 else f"{value / 1440:.1f} days"
-
-
-def share(part: int, whole: int) -> str:
-    return f"{100 * part / whole:.0f} %" if whole else "—"
 
 
 def card(title: str, *widgets: QWidget) -> QFrame:
@@ -199,7 +188,7 @@ class InsightsView(LiveView):
                              f"<b>{minutes_text(r.median_minutes)}</b> · 90 % answered within "
                              f"{minutes_text(r.p90_minutes)}")
         self.response_chart.set_bars([
-            Bar(key, label, count, f"{count:,} ({share(count, received)})")
+            Bar(key, label, count, f"{count:,} ({share_text(count, received)})")
             for key, label, count in (("within_5m", "within 5 minutes", r.within_5m),
                                       ("within_1h", "within 1 hour", r.within_1h),
                                       ("within_24h", "within 24 hours", r.within_24h),
@@ -219,7 +208,7 @@ class InsightsView(LiveView):
             for st in report.stages])
         self.speed_chart.set_bars([
             Bar(row.bucket, insights.BUCKET_TITLES[row.bucket], row.win_rate or 0,
-                f"{row.won:,} of {row.leads:,} won" + (f" ({share(row.won, row.leads)})" if row.leads else ""))
+                f"{row.won:,} of {row.leads:,} won" + (f" ({share_text(row.won, row.leads)})" if row.leads else ""))
             for row in report.speed_to_result], scale=1.0)
         self._fill_health(report)
         self.loaded.emit()
@@ -239,7 +228,7 @@ class InsightsView(LiveView):
             self.health.takeAt(0).widget().deleteLater()
         f, h = report.followup, report.health
         rows = (
-            (f"{f.overdue:,} of {f.open:,} open leads are overdue; {share(f.with_next_step, f.open)} have a "
+            (f"{f.overdue:,} of {f.open:,} open leads are overdue; {share_text(f.with_next_step, f.open)} have a "
              "dated next step", "Show overdue", lambda: self.show_leads("followup.overdue", None)),
             (f"{h.open_without_next_step:,} open without a next step", "Give each a next step…",
              lambda: self.show_leads("health.open_without_next_step", None,

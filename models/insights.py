@@ -33,6 +33,19 @@ NO_SOURCE = ""  # the source key of leads without one
 NO_REASON = ""  # the lost-reason key of lost leads without one (written by an older version or a sync)
 
 
+def minutes_text(value: float | None) -> str:
+    """38 min, 2.5 h, 3.1 days: a first-answer time as people read it (the window and `leadbook report`)."""
+    if value is None:
+        return "—"
+    if value < 60:
+        return f"{value:.0f} min"
+    return f"{value / 60:.1f} h" if value < 48 * 60 else f"{value / 1440:.1f} days"
+
+
+def share_text(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f} %" if whole else "—"
+
+
 @dataclass(frozen=True)
 class Filters:
     """Which leads a report counts: received in [start, end) (naive UTC; None: no bound), of one owner
