@@ -655,6 +655,25 @@ def _set_rule(pattern: str, action: str) -> None:
                       created_at=now())
 
 
+def _fields(row: MailMessage) -> dict[str, Any]:
+    try:
+        return json.loads(row.fields or "{}")
+    except ValueError:
+        return {}
+
+
+def _is_form(row: MailMessage) -> bool:
+    """A form or marketplace notification: its sender is the site or the service, not the person."""
+    return row.source not in (None, "email")
+
+
+def _rule_address(row: MailMessage, fields: dict[str, Any]) -> str:
+    """Whom a decision on this message is about: the visitor of a form (a rule on the site's or the
+    service's sender would decide for every submission), else the sender. "" when there is nobody."""
+    address = fields.get("email") if _is_form(row) else row.from_addr
+    return (address or "").lower()
+
+
 def accept_review(message_row_id: str) -> AcceptedLead:
     """The owner says "this is a lead": create it, and trust this sender from now on.
 
@@ -663,18 +682,16 @@ def accept_review(message_row_id: str) -> AcceptedLead:
     row = find_message(message_row_id)
     if row.verdict not in ("review", "ignored"):
         raise RuleError(f"Message {row.id[:8]} cannot become a lead: its verdict is {row.verdict}.")
-    try:
-        fields = json.loads(row.fields or "{}")
-    except ValueError:
-        fields = {}
-    if not fields.get("email") and "@" in row.from_addr:
+    fields = _fields(row)
+    sender = _rule_address(row, fields)
+    if not fields.get("email") and "@" in row.from_addr and not _is_form(row):
         fields["email"] = row.from_addr
-    if not fields.get("name") and row.from_name:
+    if not fields.get("name") and row.from_name and not _is_form(row):
         fields["name"] = row.from_name
     with database.atomic("IMMEDIATE"):
         lead_id = _create_lead(row, fields, row.source, None, StoreContext())
-        if row.from_addr:
-            _set_rule(row.from_addr.lower(), "lead")
+        if sender:
+            _set_rule(sender, "lead")
         row.verdict, row.lead_id, row.decided_at = "lead", lead_id, now()
         row.reason = f"accepted by you (was: {row.reason})"
         row.save()
@@ -693,7 +710,7 @@ def reject_review(message_row_id: str, scope: str = "domain") -> str:
     row = find_message(message_row_id)
     if row.verdict != "review" or row.decided_at is not None:
         raise RuleError(f"Message {row.id[:8]} is not waiting for review (its verdict is {row.verdict}).")
-    address = row.from_addr.lower()
+    address = _rule_address(row, _fields(row))
     domain = _domain(address)
     by_domain = scope == "domain" and domain and domain not in FREEMAIL
     pattern = "@" + domain if by_domain else address

@@ -95,6 +95,33 @@ def test_of_several_rows_for_one_pattern_the_newest_decides_until_a_new_decision
     assert DbKnown().rule_for("x@partner-firm.example") == "ignored"
 
 
+def _form_pitch(verdict: str) -> MailMessage:
+    """A Contact Form 7 notification from the site's wordpress@ whose visitor is an SEO agency, stored
+    with the given verdict."""
+    import dataclasses
+
+    body = ("From: Rick Seo <rick@rank-agency.example>\nSubject: Your website\n\nMessage Body:\nHi, I noticed your "
+            "website is not on the first page of Google. We offer SEO packages. Reply for a free quote.\n\n-- \n"
+            "This is a notification that a contact form was submitted on your website (Bakery https://bakery.example).")
+    raw = samples.message({"From": "Bakery <wordpress@bakery.example>", "To": samples.OWNER,
+                           "Reply-To": "rick@rank-agency.example", "Subject": 'Bakery "Your website"'}, body)
+    judged = classify(raw, me=[samples.OWNER], known=DbKnown())
+    assert judged.source == "Contact Form 7"
+    return store_verdict(dataclasses.replace(judged, verdict=verdict), None, "INBOX", 1)
+
+
+def test_a_decision_on_a_form_submission_is_about_its_visitor_not_the_site(store):
+    """Rejecting a form submission ignores the visitor's domain, never the site's own sender (that would
+    ignore every later submission); accepting one makes the visitor the lead and trusts the visitor."""
+    assert reject_review(_form_pitch("review").id) == "@rank-agency.example"
+    assert DbKnown().rule_for("wordpress@bakery.example") is None
+    accepted = accept_review(_form_pitch("ignored").id)
+    lead = Lead.get_by_id(accepted.id)
+    assert (lead.name, lead.email) == ("Rick Seo", "rick@rank-agency.example")
+    assert DbKnown().rule_for("rick@rank-agency.example") == "lead"
+    assert DbKnown().rule_for("wordpress@bakery.example") is None
+
+
 def test_reject_ignores_the_domain_but_freemail_only_by_address(store):
     """Rejecting ignores the sender's domain; a freemail sender is ignored by address only."""
     work = keep(samples.personal(email="a@partner-firm.example"))
