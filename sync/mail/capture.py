@@ -1,15 +1,18 @@
 """One capture pass: read new mail from an account's folders and turn it into leads.
 
-Per batch, every message is classified and stored and the folder's cursor moved, all in
-one transaction: the cursor can never run ahead of the leads it stands for, and a pass
-that dies half-way resumes from the last committed batch without duplicates (stored
-messages are keyed by Message-ID). Folders are read first, then the Sent folder, so the
-owner's replies find the leads that this same pass created.
+Per batch, every message is classified first, with no transaction open (a slow message
+cannot hold the database's write lock), then the batch is stored in short transactions
+that each move the folder's cursor to the last message they stored: the cursor can never
+run ahead of the leads it stands for, a pass that dies half-way resumes from the last
+commit without duplicates (stored messages are keyed by Message-ID), and the window's
+writes wait at most about STORE_SECONDS. Folders are read first, then the Sent folder,
+so the owner's replies find the leads that this same pass created.
 """
 from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import ssl
 import time
 from collections import Counter
@@ -17,20 +20,24 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
+import peewee as pw
 from imapclient import IMAPClient
 
-from models import settings
+from models import db, settings
 from models.clock import now
 from models.errors import LeadbookError
-from models.mail import DbKnown, StoreContext, store_verdict
+from models.mail import BatchStore, DbKnown, Item, StoreContext, Stored, store_verdict
 from models.tables import MailAccount, MailCursor, database
-from sync import credentials
 
-from . import imap
-from .classify import Fields, Verdict, classify
+from . import imap, oauth
+from .classify import Fields, Known, Verdict, classify
 from .clean import strip_quotes_and_signature
 
 log = logging.getLogger("leadbook.mail")
+
+STORE_SECONDS = 0.01  # a store transaction takes no more messages after this long (lock held ≤ ~50 ms
+# with writing what it gathered and the commit, which may also checkpoint the WAL)
+PASS_SECONDS = 600.0  # a pass stops between batches after this long; the next one goes on from the cursor
 
 
 @dataclass
@@ -44,6 +51,8 @@ class PassResult:
     leads: list[str] = field(default_factory=list)  # ids of leads created or updated
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    longest_write: float = 0.0  # seconds: the longest the pass held the database's write lock
+    unfinished: bool = False  # stopped at its time limit: mail is left for the next pass
 
     @property
     def error(self) -> str | None:
@@ -55,7 +64,8 @@ class PassResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {"account": self.account, "counts": dict(self.counts), "seen": self.seen,
-                "new": sum(self.counts.values()), "error": self.error, "seconds": round(self.seconds, 3)}
+                "new": sum(self.counts.values()), "error": self.error, "seconds": round(self.seconds, 3),
+                "unfinished": self.unfinished}
 
 
 def my_addresses() -> frozenset[str]:
@@ -74,7 +84,7 @@ def account_folders(account: MailAccount) -> list[str]:
     return [str(f) for f in folders if f] or ["INBOX"]
 
 
-def safe_classify(raw: bytes, me: Collection[str], known: DbKnown, sent_folder: bool) -> Verdict:
+def safe_classify(raw: bytes, me: Collection[str], known: Known, sent_folder: bool) -> Verdict:
     """classify() promises never to raise; this makes sure a bug there cannot stop a pass."""
     try:
         return classify(raw, me=me, known=known, sent_folder=sent_folder)
@@ -92,15 +102,88 @@ def _clean_body(verdict: Verdict) -> str | None:
         return verdict.mail.text or ""
 
 
-def _store(verdict: Verdict, account: MailAccount, folder: str, uid: int, raw: bytes,
-           context: StoreContext) -> Any:
-    body = _clean_body(verdict)
-    try:  # store_verdict runs in a savepoint: a failure undoes this message only
-        return store_verdict(verdict, account.id, folder, uid, raw=raw, body=body, context=context)
-    except Exception as exc:  # noqa: BLE001 - record it as an error, never retry it forever
+def _unstorable(item: Item, exc: Exception) -> Item:
+    """The message as an error: recorded with why, never retried forever."""
+    verdict = item.verdict
+    return item._replace(verdict=Verdict("error", f"could not be stored: {exc}", verdict.source, verdict.fields,
+                                         verdict.mail))
+
+
+def _store_one(item: Item, context: StoreContext) -> Stored | None:
+    """One message in a savepoint: a failure undoes this message only and is stored as an error."""
+    try:
+        return store_verdict(*item[:4], raw=item.raw, body=item.body, context=context)
+    except Exception as exc:  # noqa: BLE001 - every message must end with a verdict
         log.exception("storing a message failed")
-        failed = Verdict("error", f"could not be stored: {exc}", verdict.source, verdict.fields, verdict.mail)
-        return store_verdict(failed, account.id, folder, uid, raw=raw, body=body, context=context)
+        failed = _unstorable(item, exc)
+        return store_verdict(*failed[:4], raw=failed.raw, body=failed.body, context=context)
+
+
+def _expect(store: BatchStore, item: Item) -> Item:
+    """The batch decides what storing the message will do; a message it cannot decide on becomes an error."""
+    try:
+        store.expect(item)
+    except Exception as exc:  # noqa: BLE001 - every message must end with a verdict
+        log.exception("deciding how to store a message failed")
+        item = _unstorable(item, exc)
+        store.expect(item)
+    return item
+
+
+def _count(result: PassResult, row: Stored | None) -> None:
+    result.seen += 1
+    if row is not None:
+        result.counts[row.verdict] += 1
+        if row.lead_id and row.verdict in ("lead", "reply", "outgoing"):
+            result.leads.append(row.lead_id)
+
+
+def _move_cursor(account: MailAccount, folder: str, uidvalidity: int, last_uid: int) -> None:
+    (MailCursor.insert(account=account.id, folder=folder, uidvalidity=uidvalidity, last_uid=last_uid)
+     .on_conflict_replace().execute())
+
+
+def store_batch(batch: BatchStore, items: list[Item], chunk: imap.Batch, account: MailAccount,
+                result: PassResult) -> None:
+    """Store a judged batch in short write transactions, each moving the cursor past what it stored.
+
+    Should the batch fail, its rest is stored a message at a time (a message that cannot be
+    stored becomes an "error" row, never a stuck pass).
+    """
+    done = 0
+    while True:
+        rows: list[Stored | None] = []
+        try:
+            with database.atomic("IMMEDIATE"):
+                started = time.perf_counter()  # the lock is ours from here to the commit
+                while batch.waiting and (not rows or time.perf_counter() - started < STORE_SECONDS):
+                    rows.append(batch.store_next())
+                batch.finish()
+                end = done + len(rows)
+                _move_cursor(account, chunk.folder, chunk.uidvalidity,
+                             chunk.last_uid if end == len(items) else items[end - 1].uid or chunk.last_uid)
+        except Exception:  # noqa: BLE001 - the slow path below stores what it can and raises the rest
+            log.exception("storing a batch failed; storing its messages one at a time")
+            _store_each(items[done:], chunk, account, result, batch.context)
+            return
+        result.longest_write = max(result.longest_write, time.perf_counter() - started)
+        for row in rows:
+            _count(result, row)
+        done += len(rows)
+        if done == len(items):
+            return
+
+
+def _store_each(items: list[Item], chunk: imap.Batch, account: MailAccount, result: PassResult,
+                context: StoreContext) -> None:
+    for n, item in enumerate(items, 1):
+        with database.atomic("IMMEDIATE"):
+            started = time.perf_counter()
+            row = _store_one(item, context)
+            _move_cursor(account, chunk.folder, chunk.uidvalidity,
+                         chunk.last_uid if n == len(items) else item.uid or chunk.last_uid)
+        result.longest_write = max(result.longest_write, time.perf_counter() - started)
+        _count(result, row)
 
 
 def capture_folder(client: IMAPClient, account: MailAccount, folder: str, result: PassResult, *,
@@ -115,17 +198,11 @@ def capture_folder(client: IMAPClient, account: MailAccount, folder: str, result
     for chunk in imap.fetch_folder(client, folder, state, account.since, batch=batch):
         if chunk.reset:
             log.info("%s/%s: UIDVALIDITY changed, rescanning", account.name, folder)
-        with database.atomic("IMMEDIATE"):
-            for uid, raw in chunk.messages:
-                verdict = safe_classify(raw, me, known, sent_folder)
-                row = _store(verdict, account, folder, uid, raw, context)
-                result.seen += 1
-                if row is not None:
-                    result.counts[row.verdict] += 1
-                    if row.lead_id and row.verdict in ("lead", "reply", "outgoing"):
-                        result.leads.append(row.lead_id)
-            (MailCursor.insert(account=account.id, folder=folder, uidvalidity=chunk.uidvalidity,
-                               last_uid=chunk.last_uid).on_conflict_replace().execute())
+        store, items = BatchStore(known, context), []
+        for uid, raw in chunk.messages:  # no transaction open: judging takes what it takes
+            verdict = safe_classify(raw, me, store, sent_folder)
+            items.append(_expect(store, Item(verdict, account.id, folder, uid, raw, _clean_body(verdict))))
+        store_batch(store, items, chunk, account, result)
         result.fetched_bytes += chunk.fetched_bytes
         if on_progress is not None:
             on_progress(result)
@@ -135,25 +212,37 @@ def capture_folder(client: IMAPClient, account: MailAccount, folder: str, result
 
 def run_pass(client: IMAPClient, account: MailAccount, result: PassResult | None = None, *, batch: int = 200,
              on_progress: Callable[[PassResult], None] | None = None,
-             should_stop: Callable[[], bool] | None = None) -> PassResult:
+             should_stop: Callable[[], bool] | None = None, limit: float = PASS_SECONDS) -> PassResult:
     """A pass over one account's folders on an open connection.
 
     A missing folder is recorded and the other folders still read; a network error
-    propagates (the caller reconnects or backs off).
+    propagates (the caller reconnects or backs off). After `limit` seconds (and a batch at
+    least) the pass stops between batches and says it is unfinished; every network command
+    has its own deadline too (imap.Client), so a pass ends within about limit + one deadline.
     """
     result = result or PassResult(account.name)
     started = time.perf_counter()
+
+    def stop() -> bool:
+        if should_stop is not None and should_stop():
+            return True
+        if time.perf_counter() - started > limit and result.seen:  # every pass reads a batch at least
+            log.info("%s: the pass reached its %g s limit; the next pass goes on", account.name, limit)
+            result.unfinished = True
+            return True
+        return False
+
     me, known, context = my_addresses(), DbKnown(), StoreContext()
     folders = account_folders(account)
     sent = account.sent_folder or imap.find_sent_folder(client)
     plan = [(f, False) for f in folders] + ([(sent, True)] if sent and sent not in folders else [])
     try:
         for folder, is_sent in plan:
-            if should_stop is not None and should_stop():
+            if stop():
                 break
             try:
                 capture_folder(client, account, folder, result, sent_folder=is_sent, me=me, known=known,
-                               context=context, batch=batch, on_progress=on_progress, should_stop=should_stop)
+                               context=context, batch=batch, on_progress=on_progress, should_stop=stop)
             except imap.FolderError as exc:
                 result.errors.append(f"Mail account '{account.name}': {exc}")
     finally:
@@ -167,7 +256,8 @@ def record_check(account: MailAccount, error: str | None) -> None:
     account.last_check_at, account.last_error = now(), error
 
 
-def capture_account(account: MailAccount, password: str | None = None, ssl_context: ssl.SSLContext | None = None,
+def capture_account(account: MailAccount, credential: imap.Credential | None = None,
+                    ssl_context: ssl.SSLContext | None = None,
                     on_progress: Callable[[PassResult], None] | None = None, *, batch: int = 200,
                     timeout: float = 30) -> PassResult:
     """Connect, make one pass, disconnect. Never raises: failures are in result.errors and
@@ -176,16 +266,15 @@ def capture_account(account: MailAccount, password: str | None = None, ssl_conte
     started = time.perf_counter()
     client = None
     try:
-        if password is None:
-            password = credentials.get_password(account.name, account.username)
-        if password is None:
-            raise imap.MailAuthError(f"Mail account '{account.name}' has no password in the system keychain: "
-                                     "remove the account and add it again with its password.")
-        client = imap.connect(account, password, timeout=timeout, ssl_context=ssl_context)
+        credential = credential or oauth.account_credential(account)
+        client = imap.connect(account, credential, timeout=timeout, ssl_context=ssl_context)
         run_pass(client, account, result, batch=batch, on_progress=on_progress)
     except LeadbookError as exc:
         result.errors.append(str(exc))
+    except (pw.DatabaseError, sqlite3.Error) as exc:  # a full disk, a lock held too long
+        result.errors.append(str(db.translate(exc, database.database)))
     except Exception as exc:  # noqa: BLE001 - one account's failure must not stop the others
+        password = credential if isinstance(credential, str) else None
         if imap.is_network_error(exc):
             result.errors.append(str(imap.network_error(account, exc, password)))
         else:
@@ -196,7 +285,10 @@ def capture_account(account: MailAccount, password: str | None = None, ssl_conte
         if client is not None:
             imap.disconnect(client)
         result.seconds = time.perf_counter() - started
-        record_check(account, result.error)
+        try:
+            record_check(account, result.error)
+        except (pw.DatabaseError, sqlite3.Error):  # the database's trouble is in the result already
+            log.warning("could not record the check of %s", account.name, exc_info=True)
     return result
 
 

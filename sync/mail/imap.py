@@ -5,19 +5,31 @@ and bodies read with BODY.PEEK, so the owner's unread marks never change. Huge m
 are read as header + the first 256 KB of the body: a 40 MB attachment is never downloaded
 to find the text. Errors become one clear sentence naming the account; a password is
 never part of any message.
+
+Every command has an overall deadline, not just imapclient's per-read timeout: a server
+that trickles a byte every few seconds would otherwise hold a read (and a pass) forever.
+A watchdog shuts the socket down when the deadline passes, which ends any blocked read;
+a command whose answer keeps arriving at SLOWEST bytes/s or faster (a big FETCH) gets
+the time that takes on top.
 """
 from __future__ import annotations
 
+import functools
 import imaplib
+import inspect
 import ipaddress
+import os
 import socket
 import ssl
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from imapclient import IMAPClient
+from imapclient import IMAPClient, imap4, tls
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
 from models.errors import LeadbookError
@@ -25,6 +37,8 @@ from models.errors import LeadbookError
 SECURITY = {"ssl": 993, "starttls": 143, "none": 143}  # mode -> default port
 HUGE = 2_000_000  # bytes: above this only the header and the start of the text are read
 TEXT_PART = 262_144  # bytes of body read from a huge message
+SLOWEST = 50_000  # bytes/s: a command's deadline grows by the time its data takes to arrive at this rate
+DEADLINE_ENV = "LEADBOOK_MAIL_DEADLINE"  # seconds: replaces every command's deadline (slow links, tests)
 SENT_NAMES = ("Sent", "Sent Items", "Sent Messages", "INBOX.Sent", "INBOX/Sent", "Sent Mail", "Gesendet",
               "Gesendete Elemente", "Gesendete Objekte", "Envoyés", "Éléments envoyés", "Enviados",
               "Elementos enviados", "Posta inviata", "Verzonden items", "[Gmail]/Sent Mail",
@@ -47,12 +61,25 @@ class FolderError(MailError):
     """A configured folder does not exist (any more) on the server."""
 
 
+class DeadlineError(MailConnectionError):
+    """A command (or connecting) did not finish within its overall deadline: retried later."""
+
+
 class AccountLike(Protocol):
     name: str
     host: str
     port: int
     security: str
     username: str
+
+
+class TokenSource(Protocol):
+    """Where an OAuth account's access tokens come from (sync.mail.oauth)."""
+
+    def access_token(self, fresh: bool = False) -> str: ...
+
+
+Credential = str | TokenSource  # a password, or OAuth access tokens (XOAUTH2)
 
 
 def is_loopback(host: str) -> bool:
@@ -95,9 +122,192 @@ def network_error(account: AccountLike, exc: BaseException, password: str | None
     return MailConnectionError(_scrub(text, password))
 
 
-def connect(account: AccountLike, password: str, timeout: float = 30,
+# --- deadlines ------------------------------------------------------------------------------
+
+class _Watchdog:
+    """Shuts a connection's socket down when the current deadline passes, ending a blocked read.
+
+    The deadline is `seconds` plus the time the bytes received meanwhile take at SLOWEST bytes/s.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+        self._fd: int | None = None
+        self._since = self._seconds = 0.0
+        self.received = 0  # bytes read since armed
+        self.expired = False
+
+    @property
+    def armed(self) -> bool:
+        return self._timer is not None
+
+    def watch(self, sock: socket.socket) -> None:
+        """The socket to shut down (by descriptor: a TLS wrapper or STARTTLS keeps the same one)."""
+        with self._lock:
+            self._fd = sock.fileno()
+            if self.expired:
+                _shut(self._fd)
+
+    def forget(self) -> None:
+        """The socket is being closed: its descriptor may soon belong to another file."""
+        with self._lock:
+            self._fd = None
+
+    def arm(self, seconds: float) -> None:
+        with self._lock:
+            self.expired, self.received = False, 0
+            self._since, self._seconds = time.monotonic(), seconds
+            self._start(seconds)
+
+    def _start(self, seconds: float) -> None:
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def disarm(self) -> None:
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = None
+
+    def _fire(self) -> None:
+        with self._lock:
+            if self._timer is not threading.current_thread():  # disarmed (or re-armed) meanwhile
+                return
+            left = self._seconds + self.received / SLOWEST - (time.monotonic() - self._since)
+            if left > 0.01:  # the answer is arriving: it gets the time its size takes
+                self._start(left)
+                return
+            self.expired = True
+            if self._fd is not None:
+                _shut(self._fd)
+
+
+def _shut(fd: int) -> None:
+    sock = socket.socket(fileno=fd)
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:  # already closed by the other side
+        pass
+    finally:
+        sock.detach()  # the descriptor stays the connection's to close
+
+
+def deadline_seconds(timeout: float) -> float:
+    """The overall deadline of one command: `timeout`, or LEADBOOK_MAIL_DEADLINE when set."""
+    return float(os.environ.get(DEADLINE_ENV) or timeout)
+
+
+class _Watched(imaplib.IMAP4):
+    """imaplib's connection, telling the watchdog its socket and the bytes that arrive."""
+
+    _watchdog: _Watchdog
+
+    def read(self, size: int) -> bytes:
+        data = super().read(size)
+        self._watchdog.received += len(data)
+        return data
+
+    def readline(self) -> bytes:
+        line = super().readline()
+        self._watchdog.received += len(line)
+        return line
+
+    def shutdown(self) -> None:
+        self._watchdog.forget()
+        super().shutdown()
+
+
+class _Plain(_Watched, imap4.IMAP4WithTimeout):
+    def __init__(self, host: str, port: int, timeout: float | None, watchdog: _Watchdog) -> None:
+        self._watchdog = watchdog
+        super().__init__(host, port, timeout)
+
+    def _create_socket(self, timeout: float | None = None) -> socket.socket:
+        sock = super()._create_socket(timeout)
+        self._watchdog.watch(sock)
+        return sock
+
+
+class _TLS(_Watched, tls.IMAP4_TLS):
+    def __init__(self, host: str, port: int, context: ssl.SSLContext | None, timeout: float | None,
+                 watchdog: _Watchdog) -> None:
+        self._watchdog = watchdog
+        super().__init__(host, port, context, timeout)
+
+    def _create_socket(self, timeout: float | None = None) -> socket.socket:
+        sock = socket.create_connection((self.host, self.port), timeout=timeout or self._timeout)
+        self._watchdog.watch(sock)  # before the handshake, which a server can trickle too
+        return tls.wrap_socket(sock, self.ssl_context, self.host)
+
+
+class Client(IMAPClient):
+    """An IMAPClient whose connecting and every command end within an overall deadline.
+
+    Public methods run under `deadline(limit)` (nested calls share the outer one). When
+    the deadline passes, the socket is shut down and DeadlineError names the server.
+    """
+
+    def __init__(self, host: str, port: int, *, ssl: bool, ssl_context: ssl.SSLContext | None = None,
+                 timeout: float = 30, where: str = "") -> None:
+        self.limit = deadline_seconds(timeout)
+        self.where = where or f"The mail server ({host}:{port})"
+        self._watchdog = _Watchdog()
+        with self.deadline(self.limit):
+            super().__init__(host, port, ssl=ssl, ssl_context=ssl_context, timeout=min(timeout, self.limit))
+
+    def _create_IMAP4(self) -> imaplib.IMAP4:
+        connect_timeout = self._timeout.connect
+        if self.ssl:
+            return _TLS(self.host, self.port, self.ssl_context, connect_timeout, self._watchdog)
+        return _Plain(self.host, self.port, connect_timeout, self._watchdog)
+
+    @contextmanager
+    def deadline(self, seconds: float) -> Iterator[None]:
+        """Run the calls inside within `seconds` in all, or raise DeadlineError (the connection is then dead)."""
+        if self._watchdog.armed:
+            yield
+            return
+        self._watchdog.arm(seconds)
+        try:
+            yield
+        except Exception:
+            if self._watchdog.expired:
+                raise self._late(seconds) from None
+            raise
+        finally:
+            self._watchdog.disarm()
+        if self._watchdog.expired:  # it answered just as the socket went down: the connection is gone
+            raise self._late(seconds)
+
+    def idle_check(self, timeout: float | None = None) -> list[Any]:
+        with self.deadline(self.limit + (timeout or 0)):
+            return super().idle_check(timeout)
+
+    def _late(self, seconds: float) -> DeadlineError:
+        return DeadlineError(f"{self.where}: the server stopped answering within {seconds:g} s; "
+                             "Leadbook will try again.")
+
+
+def _timed(name: str) -> Callable[..., Any]:
+    @functools.wraps(getattr(IMAPClient, name))
+    def call(self: Client, *args: Any, **kwargs: Any) -> Any:
+        with self.deadline(self.limit):
+            return getattr(IMAPClient, name)(self, *args, **kwargs)  # looked up late: patched in tests
+    return call
+
+
+for _name, _method in list(vars(IMAPClient).items()):  # every command imapclient offers, present and future
+    if not _name.startswith("_") and inspect.isfunction(_method) and _name not in vars(Client):
+        setattr(Client, _name, _timed(_name))
+
+
+def connect(account: AccountLike, credential: Credential, timeout: float = 30,
             ssl_context: ssl.SSLContext | None = None) -> IMAPClient:
     """A logged-in client. TLS is verified against the system's CAs unless a context is given."""
+    password = credential if isinstance(credential, str) else None
+    token = None if password is not None else credential.access_token()  # a dead grant fails before connecting
     security = account.security
     if security not in SECURITY:
         raise MailError(f"Mail account '{account.name}': unknown security '{security}' (use ssl, starttls or none).")
@@ -106,10 +316,11 @@ def connect(account: AccountLike, password: str, timeout: float = 30,
                         f"(localhost), not to {account.host}; use ssl or starttls.")
     context = ssl_context or ssl.create_default_context()
     try:
+        where = f"Mail account '{account.name}' ({account.host}:{account.port})"
         if security == "ssl":
-            client = IMAPClient(account.host, account.port, ssl=True, ssl_context=context, timeout=timeout)
+            client = Client(account.host, account.port, ssl=True, ssl_context=context, timeout=timeout, where=where)
         else:
-            client = IMAPClient(account.host, account.port, ssl=False, timeout=timeout)
+            client = Client(account.host, account.port, ssl=False, timeout=timeout, where=where)
             if security == "starttls":
                 client.starttls(context)
     except (OSError, IMAPClientError, imaplib.IMAP4.error) as exc:
@@ -118,17 +329,32 @@ def connect(account: AccountLike, password: str, timeout: float = 30,
         raise MailConnectionError(_scrub(f"Mail account '{account.name}': {account.host} does not offer "
                                          f"{security.upper()} ({exc}).", password)) from None
     try:
-        client.login(account.username, password)
+        if token is None:
+            client.login(account.username, password)
+        else:
+            _oauth_login(client, account, credential, token)
     except LoginError:
         _close(client)
         raise MailAuthError(f"Mail account '{account.name}': the server refused the login for user "
-                            f"'{account.username}'; check the user name and password.") from None
+                            f"'{account.username}'; check the user name and "
+                            + ("password." if token is None else f"sign in again: `leadbook account signin "
+                                                                 f"{account.name}`.")) from None
+    except LeadbookError:
+        _close(client)
+        raise
     except Exception as exc:
         _close(client)
         if is_network_error(exc):
             raise network_error(account, exc, password) from None
         raise MailError(_scrub(f"Mail account '{account.name}': login failed ({exc}).", password)) from None
     return client
+
+
+def _oauth_login(client: IMAPClient, account: AccountLike, tokens: TokenSource, token: str) -> None:
+    try:
+        client.oauth2_login(account.username, token)
+    except LoginError:  # revoked or expired early: renew the token once and try again
+        client.oauth2_login(account.username, tokens.access_token(fresh=True))
 
 
 def _close(client: IMAPClient) -> None:
@@ -210,17 +436,16 @@ def fetch_folder(client: IMAPClient, folder: str, cursor: tuple[int, int] | None
         uidnext = int(info.get(b"UIDNEXT") or last + 1)
         yield Batch(folder, uidvalidity, reset, [], max(last, uidnext - 1))
         return
+    huge = set(client.search([*criteria, "LARGER", max_bytes]))  # the server knows sizes: no FETCH for them
     for start in range(0, len(uids), batch):
         chunk = uids[start:start + batch]
-        yield _read(client, folder, uidvalidity, reset and start == 0, chunk, max_bytes)
+        yield _read(client, folder, uidvalidity, reset and start == 0, chunk, huge)
 
 
 def _read(client: IMAPClient, folder: str, uidvalidity: int, reset: bool, uids: list[int],
-          max_bytes: int) -> Batch:
-    sizes = client.fetch(uids, ["RFC822.SIZE"])
-    small = [u for u in uids if u in sizes and int(sizes[u].get(b"RFC822.SIZE") or 0) <= max_bytes]
-    small_set = set(small)
-    huge = [u for u in uids if u in sizes and u not in small_set]
+          huge_uids: set[int]) -> Batch:
+    small = [u for u in uids if u not in huge_uids]
+    huge = [u for u in uids if u in huge_uids]
     raws: dict[int, bytes] = {}
     if small:
         for uid, data in client.fetch(small, ["BODY.PEEK[]"]).items():

@@ -9,13 +9,16 @@ only with each committed batch, no failure can lose or repeat mail.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import ssl
 import threading
 import time
 from collections.abc import Callable
 
+import peewee as pw
 from imapclient import IMAPClient
 
+from models import db
 from models.errors import LeadbookError
 from models.tables import MailAccount, database
 
@@ -103,7 +106,8 @@ class Watcher(threading.Thread):
                     self._emit_result(result)
                     if result.error:
                         self._emit_error(account.name, result.error)
-                    self._wait(client, account)
+                    if not result.unfinished:  # a pass stopped at its time limit goes on at once
+                        self._wait(client, account)
                 except Exception as exc:  # noqa: BLE001 - reported, then retried with back-off
                     message = self._describe(account, exc)
                     if client is not None:
@@ -133,6 +137,8 @@ class Watcher(threading.Thread):
     def _describe(self, account: MailAccount, exc: BaseException) -> str:
         if isinstance(exc, LeadbookError):
             return str(exc)
+        if isinstance(exc, (pw.DatabaseError, sqlite3.Error)):  # a full disk, a lock held too long
+            return str(db.translate(exc, database.database))
         if imap.is_network_error(exc):
             return str(imap.network_error(account, exc, self._password))
         log.error("mail watcher error", exc_info=exc)

@@ -73,8 +73,8 @@ def test_saving_puts_the_password_in_the_keyring_and_not_in_the_database(imap_se
         account_dialog.buttons.button(account_dialog.buttons.StandardButton.Save).click()
     [info] = accounts.list_accounts()
     assert (info.name, info.username, info.port, info.security) == ("Shop", user, imap_server.port, "none")
-    assert credentials.get_password("Shop", user) == password
-    assert keyring_tmp.get_password(credentials.SERVICE, f"Shop:{user}") == password  # the tmp backend
+    assert credentials.get_password(info.id) == password
+    assert keyring_tmp.get_password(credentials.SERVICE, f"account:{info.id}") == password  # the tmp backend
     db.close_database()  # checkpoint the WAL so every byte is in files we can read
     for path in store.glob("leadbook.sqlite3*"):
         assert password.encode() not in path.read_bytes(), path
@@ -93,7 +93,6 @@ def test_saving_with_a_wrong_password_keeps_nothing(imap_server, account_dialog,
         account_dialog.save()
     assert not blocker.args[0]
     assert MailAccount.select().count() == 0
-    assert credentials.get_password("Shop", user) is None
 
 
 @pytest.mark.imap
@@ -120,12 +119,12 @@ def test_settings_dialog_tests_edits_and_removes_an_account(imap_server, control
     assert blocker.signal_triggered, edit.result.text()
     [info] = accounts.list_accounts()
     assert info.folders == ("INBOX", "Sent")
-    assert credentials.get_password("Shop", user) == password
+    assert credentials.get_password(info.id) == password
 
     with qtbot.wait_signal(dialog.accounts_changed, timeout=5000):
         pane.remove_account(confirm=False)
     assert accounts.list_accounts() == []
-    assert credentials.get_password("Shop", user) is None
+    assert credentials.get_password(info.id) is None
 
 
 def test_you_and_notifications_are_saved(controller, qtbot):
@@ -139,8 +138,13 @@ def test_you_and_notifications_are_saved(controller, qtbot):
     you.region.setCurrentIndex(you.region.findData("DE"))
     you.my_addresses.setText("sam@bakery.example, info@bakery.example")
     dialog.notifications.notify_new.setChecked(False)
+    assert you.currency.currentData() == ""  # the computer's region decides until one is chosen
+    you.currency.setCurrentIndex(you.currency.findData("GBP"))
+    assert you.response_target.currentText() == "1 hour"
+    you.response_target.setCurrentIndex(you.response_target.findData(240))
     with qtbot.wait_signal(dialog.saved, timeout=5000):
         dialog.save()
+    assert settings.currency() == "GBP" and settings.get("response_target_minutes") == "240"
     assert settings.get("user_name") == "Sam Baker"
     assert settings.phone_region() == "DE"
     assert settings.get("my_addresses") == "sam@bakery.example, info@bakery.example"
@@ -203,8 +207,8 @@ def test_lost_reasons_are_edited_in_place(controller, qtbot):
     assert LostReason.select().count() == len(stages.DEFAULT_LOST_REASONS)
 
 
-def test_first_run_skip_and_add_inbox(controller, qtbot, keyring_tmp):
-    """Skip stores the name and closes; "Add an inbox" opens the account form."""
+def test_first_run_start_and_add_inbox(controller, qtbot, keyring_tmp):
+    """Start stores the name and closes; "Add an inbox first" opens the account form."""
     dialog = FirstRunDialog(controller)
     qtbot.add_widget(dialog)
     dialog.add_inbox()
@@ -212,6 +216,20 @@ def test_first_run_skip_and_add_inbox(controller, qtbot, keyring_tmp):
     qtbot.add_widget(dialog.account_dialog)
     dialog.account_dialog.reject()
     dialog.name.setText("Robin")
-    dialog.skip()
+    dialog.start()
+    controller.wait()
     assert settings.get("user_name") == "Robin"
     assert not needs_first_run()
+
+
+def test_you_pane_is_walked_top_to_bottom_with_tab(controller, qtbot):
+    """Tab goes name → region → addresses → currency → response target → Save, in the order shown."""
+    from keyboard import tab_stops
+
+    dialog = SettingsDialog(controller)
+    qtbot.add_widget(dialog)
+    dialog.show()
+    you = dialog.you
+    stops = tab_stops(qtbot, you.user_name, 6)
+    assert stops[:5] == [you.user_name, you.region, you.my_addresses, you.currency, you.response_target]
+    assert stops[5].text() == "Save"

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import ssl
 from datetime import UTC, datetime, timedelta
+from unittest import mock
 
 import mail_samples as samples
 import pytest
@@ -16,7 +18,9 @@ from models.mail import message_key
 from models.tables import Activity, FollowUp, Lead, MailAccount, MailCursor, MailMessage
 from sync import credentials
 from sync.mail import accounts, imap
+from sync.mail import capture as capture_mod
 from sync.mail.capture import capture_account, capture_all
+from sync.mail.classify import classify
 
 pytestmark = pytest.mark.imap
 
@@ -264,7 +268,7 @@ def test_tls_verified_with_custom_ca_and_refused_without(mailbox):
     with pytest.raises(imap.MailConnectionError, match="certificate"):
         accounts.add_account("Again", "localhost", port=server.ssl_port, security="ssl", username=mailbox.user,
                              password=mailbox.password)
-    assert credentials.get_password("Again", mailbox.user) is None  # nothing kept after a failed test
+    assert [a.name for a in accounts.list_accounts()] == ["Secure"]  # nothing kept after a failed test
 
 
 def test_starttls_upgrades_the_connection(mailbox):
@@ -297,5 +301,72 @@ def test_account_management(private_server):
     assert line.startswith("OK") and "Sent folder: Sent" in line and "\n" not in line
     capture_account(account)
     accounts.remove_account("Work")
-    assert credentials.get_password("Work", mailbox.user) is None
+    assert credentials.get_password(account.id) is None
     assert not MailCursor.select().exists() and MailMessage.select().count() == 1
+
+
+def test_judging_a_slow_message_leaves_the_database_writable(mailbox, store):
+    """While capture judges a message (a form with a 200 KB "Email:" value), another connection writes at once."""
+    hostile = samples.message({"From": "Roofing Example <wordpress@roofing.example>", "To": samples.OWNER,
+                               "Subject": "New form entry"}, "Name: Eve\nEmail: " + "a" * 200_000 + "\n")
+    mailbox.append_many("INBOX", [samples.wpforms(), hostile, samples.direct()])
+    account = account_for(mailbox)
+    writes_seen = []
+
+    def judge(raw, **kw):
+        if len(raw) > 100_000:  # as the slow message is judged, the window writes from its own connection
+            other = sqlite3.connect(store / "leadbook.sqlite3", timeout=0)
+            try:
+                with other:
+                    other.execute("INSERT OR REPLACE INTO setting (key, value) VALUES ('from_the_window', 'yes')")
+                writes_seen.append("written")
+            finally:
+                other.close()
+        return classify(raw, **kw)
+
+    with mock.patch("sync.mail.capture.classify", judge):
+        result = capture_account(account)
+    assert result.ok, result.errors
+    assert writes_seen == ["written"] and settings.get("from_the_window") == "yes"
+    assert result.counts["lead"] == 2 and result.longest_write > 0
+
+
+def test_a_batch_sees_its_own_earlier_messages(mailbox):
+    """Judged before any is stored, a batch still threads: a reply and a second form find the first one's lead."""
+    first = samples.wpforms(name="Nina Berg", email="nina.berg@example.com")
+    mailbox.append_many("INBOX", [first, samples.reply_from("nina.berg@example.com", samples.mid_of(first)),
+                                  samples.wpforms(name="Nina Berg", email="nina.berg@example.com")])
+    result = capture_account(account_for(mailbox))
+    assert result.ok and result.counts == {"lead": 1, "reply": 2}
+    nina = lead_by_email("nina.berg@example.com")
+    assert Lead.select().count() == 1 and nina.awaiting_since is not None
+    kinds = sorted(a.kind for a in Activity.select().where(Activity.lead == nina.id))
+    assert kinds == ["created", "email_in", "email_in"]
+
+
+def test_a_long_batch_is_stored_in_short_transactions(mailbox, monkeypatch):
+    """Storing stops taking messages after STORE_SECONDS: a batch spans several commits, the cursor moves with each."""
+    mailbox.append_many("INBOX", [samples.wpforms(name=f"Lead {n}", email=f"lead{n}@example.com",
+                                                  phone=f"+1 415 555 01{n}0") for n in range(6)])
+    monkeypatch.setattr("sync.mail.capture.STORE_SECONDS", 0)  # one message per transaction
+    cursors = []
+    real = capture_mod._move_cursor
+    monkeypatch.setattr("sync.mail.capture._move_cursor", lambda *a: (cursors.append(a[-1]), real(*a)))
+    result = capture_account(account_for(mailbox))
+    assert result.ok and result.counts["lead"] == 6 and Lead.select().count() == 6
+    assert len(cursors) == 6 and cursors == sorted(cursors)
+
+
+def test_a_pass_past_its_time_limit_stops_between_batches_and_the_next_goes_on(mailbox):
+    """With its time limit reached, a pass stops after a committed batch and says so; the next pass reads the rest."""
+    mailbox.append_many("INBOX", [samples.wpforms(name=f"Lead {n}", email=f"lead{n}@example.com",
+                                                  phone=f"+1 415 555 02{n}0") for n in range(5)])
+    account = account_for(mailbox)
+    client = imap.connect(account, mailbox.password)
+    try:
+        first = capture_mod.run_pass(client, account, batch=2, limit=0)
+        assert first.unfinished and first.counts["lead"] == 2 and first.as_dict()["unfinished"]
+        second = capture_mod.run_pass(client, account, batch=2)
+    finally:
+        imap.disconnect(client)
+    assert not second.unfinished and second.counts["lead"] == 3 and Lead.select().count() == 5
