@@ -165,7 +165,7 @@ class MainWindow(QMainWindow):
 
     def _mark_demo(self) -> None:
         """A demo data folder says so in the title, so made-up leads are never taken for real ones."""
-        from models.demo import is_demo_folder
+        from models.settings import is_demo_folder
 
         self.controller.read(is_demo_folder, lambda demo: demo and self.setWindowTitle(DEMO_TITLE))
 

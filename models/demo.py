@@ -167,7 +167,6 @@ LOST_WEIGHTS = {"Price too high": 25, "Went with a competitor": 20, "No response
                 "Bad timing": 10, "Other": 5}
 
 
-DEMO_KEY = "demo_data"  # set in a data folder that demo data was generated into
 
 
 def demo_folder(data_dir: Path) -> Path:
@@ -175,20 +174,16 @@ def demo_folder(data_dir: Path) -> Path:
     return data_dir.with_name(data_dir.name + " demo")
 
 
-def is_demo_folder() -> bool:
-    return settings.get(DEMO_KEY) == "1"
-
-
 def _claim(force: bool) -> None:
     """Mark the open folder as a demo folder, or refuse one that holds real leads (unless forced)."""
-    if is_demo_folder():
+    if settings.is_demo_folder():
         return
     if Lead.select().exists():
         if not force:
             raise RuleError("This data folder holds real leads: demo data would mix with them. Generate it in "
                             "another folder (--data-dir), or add --force to mix them anyway.")
         return  # forced into real data: the folder stays a real one
-    settings.put(DEMO_KEY, "1")
+    settings.put(settings.DEMO_KEY, "1")
 
 
 def generate(count: int = 300, seed: int | None = None,

@@ -31,6 +31,13 @@ def user_name() -> str:
         return login
 
 
+DEMO_KEY = "demo_data"  # set in a data folder that demo data was generated into
+
+
+def is_demo_folder() -> bool:
+    return get(DEMO_KEY) == "1"
+
+
 def notify_new() -> bool:
     """Whether a new inquiry shows a desktop notification (on unless switched off)."""
     return get("notify_new") != "0"

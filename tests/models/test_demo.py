@@ -6,7 +6,7 @@ from collections import Counter
 import phonenumbers
 import pytest
 
-from models import db, demo, leads, today, writes
+from models import db, demo, leads, settings, today, writes
 from models.errors import RuleError
 from models.tables import Activity, FollowUp, Lead, Member
 
@@ -151,13 +151,13 @@ def test_demo_data_refuses_a_folder_with_real_leads(store):
         demo.generate(10, seed=1)
     assert Lead.select().count() == 1
     demo.generate(10, seed=1, force=True)
-    assert Lead.select().count() == 11 and not demo.is_demo_folder()
+    assert Lead.select().count() == 11 and not settings.is_demo_folder()
 
 
 def test_a_demo_folder_is_marked_and_can_be_filled_again(store):
     """An empty folder becomes a demo folder; generating into it again needs no --force."""
     demo.generate(10, seed=1)
-    assert demo.is_demo_folder()
+    assert settings.is_demo_folder()
     demo.generate(10, seed=2)
     assert Lead.select().count() == 20
 
