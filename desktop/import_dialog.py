@@ -116,9 +116,10 @@ class ImportDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.setSpacing(8)
-        for widget in (self.profile, self.summary, self.columns, self.words_label, self.words, self.merge,
-                       QLabel("Needs a look:"), self.problems, self.progress):
-            layout.addWidget(widget)
+        for widget, stretch in ((self.profile, 0), (self.summary, 0), (self.columns, 3), (self.words_label, 0),
+                                (self.words, 0), (self.merge, 0), (QLabel("Needs a look:"), 0), (self.problems, 1),
+                                (self.progress, 0)):
+            layout.addWidget(widget, stretch)
         layout.addLayout(button_row(self.undo_button, self.cancel_button, self.import_button))
         self.replan()
 
@@ -175,6 +176,7 @@ class ImportDialog(QDialog):
     def _fill_words(self, plan: importing.ImportPlan, stage_names: tuple[str, ...]) -> None:
         words = [(column, word, n) for column, found in plan.unknown.items() for word, n in found.items()]
         self.words.setRowCount(len(words))
+        self.words.setFixedHeight(self.words.horizontalHeader().sizeHint().height() + 32 * min(len(words), 4) + 4)
         self.words.setVisible(bool(words))
         self.words_label.setVisible(bool(words))
         for row, (column, word, n) in enumerate(words):

@@ -59,6 +59,13 @@ def settle(app: QApplication, controller, rounds: int = 4) -> None:
         app.processEvents()
 
 
+IMPORT_SAMPLE = ("Name,Company,E-mail,Phone,Status,Notes\n"
+                 "Anna Berg,Berg Bakery,anna@berg-bakery.example,+49 30 1234567,Warm,Wants a quote for the shop front\n"
+                 "Ben Cole,,ben.cole@example.com,,Quoted,\n"
+                 "Carla Diaz,Diaz & Sons,carla@diaz.example,+34 91 123 45 67,Won,\n"
+                 "Dev Patel,,not an email,+1 415 555 0134,Warm,Met at the fair\n")
+
+
 def _save(widget: QWidget, path: Path) -> Path:
     pixmap = widget.grab()
     if not pixmap.save(str(path)):
@@ -85,6 +92,7 @@ def render_all(data_dir: Path, out_dir: Path) -> list[Path]:
     from . import app as desktop_app
     from . import resources
     from .first_run import FirstRunDialog
+    from .import_dialog import ImportDialog
     from .settings_dialog import SettingsDialog
     from .window import MainWindow
 
@@ -99,7 +107,7 @@ def render_all(data_dir: Path, out_dir: Path) -> list[Path]:
     settle(app, controller)
     written: list[Path] = []
 
-    for key in ("today", "board", "leads", "review"):
+    for key in ("today", "board", "leads", "review", "insights"):
         window.show_view(key)
         settle(app, controller)
         if key == "review":
@@ -126,6 +134,15 @@ def render_all(data_dir: Path, out_dir: Path) -> list[Path]:
     settle(app, controller)
     written.append(_save(settings, out_dir / "settings.png"))
     settings.close()
+
+    with tempfile.TemporaryDirectory(prefix="leadbook-import-") as folder:  # a small sheet of someone's own
+        sheet = Path(folder) / "Leads from the fair.csv"
+        sheet.write_text(IMPORT_SAMPLE, encoding="utf-8")
+        importer = ImportDialog(controller, sheet, window)
+        importer.show()
+        settle(app, controller)
+        written.append(_save(importer, out_dir / "import.png"))
+        importer.close()
 
     first = FirstRunDialog(controller, window)
     first.show()

@@ -12,7 +12,8 @@ from models import demo
 from models.tables import MailMessage
 
 pytestmark = pytest.mark.gui
-EXPECTED = ("today", "board", "leads", "review", "lead", "settings", "first_run", "quick_switcher", "today-dark")
+EXPECTED = ("today", "board", "leads", "review", "insights", "import", "lead", "settings", "first_run",
+            "quick_switcher", "today-dark")
 
 
 def test_render_all_writes_every_view(store, qapp, tmp_path):
