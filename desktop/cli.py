@@ -316,13 +316,33 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+CONFIG_KEYS = {  # key -> what it is (the command's help lists them)
+    "user_name": "the author of your notes and changes",
+    "phone_region": "two letters, e.g. DE: numbers without a country code are read as this region's",
+    "my_addresses": "your addresses besides your mail accounts, comma-separated",
+    "currency": "e.g. EUR; empty: your computer's region decides",
+    "response_target_minutes": "how soon a new inquiry should be answered (amber at half, red past it)",
+    "oauth_google_client_id": "the OAuth client id Leadbook signs in to Google with",
+    "oauth_google_client_secret": "the client secret of that Google desktop client (not confidential)",
+    "oauth_microsoft_client_id": "the OAuth client id Leadbook signs in to Microsoft with",
+}
+
+
 def cmd_config(args: argparse.Namespace) -> int:
-    from models import settings
+    from models import preferences, settings
 
     if args.value is not None:
-        if args.key == "phone_region" and not (len(args.value) == 2 and args.value.isalpha()):
-            raise InvalidInput("The phone region is a two-letter country code such as DE or US.")
-        settings.put(args.key, args.value.upper() if args.key == "phone_region" else args.value)
+        value = args.value
+        if args.key == "phone_region":
+            if not (len(value) == 2 and value.isalpha()):
+                raise InvalidInput(f"'{value}' is not a phone region: use a two-letter country code such as DE "
+                                   "or US.")
+            value = value.upper()
+        elif args.key == "currency":
+            value = preferences.currency_code(value)
+        elif args.key == "response_target_minutes":
+            value = str(preferences.response_target(value))
+        settings.put(args.key, value.strip())
     value = {"user_name": settings.user_name, "phone_region": settings.phone_region}.get(
         args.key, lambda: settings.get(args.key, ""))()
     print(value)
@@ -468,8 +488,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("restore", cmd_restore, "replace the database with a checked backup")
     p.add_argument("file", help="a backup file (the current database is kept in DATA_DIR/backups)")
 
-    p = command("config", cmd_config, "read or set a setting (user_name, phone_region)", writes=True)
-    p.add_argument("key", choices=("user_name", "phone_region", "my_addresses"), help="the setting")
+    p = command("config", cmd_config, "read or set a setting of this computer", writes=True)
+    p.add_argument("key", choices=tuple(CONFIG_KEYS), metavar="KEY",
+                   help="; ".join(f"{key}: {what}" for key, what in CONFIG_KEYS.items()))
     p.add_argument("value", nargs="?", help="the new value (default: print the current one)")
 
     p = command("screenshots", cmd_screenshots,

@@ -40,6 +40,26 @@ class SettingsData:
     lost_reasons: tuple[ReasonEdit, ...]
 
 
+def currency_code(text: str) -> str:
+    """An ISO currency code, upper case ("" leaves it to the desktop's locale); InvalidInput otherwise."""
+    code = text.strip().upper()
+    if code and not _CURRENCY.match(code):
+        raise InvalidInput(f"'{text}' is not a currency code: use three letters such as EUR, USD or GBP.")
+    return code
+
+
+def response_target(minutes: int | str) -> int:
+    """Minutes between 1 and a week; InvalidInput naming the value otherwise."""
+    try:
+        value = int(minutes)
+    except (TypeError, ValueError):
+        value = 0
+    if not 1 <= value <= 7 * 24 * 60:
+        raise InvalidInput(f"{minutes} minutes is not a response target: choose between 1 minute and a week "
+                           "(10080).")
+    return value
+
+
 def load_settings() -> SettingsData:
     """Everything the Settings dialog edits, as stored now."""
     preferences = Preferences(settings.get("user_name") or "", settings.phone_region(),
@@ -51,13 +71,8 @@ def load_settings() -> SettingsData:
 def save_settings(preferences: Preferences, stage_edits: Sequence[StageEdit] | None = None,
                   reason_edits: Sequence[ReasonEdit] | None = None) -> None:
     """All of the dialog's changes, all or nothing; None leaves the stages (or reasons) as they are."""
-    currency = preferences.currency.strip().upper()
-    if currency and not _CURRENCY.match(currency):
-        raise InvalidInput(f"'{preferences.currency}' is not a currency code: use three letters such as EUR, USD "
-                           "or GBP.")
-    if not 1 <= preferences.response_target_minutes <= 7 * 24 * 60:
-        raise InvalidInput(f"{preferences.response_target_minutes} minutes is not a response target: choose "
-                           "between 1 minute and a week.")
+    currency = currency_code(preferences.currency)
+    target = response_target(preferences.response_target_minutes)
     with database.atomic():
         if preferences.user_name.strip():
             settings.put("user_name", preferences.user_name.strip())
@@ -65,7 +80,7 @@ def save_settings(preferences: Preferences, stage_edits: Sequence[StageEdit] | N
         settings.put("my_addresses", preferences.my_addresses.strip())
         settings.put("notify_new", "1" if preferences.notify_new else "0")
         settings.put("currency", currency)
-        settings.put("response_target_minutes", str(preferences.response_target_minutes))
+        settings.put("response_target_minutes", str(target))
         if stage_edits is not None:
             save_stages(stage_edits)
         if reason_edits is not None:

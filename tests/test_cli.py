@@ -294,3 +294,16 @@ def test_list_columns_line_up_with_wide_names(tmp_path):
     lines = ok(tmp_path, "leads").splitlines()
     starts = {sum(_width(c) for c in line[:line.index("  New")]) for line in lines}
     assert len(starts) == 1 and sum("…" in line for line in lines) == 2
+
+
+def test_config_checks_each_setting_and_names_a_bad_value(tmp_path):
+    """config stores a currency upper case, a response target in minutes and an OAuth client id; a bad value
+    is refused with a sentence that names it, and the setting keeps its old value."""
+    assert leadbook(tmp_path, "config", "currency", "eur").stdout.strip() == "EUR"
+    assert leadbook(tmp_path, "config", "response_target_minutes", "30").stdout.strip() == "30"
+    assert leadbook(tmp_path, "config", "oauth_microsoft_client_id", "0000-abcd").stdout.strip() == "0000-abcd"
+    bad = leadbook(tmp_path, "config", "response_target_minutes", "soon")
+    assert bad.returncode == 1 and "soon minutes is not a response target" in bad.stderr
+    assert leadbook(tmp_path, "config", "response_target_minutes").stdout.strip() == "30"
+    bad = leadbook(tmp_path, "config", "currency", "Euro")
+    assert bad.returncode == 1 and "'Euro' is not a currency code" in bad.stderr
