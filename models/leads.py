@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -226,20 +227,24 @@ def schedule_followup(lead: Lead, due: datetime | None = None, title: str | None
 
 def complete_followup(lead: Lead, *, outcome: str | None = None, next_due: datetime | None = None,
                       next_title: str | None = None, close: str | None = None, reason: str | None = None,
-                      value: Any = None, author: str | None = None) -> FollowUp | None:
+                      value: Any = None, author: str | None = None,
+                      open_stages: Sequence[Stage] | None = None, pending: FollowUp | None = None,
+                      ) -> FollowUp | None:
     """Tick off the pending step; then either schedule the next one or close the lead (won/lost).
 
     Without a date the next step falls due after the stage's interval. Returns the next step.
+    Capture passes what it read already in this transaction: the open stages (as record_response's)
+    and the pending step.
     """
     if lead.status != "open":
         raise RuleError(f"{lead.name} is {lead.status}: there is no follow-up to complete.")
     with database.atomic("IMMEDIATE"):
-        pending = pending_followup(lead)
+        pending = pending or pending_followup(lead)
         if pending is not None:
             writes.update(pending, done_at=now(), outcome=outcome)
             log(lead, "followup", f"Done: {pending.title}", body=outcome, author=author)
             if pending.title == RESPOND:
-                record_response(lead, now(), author=author)
+                record_response(lead, now(), author=author, open_stages=open_stages)
         if close:
             move_lead(lead, stages.closing_stage(close), reason=reason, value=value, author=author)
             return None
@@ -286,17 +291,19 @@ def move_lead(lead: Lead, stage: Stage, *, reason: str | None = None, value: Any
     return lead
 
 
-def record_response(lead: Lead, at: datetime, author: str | None = None) -> None:
+def record_response(lead: Lead, at: datetime, author: str | None = None,
+                    open_stages: Sequence[Stage] | None = None) -> None:
     """We answered the lead: first response time, our turn over, New moves on to the next stage.
 
     Used by ticking off "Respond to inquiry" and by reply tracking from the Sent folder.
-    The caller holds the transaction and keeps the follow-up invariant.
+    The caller holds the transaction and keeps the follow-up invariant. Capture passes the
+    open stages it read once for the pass (a query per reply cost half of logging one).
     """
     changes: dict[str, Any] = {"awaiting_since": None}
     if lead.first_response_at is None or at < lead.first_response_at:
         changes["first_response_at"] = at
     writes.update(lead, **changes)
-    first, *rest = stages.open_stages()
+    first, *rest = stages.open_stages() if open_stages is None else open_stages
     if lead.status == "open" and lead.stage_id == first.id and rest:
         writes.update(lead, stage=rest[0], stage_changed_at=at)
         log(lead, "stage", f"{first.name} → {rest[0].name} (we replied)", at=at, author=author)

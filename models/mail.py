@@ -150,12 +150,14 @@ def _body(verdict: Any) -> str:
 
 
 class StoreContext:
-    """Per-pass answers that would otherwise cost a query per message (phone region, author, first stage)."""
+    """Per-pass answers that would otherwise cost a query per message (phone region, author, stages)."""
 
     def __init__(self) -> None:
         self._region: str | None = None
         self._author: str | None = None
         self._first: Stage | None = None
+        self._open: list[Stage] | None = None
+        self._phones: dict[str, str | None] = {}  # a number as written -> E.164, None when refused
 
     @property
     def region(self) -> str:
@@ -174,6 +176,25 @@ class StoreContext:
         if self._first is None:
             self._first = stages.first_stage()
         return self._first
+
+    @property
+    def open_stages(self) -> list[Stage]:
+        if self._open is None:
+            self._open = stages.open_stages()
+        return self._open
+
+    def phone(self, value: str | None) -> str | None:
+        """normalise_phone with the pass's region, None where it refuses (a form's phone repeats: ~0.1 ms each)."""
+        if not value:
+            return None
+        if value not in self._phones:
+            if len(self._phones) >= 4096:
+                self._phones.clear()
+            try:
+                self._phones[value] = normalise_phone(value, self.region)
+            except InvalidInput:
+                self._phones[value] = None
+        return self._phones[value]
 
 
 @dataclass(slots=True)
@@ -241,17 +262,22 @@ def _stored_row(item: Item) -> Stored:
         body=(item.body if item.body is not None else _body(verdict))[:BODY_LIMIT], lead_id=None, created_at=now())
 
 
-_LEAD_FIELDS = Lead._meta.sorted_fields
-_SELECT_LEAD = f"SELECT {', '.join(f.column_name for f in _LEAD_FIELDS)} FROM lead WHERE id = ?"
+def _read(model: type[Any], where: str, params: Sequence[Any]) -> Any:
+    """model.get_or_none without building a query: what peewee does with the row it reads."""
+    fields = model._meta.sorted_fields
+    found = database.execute_sql(f"SELECT {', '.join(f.column_name for f in fields)} FROM {model._meta.table_name} "
+                                 f"WHERE {where} LIMIT 1", params).fetchone()
+    if found is None:
+        return None
+    row = model(__no_default__=1, **{f.name: f.python_value(v) for f, v in zip(fields, found, strict=True)})
+    row._dirty.clear()
+    return row
 
 
 def _read_lead(lead_id: str) -> Lead:
-    """Lead.get_by_id without building a query: what peewee does with the row it reads."""
-    found = database.execute_sql(_SELECT_LEAD, (lead_id,)).fetchone()
-    if found is None:
+    lead = _read(Lead, "id = ?", (lead_id,))
+    if lead is None:
         raise NotFound(f"There is no lead {lead_id}.")
-    lead = Lead(__no_default__=1, **{f.name: f.python_value(v) for f, v in zip(_LEAD_FIELDS, found, strict=True)})
-    lead._dirty.clear()
     return lead
 
 
@@ -475,10 +501,7 @@ def _usable(fields: dict[str, str | None], context: StoreContext) -> dict[str, s
         out["email"] = normalise_email(out.get("email"))
     except InvalidInput:
         out["email"] = None
-    try:
-        out["phone"] = normalise_phone(out.get("phone"), context.region)
-    except InvalidInput:
-        out["phone"] = None
+    out["phone"] = context.phone(out.get("phone"))
     return out
 
 
@@ -528,14 +551,15 @@ def _apply_outgoing(lead: Lead, row: Stored, context: StoreContext) -> str:
     leads.log(lead, "email_out", f"Replied: {row.subject}" if row.subject else "Replied by email",
               body=row.body, at=at, author=context.author, message_id=row.message_id, activity_id=activity_id)
     awaiting = lead.awaiting_since
-    leads.record_response(lead, at, author=context.author)
+    leads.record_response(lead, at, author=context.author, open_stages=context.open_stages)
     if awaiting is not None and awaiting > at:  # their newer reply (read earlier this pass) still waits
         writes.update(lead, awaiting_since=awaiting)
-    pending = _one("SELECT title FROM follow_up WHERE lead_id = ? AND done_at IS NULL", (lead.id,))
-    if lead.status == "open" and pending == leads.RESPOND:
+    pending = _read(FollowUp, "lead_id = ? AND done_at IS NULL", (lead.id,))
+    if lead.status == "open" and pending is not None and pending.title == leads.RESPOND:
         # the next step counts from our reply, by the stage's interval (Contacted: 2 days)
         leads.complete_followup(lead, outcome="Replied by email", author=context.author,
-                                next_due=at + timedelta(days=lead.stage.followup_days))
+                                next_due=at + timedelta(days=lead.stage.followup_days),
+                                open_stages=context.open_stages, pending=pending)
     return lead.id
 
 
