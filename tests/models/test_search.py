@@ -79,3 +79,65 @@ def test_upgrading_an_older_database_indexes_its_leads(tmp_path):
         assert [h.id for h in search.find_leads("JURG")] == ["l1"]
     finally:
         db.close_database()
+
+
+def _import(tmp_path, text: str) -> None:
+    from models import importing
+
+    path = tmp_path / "leads.csv"
+    path.write_text(text, encoding="utf-8")
+    importing.apply_import(importing.plan_import(path))
+
+
+def _trigger() -> str | None:
+    found = database.execute_sql("SELECT sql FROM sqlite_master WHERE name = 'lead_search_insert'").fetchone()
+    return found and found[0]
+
+
+def test_imported_leads_are_found_right_after_the_import(store, tmp_path, monkeypatch):
+    """An import indexes its leads in bulk, batch by batch; the insert trigger is back for the next lead."""
+    from models import import_apply
+
+    monkeypatch.setattr(import_apply, "BATCH", 2)
+    trigger = _trigger()
+    _import(tmp_path, "Name,Company,Email\nJürgen Alt,Ölmühle,j@alt.de\nZoë Adams,,\nJosé Pérez,Café Sol,\n")
+    assert [h.name for h in search.find_leads("jurg")] == ["Jürgen Alt"]
+    assert [h.name for h in search.find_leads("cafe")] == ["José Pérez"]
+    assert [h.name for h in search.find_leads("zoe")] == ["Zoë Adams"]
+    assert _trigger() == trigger
+    later = add("Renée Later", 0)
+    assert [h.id for h in search.find_leads("renee")] == [later]
+    count = database.execute_sql("SELECT count(*) FROM lead_search").fetchone()[0]
+    assert count == database.execute_sql("SELECT count(*) FROM lead").fetchone()[0] == 4
+
+
+def test_the_trigger_is_back_even_when_the_transaction_goes_on_after_an_error(store):
+    """A failure inside the bulk block must not leave a transaction that could commit without the trigger."""
+    trigger = _trigger()
+    with database.atomic():
+        try:
+            with search.indexed_in_bulk():
+                raise ValueError("a row that did not fit")
+        except ValueError:
+            pass
+        assert _trigger() == trigger
+        lead_id = add("Ines Weiter", 0)
+    assert [h.id for h in search.find_leads("ines")] == [lead_id]
+
+
+def test_a_guarded_trigger_is_switched_off_by_its_setting_alone(store, tmp_path):
+    """With a trigger that checks the guard setting (a later schema step), the import sets it inside its own
+    transaction only: the schema is left alone and the setting is gone afterwards."""
+    guarded = _trigger().replace("BEGIN", f"WHEN NOT EXISTS (SELECT 1 FROM setting WHERE key = '{search.BULK_GUARD}') "
+                                          "BEGIN", 1)
+    database.execute_sql("DROP TRIGGER lead_search_insert")
+    database.execute_sql(guarded)
+    schema = database.execute_sql("PRAGMA schema_version").fetchone()
+    _import(tmp_path, "Name,Company\nJürgen Alt,Ölmühle\nZoë Adams,\n")
+    assert database.execute_sql("PRAGMA schema_version").fetchone() == schema  # never dropped
+    assert [h.name for h in search.find_leads("olmuhle")] == ["Jürgen Alt"]
+    assert _trigger() == guarded
+    assert database.execute_sql("SELECT count(*) FROM setting WHERE key = ?", [search.BULK_GUARD]).fetchone() == (0,)
+    assert database.execute_sql("SELECT count(*) FROM lead_search").fetchone() == (2,)
+    later = add("Renée Later", 0)
+    assert [h.id for h in search.find_leads("renee")] == [later]
