@@ -3,13 +3,14 @@
 The figures come from what the leads record (received and first-answer times, stage changes on
 the timeline, next steps, status), never from typed-in numbers. A lead counts in a period by its
 received time (created_at: for imported leads the date the file gave). Merged-away leads are not
-counted. Every count is the size of a set that leads_behind() lists, by the same SQL
+counted. Every count is the size of a set that leads_behind() lists, by the same rules
 (models.insights_sql), so a number and the leads behind it always agree; medians come with the
-leads they are taken over. All results are frozen plain data, safe to build off the UI thread.
+leads they are taken over. The report reads rows derived from the leads and their timelines
+(insight_lead, stage_stay: kept by triggers, models.migrations), so it costs about the same for a
+month as for years. All results are frozen plain data, safe to build off the UI thread.
 """
 from __future__ import annotations
 
-import statistics
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -19,7 +20,7 @@ from . import mail, members, stages
 from .board import UNCLAIMED
 from .clock import iso, local_day_bounds, now, to_local
 from .errors import InvalidInput
-from .insights_sql import ALIASES, ANSWERED, KEYS, MAKE_TABLE, RULES, TABLE, counts_sql, entries_sql, fill_sql, ids_sql
+from .insights_sql import ALIASES, KEYS, RULES, STAY_AT, STAY_COUNTS, STAY_LEADS, counts_sql, ids_sql, response_at_sql
 from .tables import database
 
 # Oldroyd, McElheran and Elkington, "The Short Life of Online Sales Leads", Harvard Business Review,
@@ -187,61 +188,49 @@ def _stamp(moment: datetime) -> str:
     return moment.isoformat(sep=" ")  # the stored form: text comparison orders like time
 
 
-def _gather(where: str, params: dict[str, Any]) -> tuple[list[tuple], list[tuple], list[tuple]]:
-    """The rule sums by key, the answered leads' (source, seconds) and the stage entries, from one
-    snapshot: the facts are gathered once into a temporary table and read twice."""
-    with database.atomic():
-        database.execute_sql(MAKE_TABLE)
-        database.execute_sql(f"DELETE FROM {TABLE}")
-        database.execute_sql(fill_sql(where), params)
-        try:
-            return (database.execute_sql(counts_sql(), params).fetchall(), database.execute_sql(ANSWERED).fetchall(),
-                    database.execute_sql(entries_sql(where), params).fetchall())
-        finally:
-            database.execute_sql(f"DELETE FROM {TABLE}")
+def _at_rank(sql: str, params: dict[str, Any], n: int, rank: int, take: int = 1) -> float | None:
+    """The mean of `take` values from the 0-based `rank` on, of the n values a sorted statement reads."""
+    if not n:
+        return None
+    values = [row[0] for row in database.execute_sql(sql, {**params, "k": take, "o": rank})]
+    return sum(values) / len(values)
 
 
-def _stays(entries: list[tuple]) -> dict[str, list[tuple[str, float]]]:
-    """Stage name -> (lead id, days) of each stay that ended, from the stage entries in lead and time order
-    (lead id, julian day, entry rowid, the stage before the arrow, the lead's received julian day): a
-    stay began at the lead's previous entry or, for its first, when the lead came in."""
-    stays: dict[str, list[tuple[str, float]]] = {}
-    last_lead, last_at = None, 0.0
-    for lead, at, _, stage, received in entries:
-        start = last_at if lead == last_lead else received
-        stays.setdefault(stage, []).append((lead, max(0.0, at - start)))
-        last_lead, last_at = lead, at
-    return stays
+def _median(sql: str, params: dict[str, Any], n: int) -> float | None:
+    """The middle value of n, or the mean of the two middle ones."""
+    return _at_rank(sql, params, n, (n - 1) // 2, 2 - n % 2)
 
 
-def _median(values: list[float]) -> float | None:
-    return statistics.median(values) if values else None
-
-
-def _p90(ordered: list[float]) -> float | None:
+def _p90(sql: str, params: dict[str, Any], n: int) -> float | None:
     """The nearest-rank 90th percentile: the smallest value at or above 90 % of them."""
-    return ordered[(9 * len(ordered) + 9) // 10 - 1] if ordered else None  # ceil(0.9 n), in integers
+    return _at_rank(sql, params, n, (9 * n + 9) // 10 - 1)  # ceil(0.9 n), in integers
 
 
 def report(filters: Filters, at: datetime | None = None) -> Report:
     """Every figure for the filters as of `at` (naive UTC, default now); see models.insights_sql."""
     at = at or now()
     where, params = _where(filters, at)
-    rows, answered, entries = _gather(where, params)
-    counts: dict[str, dict[Any, int]] = {rule: {} for rule in RULES}
-    won_value: dict[str, float] = {}
-    for row in rows:
-        keys = dict(zip(KEYS, row, strict=False))
-        sums = row[len(KEYS):len(KEYS) + len(RULES)]
-        for (rule, (_, column)), n in zip(RULES.items(), sums, strict=True):
-            key = keys[column] if column else None
-            counts[rule][key] = counts[rule].get(key, 0) + (n or 0)
-        won_value[keys["source"]] = won_value.get(keys["source"], 0.0) + row[-1]
-    seconds = sorted(secs for _, secs in answered)
-    by_source: dict[str, list[int]] = {}
-    for source, secs in answered:
-        by_source.setdefault(source, []).append(secs)
-    stays = _stays(entries)
+    with database.atomic():  # one snapshot
+        rows = database.execute_sql(counts_sql(where), params).fetchall()
+        counts: dict[str, dict[Any, int]] = {rule: {} for rule in RULES}
+        won_value: dict[str, float] = {}
+        for row in rows:
+            keys = dict(zip(KEYS, row, strict=False))
+            sums = row[len(KEYS):len(KEYS) + len(RULES)]
+            for (rule, (_, column)), n in zip(RULES.items(), sums, strict=True):
+                key = keys[column] if column else None
+                counts[rule][key] = counts[rule].get(key, 0) + (n or 0)
+            won_value[keys["source"]] = won_value.get(keys["source"], 0.0) + row[-1]
+        answered = sum(counts["response.answered"].values())
+        response_at = response_at_sql(where, by_source=False)
+        median, p90 = _median(response_at, params, answered), _p90(response_at, params, answered)
+        response_at = response_at_sql(where, by_source=True)
+        by_source = {source: _median(response_at, params | {"key": source}, n)
+                     for source, n in counts["sources.answered"].items()}
+        stays = dict(database.execute_sql(STAY_COUNTS.format(where=where), params).fetchall())
+        stay_at = STAY_AT.format(where=where)
+        open_stages = stages.open_stages()
+        stage_days = {s.name: _median(stay_at, params | {"key": s.name}, stays.get(s.name, 0)) for s in open_stages}
 
     def total(rule: str) -> int:
         return sum(counts[rule].values())
@@ -251,18 +240,18 @@ def report(filters: Filters, at: datetime | None = None) -> Report:
 
     sources = tuple(sorted(
         (SourceRow(source, n, counts["sources.won"][source], counts["sources.lost"][source],
-                   counts["sources.open"][source], won_value[source], minutes(_median(by_source.get(source, []))))
+                   counts["sources.open"][source], won_value[source], minutes(by_source.get(source)))
          for source, n in counts["sources.received"].items() if n),
         key=lambda s: (-s.received, s.source)))
     reasons = tuple(sorted((ReasonRow(reason, n) for reason, n in counts["lost_reasons.count"].items() if n),
                            key=lambda r: (-r.count, r.reason)))
-    stage_rows = tuple(StageRow(s.name, _median([days for _, days in stays.get(s.name, [])]),
-                                counts["stages.stuck"].get(s.name, 0), s.stale_days) for s in stages.open_stages())
+    stage_rows = tuple(StageRow(s.name, stage_days[s.name],
+                                counts["stages.stuck"].get(s.name, 0), s.stale_days) for s in open_stages)
     speed = tuple(SpeedRow(b, counts["speed_to_result.leads"].get(b, 0), counts["speed_to_result.won"].get(b, 0))
                   for b in BUCKETS)
     return Report(
         filters=filters, at=at, received=total("received"),
-        response=Response(minutes(_median(seconds)), minutes(_p90(seconds)), total("response.within_5m"),
+        response=Response(minutes(median), minutes(p90), total("response.within_5m"),
                           total("response.within_1h"), total("response.within_24h"),
                           total("response.answered"), total("response.never")),
         sources=sources, lost_reasons=reasons, stages=stage_rows,
@@ -322,11 +311,9 @@ def leads_behind(filters: Filters, figure: str, key: str | None = None, at: date
     if (stays or RULES[rule][1] is not None) and key is None:
         raise InvalidInput(f"'{figure}' is a list: say which row (a {figure.split('.')[0].rstrip('s')}).")
     where, params = _where(filters, at or now())
-    if stays:
-        entries = database.execute_sql(entries_sql(where), params).fetchall()
-        received = {lead: day for lead, _, _, _, day in entries}
-        return sorted({lead for lead, _ in _stays(entries).get(key, [])}, key=lambda lead: (received[lead], lead))
     params["key"] = key
+    if stays:
+        return [row[0] for row in database.execute_sql(STAY_LEADS.format(where=where), params)]
     return [row[0] for row in database.execute_sql(ids_sql(where, rule, key is not None), params)]
 
 

@@ -149,5 +149,84 @@ CREATE INDEX lead_insights ON lead (created_at, merged_into, status, id, owner_i
 CREATE INDEX activity_stage ON activity (lead_id, at, kind, summary) WHERE kind = 'stage';
 """
 
+# Insights' derived rows (models.insights), local and kept by triggers like lead_search: every write to lead
+# or activity, from any path (the app, undo, team sync's remote ops), mends them in the same statement.
+# insight_lead: each live lead's counted facts, with its first-answer delay in whole seconds (secs) and its
+# band (0: within 5 minutes, 1: within the hour, 2: within 24 hours, 3: later, NULL: never), so the report
+# groups leads by what it counts in index order (no sort) and takes response medians from sorted indexes.
+# stage_stay: each stay in a stage that ended (a stage entry "A → B" on the timeline ends a stay in A, begun at
+# the lead's previous entry or when it came in), with its lead's filter columns; a lead's stays are rebuilt
+# whenever its stage entries or those columns change. Each view holds its rows' one definition.
+INSIGHT_ROWS = """
+CREATE TABLE insight_lead ("lead" INTEGER PRIMARY KEY, "created_at" DATETIME NOT NULL, "owner_id" TEXT,
+  "source" TEXT NOT NULL, "status" TEXT NOT NULL, "reason" TEXT NOT NULL, "stage_id" TEXT NOT NULL, "value" REAL,
+  "secs" INTEGER, "band" INTEGER, "no_contact" INTEGER NOT NULL);
+CREATE VIEW insight_lead_source AS
+  SELECT lead, created_at, owner_id, source, status, reason, stage_id, value, secs,
+    CASE WHEN secs <= 300 THEN 0 WHEN secs <= 3600 THEN 1 WHEN secs <= 86400 THEN 2 WHEN secs IS NOT NULL THEN 3
+    END AS band, no_contact
+  FROM (SELECT rowid AS lead, created_at, owner_id, coalesce(source, '') AS source, status,
+          coalesce(lost_reason, '') AS reason, stage_id, value,
+          max(0, unixepoch(first_response_at) - unixepoch(created_at)) AS secs,
+          coalesce(email, '') = '' AND coalesce(phone, '') = '' AS no_contact
+        FROM lead WHERE merged_into IS NULL);
+INSERT INTO insight_lead SELECT * FROM insight_lead_source;
+CREATE INDEX insight_lead_keys ON insight_lead (source, status, reason, stage_id, band, no_contact, created_at,
+  owner_id, value);
+CREATE INDEX insight_lead_secs ON insight_lead (secs, created_at, owner_id, source) WHERE secs IS NOT NULL;
+CREATE INDEX insight_lead_source_secs ON insight_lead (source, secs, created_at, owner_id) WHERE secs IS NOT NULL;
+CREATE TRIGGER insight_lead_insert AFTER INSERT ON lead BEGIN
+  INSERT INTO insight_lead SELECT * FROM insight_lead_source WHERE lead = new.rowid;
+END;
+CREATE TRIGGER insight_lead_delete AFTER DELETE ON lead BEGIN
+  DELETE FROM insight_lead WHERE lead = old.rowid;
+END;
+CREATE TRIGGER insight_lead_update AFTER UPDATE OF created_at, merged_into, owner_id, source, status, lost_reason,
+    stage_id, value, first_response_at, email, phone ON lead BEGIN
+  DELETE FROM insight_lead WHERE lead = old.rowid;
+  INSERT INTO insight_lead SELECT * FROM insight_lead_source WHERE lead = new.rowid;
+END;
+CREATE TABLE stage_stay ("entry" INTEGER PRIMARY KEY, "lead_id" TEXT NOT NULL, "stage" TEXT NOT NULL,
+  "days" REAL NOT NULL, "created_at" DATETIME NOT NULL, "owner_id" TEXT, "source" TEXT NOT NULL);
+CREATE VIEW stage_stay_source AS
+  SELECT a.rowid AS entry, a.lead_id AS lead_id, substr(a.summary, 1, instr(a.summary, ' → ') - 1) AS stage,
+    max(0.0, julianday(a.at) - julianday(coalesce(lag(a.at) OVER (PARTITION BY a.lead_id ORDER BY a.at, a.rowid),
+      l.created_at))) AS days,
+    l.created_at, l.owner_id, coalesce(l.source, '') AS source
+  FROM activity AS a INDEXED BY activity_stage JOIN lead AS l ON l.id = a.lead_id
+  WHERE a.kind = 'stage' AND instr(a.summary, ' → ') > 0 AND l.merged_into IS NULL;
+INSERT INTO stage_stay SELECT * FROM stage_stay_source;
+CREATE INDEX stage_stay_lead ON stage_stay (lead_id);
+CREATE INDEX stage_stay_days ON stage_stay (stage, days, created_at, owner_id, source, lead_id);
+CREATE TRIGGER stage_stay_entry_insert AFTER INSERT ON activity WHEN new.kind = 'stage' BEGIN
+  DELETE FROM stage_stay WHERE lead_id = new.lead_id;
+  INSERT INTO stage_stay SELECT * FROM stage_stay_source WHERE lead_id = new.lead_id;
+END;
+CREATE TRIGGER stage_stay_entry_delete AFTER DELETE ON activity WHEN old.kind = 'stage' BEGIN
+  DELETE FROM stage_stay WHERE lead_id = old.lead_id;
+  INSERT INTO stage_stay SELECT * FROM stage_stay_source WHERE lead_id = old.lead_id;
+END;
+CREATE TRIGGER stage_stay_entry_update AFTER UPDATE OF lead_id, kind, at, summary ON activity
+    WHEN old.kind = 'stage' OR new.kind = 'stage' BEGIN
+  DELETE FROM stage_stay WHERE lead_id IN (old.lead_id, new.lead_id);
+  INSERT INTO stage_stay SELECT * FROM stage_stay_source WHERE lead_id IN (old.lead_id, new.lead_id);
+END;
+CREATE TRIGGER stage_stay_lead_insert AFTER INSERT ON lead BEGIN
+  INSERT INTO stage_stay SELECT * FROM stage_stay_source WHERE lead_id = new.id;
+END;
+CREATE TRIGGER stage_stay_lead_delete AFTER DELETE ON lead BEGIN
+  DELETE FROM stage_stay WHERE lead_id = old.id;
+END;
+CREATE TRIGGER stage_stay_lead_update AFTER UPDATE OF id, created_at, merged_into, owner_id, source ON lead BEGIN
+  DELETE FROM stage_stay WHERE lead_id IN (old.id, new.id);
+  INSERT INTO stage_stay SELECT * FROM stage_stay_source WHERE lead_id = new.id;
+END;
+-- The report's open leads (a tenth of them: who is stuck, next steps, duplicates), covering. "created_at IS NOT
+-- NULL" (always true) keeps it to the queries that name it: other lists of open leads keep their plans.
+CREATE INDEX lead_open_insights ON lead (created_at, status, merged_into, id, owner_id, source, stage_id, value,
+  lost_reason, first_response_at, stage_changed_at, email, phone)
+  WHERE status = 'open' AND merged_into IS NULL AND created_at IS NOT NULL;
+"""
+
 # One entry per schema version, in order: append new steps, never edit shipped ones.
-STEPS: list[str] = [CORE, MAIL, OUTBOX, SYNC, SYNCED_RULES, SEARCH, MAIL_OAUTH, INSIGHTS]
+STEPS: list[str] = [CORE, MAIL, OUTBOX, SYNC, SYNCED_RULES, SEARCH, MAIL_OAUTH, INSIGHTS, INSIGHT_ROWS]

@@ -4,15 +4,17 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
+from datetime import datetime
 
 import mail_samples as samples
 import pytest
 
-from models import db, mail, migrations
+from models import db, demo, insights, mail, migrations, stages
 from models.tables import SenderRule, database
 from sync.mail.classify import classify
 
 RULES_STEP = migrations.STEPS.index(migrations.SYNCED_RULES)
+AT = datetime(2026, 6, 1, 12, 0)
 
 
 @pytest.fixture
@@ -54,3 +56,27 @@ def test_a_new_decision_on_a_migrated_pattern_updates_its_row(before_synced_rule
         mail._set_rule("@spam-agency.example", "lead")
     assert SenderRule.select().where(SenderRule.pattern == "@spam-agency.example").count() == 1
     assert mail.rules()["@spam-agency.example"] == "lead"
+
+
+def test_insight_rows_are_filled_for_an_existing_database(tmp_path):
+    """A database from before the insights' derived rows gets them for every lead and stay it holds."""
+    db.open_database(tmp_path)
+    stages.ensure_defaults()
+    demo.generate(80, seed=5)
+    before = insights.report_record(insights.report(insights.Filters(), at=AT))
+    step = migrations.STEPS.index(migrations.INSIGHT_ROWS)
+    objects = database.execute_sql("SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view', 'table') "
+                                   "AND (name LIKE 'insight_lead%' OR name LIKE 'stage_stay%')").fetchall()
+    for kind, name in sorted(objects, key=lambda o: o[0] == "table"):  # the table last: it drops its indexes
+        database.execute_sql(f"DROP {kind} {name}")
+    database.execute_sql("DROP INDEX lead_open_insights")
+    database.execute_sql(f"PRAGMA user_version = {step}")
+    db.close_database()
+    db.open_database(tmp_path)
+    try:
+        for table in ("insight_lead", "stage_stay"):
+            derived = database.execute_sql(f"SELECT count(*) FROM {table}").fetchone()[0]
+            assert derived and derived == database.execute_sql(f"SELECT count(*) FROM {table}_source").fetchone()[0]
+        assert insights.report_record(insights.report(insights.Filters(), at=AT)) == before
+    finally:
+        db.close_database()

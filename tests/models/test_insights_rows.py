@@ -1,0 +1,78 @@
+"""Insights' derived rows (insight_lead, stage_stay) stay equal to what the leads and their timelines say.
+
+Each table is compared with its view, which computes the same rows from lead and activity directly,
+after writes from every path: the domain rules, undo-style column writes, and team sync's remote mode.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from models import demo, insights, leads, stages, writes
+from models.tables import Activity, database
+
+TABLES = ("insight_lead", "stage_stay")
+
+
+def rows(name: str) -> list[tuple]:
+    return database.execute_sql(f"SELECT * FROM {name} ORDER BY 1").fetchall()
+
+
+def assert_derived_rows_current() -> None:
+    for table in TABLES:
+        assert rows(table) == rows(f"{table}_source"), table
+
+
+@pytest.fixture
+def demo_leads(store):
+    demo.generate(120, seed=3)
+    assert rows("stage_stay"), "the demo leads have stage changes"
+    return store
+
+
+def test_rows_follow_the_domain_rules(demo_leads):
+    """Moving, answering, editing, closing and merging leads keeps every derived row current."""
+    live = list(leads.live().where(leads.Lead.status == "open").limit(4))
+    a, b, c, d = live
+    leads.move_lead(a, stages.find_stage("Quoted"))
+    leads.record_response(b, datetime(2026, 1, 1, 9, 0))
+    leads.edit_lead(c, source="Referral", email=None, phone=None)
+    leads.move_lead(d, stages.closing_stage("won"), value=900)
+    leads.merge_leads(leads.find_lead(a.id), leads.find_lead(c.id))
+    assert_derived_rows_current()
+    assert not database.execute_sql("SELECT 1 FROM stage_stay WHERE lead_id = ?", (c.id,)).fetchall()
+
+
+def test_rows_follow_column_writes_and_remote_changes(demo_leads):
+    """Team sync's remote mode and raw column writes (as undo makes them) mend the rows too: a stage entry
+    inserted before the others, one whose time changes, one deleted, a lead's received time and owner."""
+    lead = leads.live().where(leads.Lead.status == "open").first()
+    entries = list(Activity.select().where((Activity.lead == lead.id) & (Activity.kind == "stage"))
+                   .order_by(Activity.at))
+    with writes.remote():
+        writes.insert_rows("activity", [{
+            "id": "00000000-0000-4000-8000-000000000001", "updated_at": "2026-01-01 00:00:00", "lead_id": lead.id,
+            "kind": "stage", "at": str(lead.created_at + timedelta(minutes=5)), "author": "Sam",
+            "summary": "New → Contacted", "body": None, "message_id": None}])
+        writes.update_row("lead", lead.id, {"created_at": str(lead.created_at - timedelta(days=2))}, stamp=False)
+    assert_derived_rows_current()
+    if entries:
+        writes.update_row("activity", entries[0].id, {"at": str(entries[0].at + timedelta(hours=3))})
+        writes.delete_row("activity", entries[-1].id)
+    writes.update_row("lead", lead.id, {"source": "Trade fair", "owner_id": None})
+    writes.delete_row("activity", "00000000-0000-4000-8000-000000000001")
+    assert_derived_rows_current()
+
+
+def test_stage_medians_and_their_leads_come_from_the_stays(demo_leads):
+    """A stage's median days is a stay's length in stage_stay, and its leads are the leads of those stays."""
+    report = insights.report(insights.Filters())
+    stage = next(s for s in report.stages if s.median_days is not None)
+    days = [d for (d,) in database.execute_sql("SELECT days FROM stage_stay WHERE stage = ? ORDER BY days",
+                                               (stage.stage,))]
+    middle = (days[(len(days) - 1) // 2] + days[len(days) // 2]) / 2
+    assert stage.median_days == pytest.approx(middle)
+    behind = insights.leads_behind(insights.Filters(), "stages.median_days", stage.stage, at=report.at)
+    assert set(behind) == {lead for (lead,) in database.execute_sql(
+        "SELECT lead_id FROM stage_stay WHERE stage = ?", (stage.stage,))}
