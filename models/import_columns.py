@@ -7,6 +7,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .errors import InvalidInput
 
@@ -55,6 +56,7 @@ _ENTITIES = {"person", "deal", "organization", "organisation", "org", "lead", "c
 _KINDS = re.compile(r"(work|home|mobile|other|main|private|business|value|number)$")
 
 
+@lru_cache(maxsize=4096)  # every row's first cell is checked for "Total": first names repeat
 def key(text: str) -> str:
     """'Vollständiger Name' -> 'vollstandigername': case, accents and punctuation do not matter."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
