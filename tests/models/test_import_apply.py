@@ -147,3 +147,15 @@ def test_a_failure_in_a_later_batch_takes_back_the_earlier_ones(small_batches, t
     with pytest.raises(RuntimeError, match="disk full"):
         importing.apply_import(importing.plan_import(csv_file(tmp_path, "Name,Company,Email,Phone\n" + ROWS)))
     assert Lead.select().count() == 0 and Activity.select().count() == 0
+
+
+def test_a_row_repeating_an_earlier_one_merges_into_its_lead_whatever_the_write_order(small_batches, tmp_path):
+    """New leads are written in id order, not file order: a later row with the same email still finds the lead
+    its earlier row made, and fills its empty phone, in whatever batch either lands."""
+    rows = "".join(f"Person {i},p{i}@example.com,\n" for i in range(7))
+    path = csv_file(tmp_path, "Name,Email,Phone\n" + rows + "Person 3 again,p3@example.com,+49 30 1234567\n")
+    result = importing.apply_import(importing.plan_import(path, duplicates="merge"))
+    assert (result.added, result.merged) == (7, 1)
+    lead = Lead.get(Lead.email == "p3@example.com")
+    assert lead.phone == "+49301234567"
+    assert Activity.select().where(Activity.lead == lead, Activity.summary.contains("line 9")).count() == 1
