@@ -324,21 +324,23 @@ def _payload(part: Message) -> bytes:
     return data if isinstance(data, bytes) else b""
 
 
-def _walk(msg: Message) -> Iterator[Message]:
-    """Parts in order, not descending into attached messages (forwards, bounces)."""
-    yield msg
-    if msg.is_multipart() and msg.get_content_maintype() != "message":
+def _walk(msg: Message) -> Iterator[tuple[Message, str]]:
+    """(part, its content type) in order, not descending into attached messages (forwards, bounces).
+    The type is read once: each header lookup scans the part's headers."""
+    ctype = msg.get_content_type()
+    yield msg, ctype
+    if msg.is_multipart() and not ctype.startswith("message/"):
         for sub in msg.get_payload():
             if isinstance(sub, Message):
                 yield from _walk(sub)
 
 
 def _body(msg: Message) -> tuple[str, str | None, tuple[str, ...]]:
+    """(plain text, HTML, every part's type: the message's own first)."""
     plain: str | None = None
     html: str | None = None
     types: list[str] = []
-    for part in _walk(msg):
-        ctype = part.get_content_type()
+    for part, ctype in _walk(msg):
         types.append(ctype)
         if part.is_multipart() or ctype not in ("text/plain", "text/html"):
             continue
@@ -465,7 +467,7 @@ def parse(raw: bytes) -> Mail:
         msg = email.message_from_bytes(raw, policy=email.policy.compat32)
         headers = _headers(msg)
         text, html, types = _body(msg)
-        is_report = msg.get_content_type() == "multipart/report" and (
+        is_report = types[0] == "multipart/report" and (
             str(msg.get_param("report-type", "")).lower() == "delivery-status"
         )
     except Exception:
