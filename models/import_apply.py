@@ -1,6 +1,6 @@
 """Writing an import plan: new leads built with models.leads.new_lead_rows (the definition add_lead uses) and
-written with writes.insert_many in transactions of BATCH rows, so the window's own writes are not locked
-out for long; progress and cancel between batches; undo of the whole import from the batches' outbox
+written with writes.insert_many in transactions of about BATCH new leads' work, so the window's own writes
+are not locked out for long; progress and cancel between batches; undo of the whole import from the batches' outbox
 records (models.history), which also takes back a cancelled or failed import."""
 from __future__ import annotations
 
@@ -19,7 +19,9 @@ from .tables import Activity, FollowUp, Lead, Member, database, new_id
 if TYPE_CHECKING:
     from .importing import ImportPlan, ImportRow
 
-BATCH = 500  # rows a transaction: the write lock is held for a few hundred milliseconds at a time
+BATCH = 1500  # new leads a transaction (~150 ms): the write lock is held for a few hundred milliseconds at most
+MERGE_COST = 10  # a row merged into a lead it repeats takes about as long as ten new ones (~1 ms: its own statements)
+UNDO_RECORDS = 800  # outbox records undone a transaction (~0.3 ms each: a delete and its record)
 DETAILS_NOTE = "Imported details"
 CHECKPOINT_PAGES = 4000  # WAL pages (4 KB) between checkpoints while importing: every few batches
 
@@ -46,7 +48,7 @@ class Cancelled(Exception):
 
 def apply_import(plan: ImportPlan, skip_invalid: bool = False, progress: Callable[[int, int], None] | None = None,
                  cancel: Callable[[], bool] | None = None) -> ImportResult:
-    """Write a plan in transactions of BATCH rows: every row, or (on any error, or when cancel() says so
+    """Write a plan in transactions of about BATCH rows' work: every row, or (on any error, or when cancel() says so
     between batches) none, since the batches written are undone. The result's undo takes it all back."""
     if plan.rejected and not skip_invalid:
         first_line, first_reason = plan.rejected[0]
@@ -59,21 +61,22 @@ def apply_import(plan: ImportPlan, skip_invalid: bool = False, progress: Callabl
     text = f"Import of {plan.path.name}"
     target_of: dict[int, str] = {}  # row index -> the lead id that row became (or joined)
     merged = skipped = 0
-    order = _write_order(plan.rows)
+    written = 0
     try:
         with _fewer_checkpoints():
-            for start in range(0, len(order), BATCH):
+            for indexes in _batches(plan.rows):
                 if cancel is not None and cancel():
                     raise Cancelled
                 with database.atomic("IMMEDIATE"):
                     before = writes.last_seq()
-                    counts = _apply_rows(plan, order[start:start + BATCH], batch, target_of)
+                    counts = _apply_rows(plan, indexes, batch, target_of)
                     after = writes.last_seq()
                 merged, skipped = merged + counts[0], skipped + counts[1]
                 if after > before:
                     done.append(history.Undo(text, before + 1, after))
+                written += len(indexes)
                 if progress is not None:
-                    progress(min(start + BATCH, len(order)), len(order))
+                    progress(written, len(plan.rows))
     except BaseException as exc:
         _take_back(done)
         if isinstance(exc, Cancelled):
@@ -99,8 +102,9 @@ def _fewer_checkpoints() -> Iterator[None]:
         database.execute_sql(f"PRAGMA wal_autocheckpoint = {int(every)}")
 
 
-def _write_order(rows: tuple[ImportRow, ...]) -> list[int]:
-    """Row indexes in the order they are written: new leads by id, then the rest in file order.
+def _batches(rows: tuple[ImportRow, ...]) -> Iterator[list[int]]:
+    """Row indexes a transaction, in the order they are written: new leads by id, then the rest in file order;
+    each transaction about BATCH rows' work (a merge counts MERGE_COST).
 
     Ids are fingerprints, as good as random; in file order every batch would touch a page of each
     index keyed by id (the lead's own, the board's and the insights' covering indexes, the timeline's
@@ -108,7 +112,16 @@ def _write_order(rows: tuple[ImportRow, ...]) -> list[int]:
     a batch fills a few neighbouring pages of each (9 s). Duplicates come last: the rows they merge
     into are written by then."""
     adds = sorted((i for i, row in enumerate(rows) if row.action == "add"), key=lambda i: rows[i].lead_id)
-    return adds + [i for i, row in enumerate(rows) if row.action != "add"]
+    indexes: list[int] = []
+    work = 0
+    for index in adds + [i for i, row in enumerate(rows) if row.action != "add"]:
+        indexes.append(index)
+        work += MERGE_COST if rows[index].action == "merge" else 1
+        if work >= BATCH:
+            yield indexes
+            indexes, work = [], 0
+    if indexes:
+        yield indexes
 
 
 def _apply_rows(plan: ImportPlan, indexes: list[int], batch: _Batch, target_of: dict[int, str]) -> tuple[int, int]:
@@ -138,19 +151,22 @@ def _apply_rows(plan: ImportPlan, indexes: list[int], batch: _Batch, target_of: 
 
 
 def _take_back(done: list[history.Undo], progress: Callable[[int, int], None] | None = None) -> None:
-    """Undo batches newest first, each in its own transaction like the import, so the window's writes get
-    their turn: taking back 50,000 leads takes a while (the search index pays for every delete)."""
-    for count, token in enumerate(reversed(done), start=1):
+    """Undo batches newest first, in transactions of UNDO_RECORDS records (newest first too, so each finds
+    the rows as the import left them), so the window's writes get their turn: taking back 50,000 leads
+    takes a while (every delete is checked, recorded and pays for the indexes)."""
+    pieces = [history.Undo(token.text, max(token.first, last - UNDO_RECORDS + 1), last)
+              for token in reversed(done) for last in range(token.last, token.first - 1, -UNDO_RECORDS)]
+    for count, token in enumerate(pieces, start=1):
         try:
             with database.atomic("IMMEDIATE"):
                 history.undo(token)
         except RuleError as exc:
             if count == 1:
                 raise
-            raise RuleError(f"Only part of '{token.text}' was undone ({count - 1} of {len(done)} batches): "
+            raise RuleError(f"Only part of '{token.text}' was undone ({count - 1} of {len(pieces)} steps): "
                             f"the rest was changed meanwhile.") from exc
         if progress is not None:
-            progress(count, len(done))
+            progress(count, len(pieces))
 
 
 def undo_import(token: ImportUndo, progress: Callable[[int, int], None] | None = None) -> None:

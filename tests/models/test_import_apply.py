@@ -159,3 +159,29 @@ def test_a_row_repeating_an_earlier_one_merges_into_its_lead_whatever_the_write_
     lead = Lead.get(Lead.email == "p3@example.com")
     assert lead.phone == "+49301234567"
     assert Activity.select().where(Activity.lead == lead, Activity.summary.contains("line 9")).count() == 1
+
+
+def test_a_merge_weighs_more_than_a_new_lead_in_a_batch(small_batches, tmp_path, monkeypatch):
+    """New leads fill a batch row for row; a merged row counts MERGE_COST, so batches of merges are shorter."""
+    monkeypatch.setattr(import_apply, "MERGE_COST", 3)
+    rows = "".join(f"Person {i},p{i}@example.com\n" for i in range(4))
+    again = "".join(f"Again {i},p{i}@example.com\n" for i in range(3))
+    seen = []
+    result = importing.apply_import(importing.plan_import(csv_file(tmp_path, "Name,Email\n" + rows + again),
+                                                          duplicates="merge"),
+                                    progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(3, 7), (5, 7), (6, 7), (7, 7)] and (result.added, result.merged) == (4, 3)
+
+
+def test_undo_goes_in_pieces_of_records_newest_first(small_batches, tmp_path, monkeypatch):
+    """An import batch is taken back in transactions of UNDO_RECORDS records, newest first, so a lead's
+    entries and steps go before it and a merge is undone before the lead it filled: nothing is left."""
+    monkeypatch.setattr(import_apply, "UNDO_RECORDS", 2)
+    rows = "".join(f"Person {i},p{i}@example.com,\n" for i in range(4)) + "Again,p1@example.com,+49 30 1234567\n"
+    result = importing.apply_import(importing.plan_import(csv_file(tmp_path, "Name,Email,Phone\n" + rows),
+                                                          duplicates="merge"))
+    records = sum(token.last - token.first + 1 for token in result.undo.batches)
+    seen = []
+    importing.undo_import(result.undo, progress=lambda done, total: seen.append((done, total)))
+    assert len(seen) >= records // 2 and seen[-1][0] == seen[-1][1]
+    assert Lead.select().count() == Activity.select().count() == FollowUp.select().count() == 0
