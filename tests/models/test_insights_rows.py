@@ -16,7 +16,9 @@ TABLES = ("insight_lead", "stage_stay")
 
 
 def rows(name: str) -> list[tuple]:
-    return database.execute_sql(f"SELECT * FROM {name} ORDER BY 1").fetchall()
+    """Every row, in the order of all its columns."""
+    width = len(database.execute_sql(f"SELECT * FROM {name} LIMIT 0").description)
+    return database.execute_sql(f"SELECT * FROM {name} ORDER BY {', '.join(map(str, range(1, width + 1)))}").fetchall()
 
 
 def assert_derived_rows_current() -> None:
