@@ -157,7 +157,6 @@ class StoreContext:
         self._author: str | None = None
         self._first: Stage | None = None
         self._open: list[Stage] | None = None
-        self._phones: dict[str, str | None] = {}  # a number as written -> E.164, None when refused
 
     @property
     def region(self) -> str:
@@ -182,19 +181,6 @@ class StoreContext:
         if self._open is None:
             self._open = stages.open_stages()
         return self._open
-
-    def phone(self, value: str | None) -> str | None:
-        """normalise_phone with the pass's region, None where it refuses (a form's phone repeats: ~0.1 ms each)."""
-        if not value:
-            return None
-        if value not in self._phones:
-            if len(self._phones) >= 4096:
-                self._phones.clear()
-            try:
-                self._phones[value] = normalise_phone(value, self.region)
-            except InvalidInput:
-                self._phones[value] = None
-        return self._phones[value]
 
 
 @dataclass(slots=True)
@@ -501,7 +487,10 @@ def _usable(fields: dict[str, str | None], context: StoreContext) -> dict[str, s
         out["email"] = normalise_email(out.get("email"))
     except InvalidInput:
         out["email"] = None
-    out["phone"] = context.phone(out.get("phone"))
+    try:
+        out["phone"] = normalise_phone(out.get("phone"), context.region)
+    except InvalidInput:
+        out["phone"] = None
     return out
 
 
