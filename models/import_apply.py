@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 BATCH = 1500  # new leads a transaction (~150 ms): the write lock is held for a few hundred milliseconds at most
 MERGE_COST = 10  # a row merged into a lead it repeats takes about as long as ten new ones (~1 ms: its own statements)
-UNDO_RECORDS = 800  # outbox records undone a transaction (~0.3 ms each: a delete and its record)
+UNDO_RECORDS = 500  # outbox records undone a transaction (~0.5 ms each: a check, a delete and its record)
 DETAILS_NOTE = "Imported details"
 CHECKPOINT_PAGES = 4000  # WAL pages (4 KB) between checkpoints while importing: every few batches
 
