@@ -185,3 +185,11 @@ def test_undo_goes_in_pieces_of_records_newest_first(small_batches, tmp_path, mo
     importing.undo_import(result.undo, progress=lambda done, total: seen.append((done, total)))
     assert len(seen) >= records // 2 and seen[-1][0] == seen[-1][1]
     assert Lead.select().count() == Activity.select().count() == FollowUp.select().count() == 0
+
+
+def test_a_row_keeps_the_fingerprint_earlier_versions_gave_it():
+    """The id a row's lead gets never changes between versions, or re-importing an old file would duplicate it."""
+    from models.import_rows import fingerprint_id
+
+    cells = ["Jürgen", "Alt", "Ölmühle", ""]
+    assert fingerprint_id({"name": "Jürgen Alt", "company": "Ölmühle"}, cells) == "5a93e1ce-c4f5-5c7f-ad91-8190158d353b"
