@@ -87,11 +87,14 @@ def _sheet(name: str | None, table: Rows) -> Sheet | None:
     width = len(header)
     sheet = Sheet(name, header, [], header_line)
     for line, cells in table[index + 1:]:
-        cells = (cells + [""] * width)[:width]
-        filled = [c for c in cells if c]
-        if filled and _TOTALS.match(key(filled[0])) and "@" not in "".join(filled):
-            sheet.skipped.append((line, f"a totals row ({filled[0]})"))
-        elif filled:
+        if len(cells) != width:
+            cells = (cells + [""] * width)[:width]
+        first = next((c for c in cells if c), None)
+        if first is None:
+            continue
+        if _TOTALS.match(key(first)) and "@" not in "".join(cells):
+            sheet.skipped.append((line, f"a totals row ({first})"))
+        else:
             sheet.rows.append((line, cells))
     return sheet
 
@@ -143,7 +146,7 @@ def _csv_rows(path: Path, raw: bytes, encoding: str) -> Rows:
     start = 1
     try:
         for cells in reader:
-            rows.append((start, [c.strip() for c in cells]))
+            rows.append((start, list(map(str.strip, cells))))
             start = reader.line_num + 1  # a quoted newline spans lines: report the row's first one
     except csv.Error as exc:
         raise InvalidInput(f"{path.name} is not a readable CSV file (line {start}: {exc}).") from None
