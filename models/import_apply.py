@@ -19,7 +19,7 @@ from .tables import Activity, FollowUp, Lead, Member, database, new_id
 if TYPE_CHECKING:
     from .importing import ImportPlan, ImportRow
 
-BATCH = 1500  # new leads a transaction (~150 ms): the write lock is held for a few hundred milliseconds at most
+BATCH = 1000  # new leads a transaction (~100-300 ms): the window never waits long for the write lock
 MERGE_COST = 10  # a row merged into a lead it repeats takes about as long as ten new ones (~1 ms: its own statements)
 UNDO_RECORDS = 500  # outbox records undone a transaction (~0.5 ms each: a check, a delete and its record)
 DETAILS_NOTE = "Imported details"
