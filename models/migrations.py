@@ -245,4 +245,14 @@ CREATE INDEX lead_open_insights ON lead (created_at, status, merged_into, id, ow
 """
 
 # One entry per schema version, in order: append new steps, never edit shipped ones.
-STEPS: list[str] = [CORE, MAIL, OUTBOX, SYNC, SYNCED_RULES, SEARCH, MAIL_OAUTH, INSIGHTS, INSIGHT_ROWS]
+# An import adds its leads' search words in one statement a batch (models.search.indexed_in_bulk): the
+# insert trigger stands aside while the 'search.bulk' setting is there, which only that transaction sees.
+SEARCH_BULK = """
+DROP TRIGGER lead_search_insert;
+CREATE TRIGGER lead_search_insert AFTER INSERT ON lead
+  WHEN NOT EXISTS (SELECT 1 FROM setting WHERE key = 'search.bulk') BEGIN
+  INSERT INTO lead_search (rowid, name, company, email) VALUES (new.rowid, new.name, new.company, new.email);
+END;
+"""
+
+STEPS: list[str] = [CORE, MAIL, OUTBOX, SYNC, SYNCED_RULES, SEARCH, MAIL_OAUTH, INSIGHTS, INSIGHT_ROWS, SEARCH_BULK]

@@ -102,34 +102,22 @@ def find_leads(text: str, limit: int = 20) -> list[LeadHit]:
 # The guard a later form of the trigger may check (WHEN NOT EXISTS (SELECT 1 FROM setting WHERE key = ...)):
 # set only inside the importing transaction, so no other connection ever sees it.
 BULK_GUARD = "search.bulk"
-_TRIGGER = "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'lead_search_insert'"
 
 
 @contextmanager
 def indexed_in_bulk() -> Iterator[None]:
     """Leads inserted inside get their lead_search rows in one statement at the end, not one by one from
     the insert trigger: 50,000 imported leads in 0.3 s instead of 2.5 s. Only inside the caller's write
-    transaction: the trigger is switched off (by its guard setting, or dropped and made again from its
-    own SQL) and back on within it, so every other connection always sees it in place."""
+    transaction: the trigger stands aside while its guard setting is there (schema step SEARCH_BULK), and
+    the guard is gone before that transaction can commit, so no other connection ever sees it."""
     if not database.in_transaction():
         raise RuntimeError("indexed_in_bulk needs the caller's write transaction")
-    found = database.execute_sql(_TRIGGER).fetchone()
-    if found is None:  # no trigger, no index to keep
-        yield
-        return
-    trigger, guarded = found[0], BULK_GUARD in found[0]
     last = database.execute_sql("SELECT coalesce(max(rowid), 0) FROM lead").fetchone()[0]
-    if guarded:
-        database.execute_sql("INSERT INTO setting (key, value) VALUES (?, '1')", [BULK_GUARD])
-    else:
-        database.execute_sql("DROP TRIGGER lead_search_insert")
+    database.execute_sql("INSERT INTO setting (key, value) VALUES (?, '1')", [BULK_GUARD])
     try:
         yield
         # New rows get rowids above the largest (SQLite's rule while it is below 2^63), so these are the new leads.
         database.execute_sql("INSERT INTO lead_search (rowid, name, company, email) "
                              "SELECT rowid, name, company, email FROM lead WHERE rowid > ?", [last])
     finally:  # also when the caller goes on with its transaction after an error: never commit it switched off
-        if guarded:
-            database.execute_sql("DELETE FROM setting WHERE key = ?", [BULK_GUARD])
-        elif database.execute_sql(_TRIGGER).fetchone() is None:
-            database.execute_sql(trigger)
+        database.execute_sql("DELETE FROM setting WHERE key = ?", [BULK_GUARD])

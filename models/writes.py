@@ -215,12 +215,12 @@ def _transaction() -> Iterator[None]:
             yield
 
 
-def _json(values: dict[str, Any]) -> str:
-    return json.dumps(values, ensure_ascii=False, default=_text)
-
-
 def _text(value: datetime) -> str:
     return value.isoformat(" ")  # what sqlite3's datetime adapter stores
+
+
+# One encoder for every record: json.dumps with options builds a new one per call (~1.5 µs a record).
+_json = json.JSONEncoder(ensure_ascii=False, default=_text).encode
 
 
 # --- helpers ----------------------------------------------------------------------------------
