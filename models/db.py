@@ -23,7 +23,7 @@ PRAGMAS = {
     "foreign_keys": 1,
     "busy_timeout": 5000,
     "synchronous": "normal",  # safe with WAL: a power cut loses at most the last commit
-    "cache_size": -8_000,  # 8 MB per connection: the UI, two readers and the writer each have one
+    "cache_size": -16_000,  # 16 MB per connection: the UI, two readers and the writer each have one
     "temp_store": "memory",
 }
 
