@@ -72,11 +72,13 @@ class ExitAfterPaint(QObject):
 
 
 def housekeeping(data_dir: Path) -> None:
-    """The rolling daily backup, then outbox records past any undo and already shipped."""
-    from models import replica  # its imports wait until the window is up
+    """The rolling daily backup, outbox records past any undo and already shipped, and today's overdue count
+    for Insights' follow-up discipline over time."""
+    from models import overdue_history, replica  # their imports wait until the window is up
 
     backup.rolling_backup(data_dir)
     replica.prune_outbox()
+    overdue_history.record_day()
 
 
 def start_mail_watch(controller: Controller, window: MainWindow) -> None:

@@ -55,6 +55,16 @@ def period_days(choice: str, today: date) -> tuple[date, date]:
     return today - timedelta(days=days - 1), today
 
 
+def overdue_trend(by_day: tuple[tuple[date, int, int], ...], points: int = 4) -> str:
+    """' · overdue on 2 Nov 14, 9 Nov 11, 16 Nov 9, 30 Nov 7': a few of the recorded days, first and last
+    included ('' with fewer than two)."""
+    if len(by_day) < 2:
+        return ""
+    step = max(1, (len(by_day) - 1) // (points - 1))
+    chosen = [*by_day[:-1:step][:points - 1], by_day[-1]]
+    return " · overdue on " + ", ".join(f"{day.day} {day:%b} {overdue:,}" for day, overdue, _open in chosen)
+
+
 def card(title: str, *widgets: QWidget) -> QFrame:
     """A titled panel of the Insights page."""
     frame = QFrame(objectName="insightsCard")
@@ -229,7 +239,8 @@ class InsightsView(LiveView):
         f, h = report.followup, report.health
         rows = (
             (f"{f.overdue:,} of {f.open:,} open leads are overdue; {share_text(f.with_next_step, f.open)} have a "
-             "dated next step", "Show overdue", lambda: self.show_leads("followup.overdue", None)),
+             "dated next step" + overdue_trend(f.by_day), "Show overdue",
+             lambda: self.show_leads("followup.overdue", None)),
             (f"{h.open_without_next_step:,} open without a next step", "Give each a next step…",
              lambda: self.show_leads("health.open_without_next_step", None,
                                      [("Give each a next step", self.give_next_steps)])),

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from . import mail, members, stages
+from . import mail, members, overdue_history, stages
 from .board import UNCLAIMED
 from .clock import iso, local_day_bounds, now, to_local
 from .errors import InvalidInput
@@ -139,6 +139,9 @@ class FollowUpDiscipline:
     open: int
     overdue: int
     with_next_step: int
+    # (day, overdue, open) as the app recorded them on the days it ran in the period (overdue_history):
+    # everyone's leads, whatever the owner filter
+    by_day: tuple[tuple[date, int, int], ...] = ()
 
     @property
     def share_with_next_step(self) -> float | None:
@@ -182,6 +185,13 @@ def _where(filters: Filters, at: datetime) -> tuple[str, dict[str, Any]]:
     if filters.source is not None:
         where += " AND coalesce(l.source, '') = :source"
     return where, params
+
+
+def _days(filters: Filters) -> tuple[date | None, date | None]:
+    """The first and last local day the filters' period covers (None: open-ended)."""
+    first = to_local(filters.start).date() if filters.start else None
+    last = (to_local(filters.end) - timedelta(microseconds=1)).date() if filters.end else None
+    return first, last
 
 
 def _stamp(moment: datetime) -> str:
@@ -256,7 +266,7 @@ def report(filters: Filters, at: datetime | None = None) -> Report:
                           total("response.answered"), total("response.never")),
         sources=sources, lost_reasons=reasons, stages=stage_rows,
         followup=FollowUpDiscipline(total("followup.open"), total("followup.overdue"),
-                                    total("followup.with_next_step")),
+                                    total("followup.with_next_step"), tuple(overdue_history.series(*_days(filters)))),
         health=Health(total("health.missing_contact"), total("health.duplicate_candidates"), mail.review_count(),
                       total("health.open_without_next_step")),
         speed_to_result=speed)
@@ -346,7 +356,9 @@ def report_record(result: Report) -> dict[str, Any]:
         "stages": [vars(row) for row in result.stages],
         "followup": {"open": result.followup.open, "overdue": result.followup.overdue,
                      "with_next_step": result.followup.with_next_step,
-                     "share_with_next_step": result.followup.share_with_next_step},
+                     "share_with_next_step": result.followup.share_with_next_step,
+                     "overdue_by_day": [{"day": day.isoformat(), "overdue": overdue, "open": open_count}
+                                        for day, overdue, open_count in result.followup.by_day]},
         "health": vars(result.health),
         "speed_to_result": [vars(row) | {"win_rate": row.win_rate} for row in result.speed_to_result],
         "published_finding": PUBLISHED_FINDING,

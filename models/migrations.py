@@ -255,4 +255,11 @@ CREATE TRIGGER lead_search_insert AFTER INSERT ON lead
 END;
 """
 
-STEPS: list[str] = [CORE, MAIL, OUTBOX, SYNC, SYNCED_RULES, SEARCH, MAIL_OAUTH, INSIGHTS, INSIGHT_ROWS, SEARCH_BULK]
+# Follow-up discipline over time: the overdue count as this machine saw it each day it ran (a closed
+# lead's pending step is deleted, so past days cannot be worked out later). Local, never synced.
+OVERDUE_DAYS = """
+CREATE TABLE IF NOT EXISTS overdue_day (day TEXT PRIMARY KEY, overdue INTEGER NOT NULL, open INTEGER NOT NULL);
+"""
+
+STEPS: list[str] = [CORE, MAIL, OUTBOX, SYNC, SYNCED_RULES, SEARCH, MAIL_OAUTH, INSIGHTS, INSIGHT_ROWS, SEARCH_BULK,
+                    OVERDUE_DAYS]

@@ -19,13 +19,21 @@ HEADER = ("section", "row", "figure", "value")
 def report_rows(result: Report) -> list[tuple[str, str, str, Any]]:
     """(section, row, figure, value) for every figure; a list's row is named by its first field."""
     rows: list[tuple[str, str, str, Any]] = []
+
+    def listed(section: str, entries: list[dict[str, Any]]) -> None:
+        for entry in entries:
+            name, *_ = entry.values()
+            rows.extend((section, str(name), figure, value) for figure, value in list(entry.items())[1:])
+
     for section, part in report_record(result).items():
         if isinstance(part, dict):
-            rows += [(section, "", figure, value) for figure, value in part.items()]
+            for figure, value in part.items():
+                if isinstance(value, list):  # followup.overdue_by_day: a row per day
+                    listed(f"{section}.{figure}", value)
+                else:
+                    rows.append((section, "", figure, value))
         elif isinstance(part, list):
-            for entry in part:
-                name, *_ = entry.values()
-                rows += [(section, str(name), figure, value) for figure, value in list(entry.items())[1:]]
+            listed(section, part)
         else:
             rows.append((section, "", "", part))
     return rows

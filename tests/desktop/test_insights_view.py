@@ -124,3 +124,12 @@ def test_today_shows_last_week_until_closed(demo_controller, qtbot):
     view._close_look_back()
     demo_controller.wait()
     assert not view.look_back.isVisible() and weekly_look_back() is None
+
+
+def test_the_overdue_trend_names_first_and_last_recorded_days():
+    """A few recorded days, the first and the last among them; nothing with fewer than two."""
+    from desktop.insights_view import overdue_trend
+
+    days = tuple((date(2026, 11, 1) + timedelta(days=n), 20 - n, 100) for n in range(10))
+    assert overdue_trend(days) == " · overdue on 1 Nov 20, 4 Nov 17, 7 Nov 14, 10 Nov 11"
+    assert overdue_trend(days[:1]) == ""
