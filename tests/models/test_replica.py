@@ -389,6 +389,29 @@ def test_a_late_joiner_starts_from_a_snapshot_and_catches_up(two, tmp_path):
     assert c.rows() == a.rows()
 
 
+def test_a_joiner_s_search_and_insights_rows_are_made_in_bulk_and_its_triggers_kept(two, tmp_path):
+    """A snapshot's leads are found by search and have their Insights rows exactly as the triggers would
+    make them; the triggers are all there afterwards, so the next lead is kept as usual."""
+    from models import search
+
+    a, b = two
+    lead = shared_lead(a, b)
+    leads.move_lead(a.lead(lead.id), stages.find_stage("Quoted"))
+    all_triggers = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+    triggers = database.execute_sql(all_triggers).fetchall()
+    snapshot = list(replica.snapshot_records())
+    Device(tmp_path / "late", snapshot)
+    assert database.execute_sql(all_triggers).fetchall() == triggers
+    for table in ("insight_lead", "stage_stay"):
+        assert sorted(database.execute_sql(f"SELECT * FROM {table}")) == sorted(
+            database.execute_sql(f"SELECT * FROM {table}_source")), table
+    assert database.execute_sql("SELECT count(*) FROM stage_stay").fetchone()[0] > 0
+    assert [h.id for h in search.find_leads(lead.name.split()[0])] == [lead.id]
+    later, _ = leads.add_lead("Renée Later", email="renee@example.com")
+    assert [h.id for h in search.find_leads("renee")] == [later.id]
+    assert database.execute_sql("SELECT count(*) FROM insight_lead").fetchone()[0] == 2
+
+
 def test_a_snapshot_loads_only_into_a_folder_without_leads(two):
     """Joining with leads of one's own is refused, nothing changed."""
     a, _b = two
