@@ -20,11 +20,12 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the project, when run on its own
+
+from timing import times  # noqa: E402
 
 from models import db, demo, insights, stages  # noqa: E402
 from models.clock import local_day_bounds, now, to_local  # noqa: E402
@@ -147,16 +148,6 @@ def _version(path: Path) -> int:
         con.close()
 
 
-def _times(func: Callable[[], object], runs: int) -> list[float]:
-    func()  # warm-up: page cache, statement cache
-    out = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        func()
-        out.append((time.perf_counter() - started) * 1000)
-    return out
-
-
 def measure(folder: Path, runs: int) -> list[tuple]:
     """(period, leads counted, report ms, hand SQL ms, same figures) for each of PERIODS."""
     version = _version(folder / db.DB_NAME)
@@ -173,8 +164,8 @@ def measure(folder: Path, runs: int) -> list[tuple]:
         for label, days in PERIODS:
             filters = insights.last_days(days) if days else insights.Filters()
             start, end = filters.start or datetime.min, filters.end or datetime.max
-            mine = _times(lambda f=filters: insights.report(f, at=at), runs)
-            peer = _times(lambda s=start, e=end: hand_sql(con, s, e, at), runs)
+            mine = times(lambda f=filters: insights.report(f, at=at), runs)
+            peer = times(lambda s=start, e=end: hand_sql(con, s, e, at), runs)
             result = insights.report(filters, at=at)
             rows.append((label, result.received, statistics.median(mine), statistics.median(peer),
                          _same(result, hand_sql(con, start, end, at))))

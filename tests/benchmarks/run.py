@@ -14,13 +14,15 @@ import sqlite3
 import statistics
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the project
 sys.path.insert(1, str(Path(__file__).resolve().parent))  # the other benchmark modules
+
+
+from timing import times  # noqa: E402
 
 from models import db, demo, stages, today  # noqa: E402
 from models.clock import local_day_bounds, now  # noqa: E402
@@ -57,7 +59,8 @@ def section_store(args: argparse.Namespace) -> bool:
             for limit in (today.PER_SECTION, 200):
                 orm = lambda limit=limit: today.today(limit=limit, at=moment)  # noqa: E731
                 raw = lambda limit=limit: sql_today(con, moment, limit)  # noqa: E731
-                timed[limit] = (_times(orm, args.runs), _times(raw, args.runs), _same(orm(), raw()))
+                warm = max(3, args.runs // 10)  # caches, prepared statements
+                timed[limit] = (times(orm, args.runs, warm), times(raw, args.runs, warm), _same(orm(), raw()))
             result = today.today(at=moment)
             if args.explain:
                 explain(con, moment)
@@ -197,17 +200,6 @@ def _same(result: today.Today, raw: dict[str, tuple[list, int]]) -> bool:
             print(f"  {name}: ORM {result.counts[name]} items, SQL {count}")
             return False
     return True
-
-
-def _times(func: Callable[[], object], runs: int) -> list[float]:
-    for _ in range(max(3, runs // 10)):  # warm-up: caches, prepared statements
-        func()
-    out = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        func()
-        out.append((time.perf_counter() - started) * 1000)
-    return out
 
 
 def _p95(values: list[float]) -> float:
