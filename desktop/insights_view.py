@@ -42,6 +42,15 @@ from .lead_list import LeadListDialog
 from .widgets import LiveView, view_title
 
 PERIODS = ("This month", "Last 30 days", "Last 90 days", "This year", "Custom…")
+LIST_TITLES = {  # the lead list's title for each figure a click opens
+    "response.within_5m": "First answer within 5 minutes", "response.within_1h": "First answer within 1 hour",
+    "response.within_24h": "First answer within 24 hours", "response.never": "Never answered",
+    "sources.received": "Received from {key}", "lost_reasons.count": "Lost: {key}",
+    "stages.stuck": "Stuck in {key}", "speed_to_result.leads": "Closed leads, first answer {bucket}",
+    "followup.overdue": "Overdue next steps", "health.open_without_next_step": "Open without a next step",
+    "health.duplicate_candidates": "Possible duplicates (same email or phone)",
+    "health.missing_contact": "Without phone or email",
+}
 EVERYONE = None
 
 
@@ -264,8 +273,8 @@ class InsightsView(LiveView):
         if self.report is None:
             return
         report = self.report
-        title = figure.split(".")[-1].replace("_", " ").capitalize() + (f": {key or '(none)'}" if key is not None
-                                                                       else "")
+        title = LIST_TITLES.get(figure, figure).format(key=key or "(none)",
+                                                        bucket=insights.BUCKET_TITLES.get(key or "", key))
         self.controller.read(partial(insights.leads_behind, report.filters, figure, key, report.at),
                              lambda ids: self._list(title, ids, fixes or []))
 

@@ -49,6 +49,7 @@ def test_clicking_a_source_lists_exactly_its_leads(view, qtbot):
     qtbot.mouseClick(chart, Qt.MouseButton.LeftButton, pos=QPoint(center.x(), center.y()))
     qtbot.waitUntil(lambda: isinstance(view.lead_list, LeadListDialog), timeout=3000)
     dialog = view.lead_list
+    assert dialog.windowTitle() == f"Received from {first.source}"
     assert len(dialog.lead_ids) == first.received
     qtbot.waitUntil(lambda: dialog.model.rowCount() == first.received, timeout=3000)
     assert {leads.find_lead(i).source for i in dialog.lead_ids} == {first.source}
