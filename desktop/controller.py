@@ -27,6 +27,7 @@ Failed = Callable[[str], None] | None
 class Controller(QObject):
     data_changed = Signal()  # something in the store changed: views refresh in place
     lead_opened = Signal(str)  # a view asks to show a lead's detail
+    view_opened = Signal(str)  # a view asks the window to show another view ("review", "insights")
     message = Signal(str, str)  # (level "info"|"error", one sentence): status bar and dialogs
     mail_status_changed = Signal(str)  # "checked 2 min ago", an account error
 
@@ -72,6 +73,9 @@ class Controller(QObject):
 
     def open_lead(self, lead_id: str) -> None:
         self.lead_opened.emit(lead_id)
+
+    def open_view(self, key: str) -> None:
+        self.view_opened.emit(key)
 
     def inform(self, text: str) -> None:
         self.message.emit("info", text)

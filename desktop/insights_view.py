@@ -257,7 +257,8 @@ class InsightsView(LiveView):
              lambda: self.show_leads("health.duplicate_candidates", None, [("Merge the two selected", self.merge)])),
             (f"{h.missing_contact:,} without phone or email", "Show",
              lambda: self.show_leads("health.missing_contact", None)),
-            (f"{h.review_waiting:,} mail waiting in Review", "Open Review", self.open_review),
+            (f"{h.review_waiting:,} mail waiting in Review", "Open Review",
+             lambda: self.controller.open_view("review")),
         )
         for row, (text, action, slot) in enumerate(rows):
             label = QLabel(text)
@@ -301,11 +302,6 @@ class InsightsView(LiveView):
         self.undo_action.setEnabled(False)
         if token is not None:
             self.controller.write(partial(history.undo, token), success=f"Undone: {token.text}.")
-
-    def open_review(self) -> None:
-        window = self.window()
-        if hasattr(window, "show_view"):
-            window.show_view("review")
 
     # --- export -----------------------------------------------------------------------------
     def export_report(self, fmt: str) -> None:

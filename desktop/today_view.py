@@ -165,7 +165,7 @@ class TodayView(LiveView):
         # last week in one line, from the first start of a week until closed
         self.look_back = QFrame(objectName="lookBack")
         self.look_back_label = QLabel()
-        self.look_back_label.linkActivated.connect(self._open_insights)
+        self.look_back_label.linkActivated.connect(lambda _link: self.controller.open_view("insights"))
         close = QToolButton(text="×", toolTip="Close until next week", autoRaise=True)
         close.clicked.connect(self._close_look_back)
         look_back_layout = QHBoxLayout(self.look_back)
@@ -202,11 +202,6 @@ class TodayView(LiveView):
         if result is not None:
             self.look_back_label.setText(f"Last week: {result.text} · <a href='insights'>Open Insights</a>")
             self.look_back.setVisible(True)
-
-    def _open_insights(self, _link: str = "") -> None:
-        window = self.window()
-        if hasattr(window, "show_view"):
-            window.show_view("insights")
 
     def _close_look_back(self) -> None:
         from models.look_back import dismiss_look_back

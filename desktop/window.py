@@ -90,6 +90,7 @@ class MainWindow(QMainWindow):
         controller.mail_status_changed.connect(self.mail_label.setText)
         controller.message.connect(self._on_message)
         controller.lead_opened.connect(self.show_lead)
+        controller.view_opened.connect(self.show_view)
 
         self.mail_watchers = None  # desktop.mail_watch.MailWatchers, set by app.run
         self.team_watch = None  # desktop.team_watch.TeamWatch, set by app.run

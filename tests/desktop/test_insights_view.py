@@ -122,6 +122,9 @@ def test_today_shows_last_week_until_closed(demo_controller, qtbot):
     view.show()
     qtbot.waitUntil(view.look_back.isVisible, timeout=5000)
     assert expected.text in view.look_back_label.text()
+    with qtbot.wait_signal(demo_controller.view_opened) as asked:
+        view.look_back_label.linkActivated.emit("insights")
+    assert asked.args == ["insights"]
     view._close_look_back()
     demo_controller.wait()
     assert not view.look_back.isVisible() and weekly_look_back() is None
@@ -134,3 +137,10 @@ def test_the_overdue_trend_names_first_and_last_recorded_days():
     days = tuple((date(2026, 11, 1) + timedelta(days=n), 20 - n, 100) for n in range(10))
     assert overdue_trend(days) == " · overdue on 1 Nov 20, 4 Nov 17, 7 Nov 14, 10 Nov 11"
     assert overdue_trend(days[:1]) == ""
+
+
+def test_a_view_asks_the_window_for_another_view(window, qtbot):
+    """controller.open_view is how Insights' "Open Review" and Today's last-week link reach the window."""
+    window.show()
+    window.controller.open_view("review")
+    assert window.stack.currentWidget() is window.view("review")
