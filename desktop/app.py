@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from models import backup, db, stages
 from models.errors import LeadbookError
@@ -29,11 +29,13 @@ def create_app() -> QApplication:
     return app
 
 
-def build(data_dir: Path) -> tuple[Controller, MainWindow]:
-    """Open the store and build the window (no event loop: tests and screenshots use this)."""
-    db.open_database(data_dir)
-    db.transaction(stages.ensure_defaults)
-    controller = Controller(data_dir)
+def build(data_dir: Path, first_today: db.ReadAhead | None = None) -> tuple[Controller, MainWindow]:
+    """Open the store and build the window (no event loop: tests and screenshots use this). With
+    first_today (Today's read already running) the store is open already."""
+    if first_today is None:
+        db.open_database(data_dir)
+        db.transaction(stages.ensure_defaults)
+    controller = Controller(data_dir, first_today=first_today)
     settings = QSettings(str(data_dir / "window.ini"), QSettings.Format.IniFormat)
     window = MainWindow(controller, settings)
     return controller, window
@@ -54,6 +56,9 @@ class ExitAfterPaint(QObject):
         super().__init__(view)
         self._loaded = self._done = False
         view.loaded.connect(self._on_loaded)
+        # A viewport made here: asking Qt for its own would make PySide6 load every widget class's Python
+        # type (~10 ms) to find the viewport's, a cost the empty window's probe does not pay either.
+        view.tree.setViewport(QWidget())
         for widget in (view.tree.viewport(), view.empty):
             widget.installEventFilter(self)
 
@@ -104,10 +109,10 @@ def start_team_watch(controller: Controller, window: MainWindow) -> None:
     watch.start()
 
 
-def run(data_dir: Path) -> int:
+def run(data_dir: Path, first_today: db.ReadAhead | None = None) -> int:
     app = create_app()
     try:
-        controller, window = build(data_dir)
+        controller, window = build(data_dir, first_today)
         first_run = db.call(needs_first_run)
     except LeadbookError as exc:  # a newer, locked or damaged database: say so in a window
         QMessageBox.critical(None, "Leadbook cannot open its data", str(exc))

@@ -15,7 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from models import db, stages, today
+from models import db, members, stages, today
 from models.clock import iso, parse_when
 from models.errors import InvalidInput, LeadbookError
 from models.leads import EDITABLE
@@ -69,9 +69,15 @@ def cmd_app(args: argparse.Namespace) -> int:
     if headless:  # Qt would abort with a cryptic plugin error
         raise LeadbookError("There is no display to open the window on: run leadbook in a desktop session, "
                             "or use a command such as `leadbook today` (see `leadbook --help`).")
+    try:  # Today's read starts now, beside Qt's loading; run() opens the store again to explain a failure
+        db.open_database(args.data_dir)
+        db.transaction(stages.ensure_defaults)
+        first_today = db.ReadAhead(members.my_today)
+    except LeadbookError:
+        first_today = None
     from .app import run
 
-    return run(args.data_dir)
+    return run(args.data_dir, first_today)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

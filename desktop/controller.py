@@ -31,10 +31,17 @@ class Controller(QObject):
     message = Signal(str, str)  # (level "info"|"error", one sentence): status bar and dialogs
     mail_status_changed = Signal(str)  # "checked 2 min ago", an account error
 
-    def __init__(self, data_dir: Path, tasks: TaskRunner | None = None, parent: QObject | None = None):
+    def __init__(self, data_dir: Path, tasks: TaskRunner | None = None, parent: QObject | None = None,
+                 first_today: db.ReadAhead | None = None):
         super().__init__(parent)
         self.data_dir = data_dir
         self.tasks = tasks or TaskRunner(parent=self)
+        self._first_today = first_today
+
+    def take_first_today(self) -> db.ReadAhead | None:
+        """Today as read at start-up, once, and only while nothing has been written since."""
+        ahead, self._first_today = self._first_today, None
+        return ahead
 
     # --- work off the UI thread ---------------------------------------------------------------
 
@@ -48,6 +55,7 @@ class Controller(QObject):
 
         A form passes `failed` to show a rule or input error inline instead of in the message bridge.
         """
+        self._first_today = None  # read before this write: out of date
         def finished(result: Any, error: BaseException | None) -> None:
             if self._finish(result, error, done, failed):
                 if success:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -145,6 +146,32 @@ def call(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return func(*args, **kwargs)
     except (pw.DatabaseError, sqlite3.Error) as exc:
         raise translate(exc, database.database) from exc
+
+
+class ReadAhead:
+    """A query started now on a thread of its own, its result taken later (once). The window starts
+    Today's read before Qt loads: SQLite releases the GIL, so the query runs while Qt's libraries load."""
+
+    def __init__(self, func: Callable[[], Any]) -> None:
+        self._done = threading.Event()
+        self._result: Any = None
+        self._error: BaseException | None = None
+        threading.Thread(target=self._run, args=(func,), name="read-ahead", daemon=True).start()
+
+    def _run(self, func: Callable[[], Any]) -> None:
+        try:
+            self._result = call(func)
+        except BaseException as exc:  # handed to whoever takes the result
+            self._error = exc
+        finally:
+            database.close()  # this thread's connection: the thread ends here
+            self._done.set()
+
+    def result(self) -> Any:
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        return self._result
 
 
 def transaction(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -46,3 +46,20 @@ def test_failed_hears_every_error_and_success_refreshes(controller):
     controller.write(lambda: writes.last_seq(), success="Saved.")
     assert len(seen) == 1 and "division by zero" in seen[0] and "Nothing was changed" in seen[0]
     assert messages == [("info", "Saved.")] and changes == [True]
+
+
+def test_todays_read_ahead_is_taken_once_and_dropped_by_a_write(store, qapp):
+    """The start-up read of Today is handed to the first taker only, and a write makes it stale: after one
+    the view must read again."""
+    from desktop.controller import Controller
+    from desktop.tasks import TaskRunner
+    from models import db
+
+    first = db.ReadAhead(lambda: "today as read at start")
+    ctrl = Controller(store, TaskRunner(synchronous=True), first_today=first)
+    assert ctrl.take_first_today() is first and ctrl.take_first_today() is None
+
+    ctrl = Controller(store, TaskRunner(synchronous=True), first_today=db.ReadAhead(lambda: "stale"))
+    ctrl.write(lambda: leads.add_lead("Written", email="w@example.com"))
+    assert ctrl.take_first_today() is None
+    ctrl.deleteLater()

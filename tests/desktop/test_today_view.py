@@ -421,3 +421,20 @@ def test_the_done_dialog_is_walked_top_to_bottom_with_tab(view, qtbot):
     assert tab_stops(qtbot, dialog.outcome, 7) == [dialog.outcome, dialog.kind_group.button(dialog.NEXT),
                                                    dialog.next_title, dialog.when, ok, cancel, dialog.outcome]
     dialog.reject()
+
+
+def test_the_first_load_shows_todays_read_ahead(demo, qtbot):
+    """Started with Today already read (the window's start-up), the view shows that read, not a second one."""
+    from desktop.controller import Controller
+    from desktop.tasks import TaskRunner
+    from models import db
+
+    mine, real = members.my_today()
+    only_one = today.Today(sections={"due_today": real.sections["respond_now"][:1]}, counts={"due_today": 1})
+    ctrl = Controller(demo, TaskRunner(synchronous=True), first_today=db.ReadAhead(lambda: (mine, only_one)))
+    widget = TodayView(ctrl)
+    qtbot.add_widget(widget)
+    widget.show()
+    assert widget.model.today is only_one
+    widget.refresh()
+    assert widget.model.today.counts == real.counts

@@ -8,7 +8,7 @@ import pytest
 
 from models import db, leads, migrations
 from models.errors import StoreError
-from models.tables import Lead, MailMessage
+from models.tables import Lead, MailMessage, database
 
 
 def test_fresh_database_is_current_with_wal(tmp_path):
@@ -80,3 +80,15 @@ def test_locked_database_is_reported(store, monkeypatch):
         other.rollback()
         other.close()
     assert Lead.select().count() == 0
+
+
+def test_a_read_ahead_hands_over_its_result_or_its_error(store):
+    """A query started early on its own thread gives its result later, with its own connection; a failure
+    comes out where the result is taken, as the store's one-sentence error."""
+    leads.add_lead("Early Bird", email="early@example.com")
+    ahead = db.ReadAhead(lambda: [lead.name for lead in Lead.select()])
+    assert ahead.result() == ["Early Bird"]
+
+    broken = db.ReadAhead(lambda: database.execute_sql("SELECT name FROM nowhere"))
+    with pytest.raises(StoreError, match="no such table"):
+        broken.result()
