@@ -22,7 +22,7 @@ from .tables import Activity, FollowUp, Lead, Member, Stage, database
 # --- lead records -------------------------------------------------------------------------------
 
 RECORD_KEYS = ("id", "name", "email", "phone", "company", "source", "service", "stage", "status", "owner", "value",
-               "lost_reason", "created_at", "first_response_at", "last_activity_at", "next_followup")
+               "lost_reason", "created_at", "first_response_at", "last_activity_at", "imported_at", "next_followup")
 EXPORT_COLUMNS = RECORD_KEYS[:-1] + ("next_followup_due", "next_followup_title", "notes", "timeline")
 
 
@@ -43,7 +43,8 @@ def lead_records(query: pw.ModelSelect | None = None) -> Iterator[dict[str, Any]
         base = base.limit(None).offset(None).where(Lead.id.in_(picked))
     base = (base.select(Lead.id, Lead.name, Lead.email, Lead.phone, Lead.company, Lead.source, Lead.service,
                         stage.name, Lead.status, owner.name, Lead.value, Lead.lost_reason, Lead.created_at,
-                        Lead.first_response_at, Lead.last_activity_at, pending.id, pending.due, pending.title)
+                        Lead.first_response_at, Lead.last_activity_at, Lead.imported_at, pending.id, pending.due,
+                        pending.title)
             .switch(Lead).join(stage, on=stage.id == Lead.stage)
             .switch(Lead).join(owner, pw.JOIN.LEFT_OUTER, on=owner.id == Lead.owner)
             .switch(Lead).join(pending, pw.JOIN.LEFT_OUTER, on=pending.id == next_id)
@@ -51,11 +52,12 @@ def lead_records(query: pw.ModelSelect | None = None) -> Iterator[dict[str, Any]
     # The raw cursor skips peewee's per-value datetime parsing, which dominates at 100k leads.
     for row in database.execute(base):
         (lead_id, name, email, phone, company, source, service, stage_name, status, owner_name, value,
-         lost_reason, created_at, first_response_at, last_activity_at, fid, due, title) = row
+         lost_reason, created_at, first_response_at, last_activity_at, imported_at, fid, due, title) = row
         yield {"id": lead_id, "name": name, "email": email, "phone": phone, "company": company, "source": source,
                "service": service, "stage": stage_name, "status": status, "owner": owner_name, "value": value,
                "lost_reason": lost_reason, "created_at": _iso(created_at),
                "first_response_at": _iso(first_response_at), "last_activity_at": _iso(last_activity_at),
+               "imported_at": _iso(imported_at),
                "next_followup": {"id": fid, "due": _iso(due), "title": title} if fid else None}
 
 

@@ -100,7 +100,7 @@ _BOOKKEEPING = "recordid|id|lastmodifieddate|modifiedtime|modifiedby|createdby|p
 PROFILES = (
     Profile("Leadbook export", lambda k: {"id", "stage", "status", "createdat", "firstresponseat"} <= k, {
         "notes": "message", "timeline": DETAILS,
-        "id|status|firstresponseat|lastactivityat|nextfollowupdue|nextfollowuptitle": IGNORE}),
+        "id|status|firstresponseat|lastactivityat|importedat|nextfollowupdue|nextfollowuptitle": IGNORE}),
     Profile("Google Contacts", lambda k: bool({"email1value", "phone1value"} & k) and bool(
         {"organizationname", "organization1name", "labels", "groupmembership", "givenname"} & k), {
         r"(email|phone)\d+(label|type)": LABEL, r"address\d+(label|type)": LABEL,

@@ -3,11 +3,13 @@
 The figures come from what the leads record (received and first-answer times, stage changes on
 the timeline, next steps, status), never from typed-in numbers. A lead counts in a period by its
 received time (created_at: for imported leads the date the file gave). Merged-away leads are not
-counted. Every count is the size of a set that leads_behind() lists, by the same rules
-(models.insights_sql), so a number and the leads behind it always agree; medians come with the
-leads they are taken over. The report reads rows derived from the leads and their timelines
-(insight_lead, stage_stay: kept by triggers, models.migrations), so it costs about the same for a
-month as for years. All results are frozen plain data, safe to build off the UI thread.
+counted. Imported leads have no first-answer time (the import set it, nobody answered then): they
+count as received, won, lost or open, and are left out of every first-answer figure. Every count
+is the size of a set that leads_behind() lists, by the same rules (models.insights_sql), so a
+number and the leads behind it always agree; medians come with the leads they are taken over. The
+report reads rows derived from the leads and their timelines (insight_lead, stage_stay: kept by
+triggers, models.migrations), so it costs about the same for a month as for years. All results
+are frozen plain data, safe to build off the UI thread.
 """
 from __future__ import annotations
 
@@ -79,7 +81,7 @@ def last_days(days: int, owner: str | None = None, today: date | None = None) ->
 @dataclass(frozen=True)
 class Response:
     """First-answer times of the leads received. The within_* counts are cumulative (within 1 hour
-    includes within 5 minutes); answered + never = received."""
+    includes within 5 minutes); answered + never + imported = received."""
 
     median_minutes: float | None  # None: no lead was answered
     p90_minutes: float | None
@@ -88,6 +90,7 @@ class Response:
     within_24h: int
     answered: int
     never: int
+    imported: int = 0  # received by an import: no answer time, in none of the figures above
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,8 @@ class StageRow:
 
 @dataclass(frozen=True)
 class SpeedRow:
-    """Closed leads (won or lost) by how soon they were first answered, and how many of them were won."""
+    """Closed leads (won or lost) by how soon they were first answered, and how many of them were won
+    (imported ones have no answer time: in no row)."""
 
     bucket: str  # one of BUCKETS
     leads: int
@@ -263,7 +267,7 @@ def report(filters: Filters, at: datetime | None = None) -> Report:
         filters=filters, at=at, received=total("received"),
         response=Response(minutes(median), minutes(p90), total("response.within_5m"),
                           total("response.within_1h"), total("response.within_24h"),
-                          total("response.answered"), total("response.never")),
+                          total("response.answered"), total("response.never"), total("response.imported")),
         sources=sources, lost_reasons=reasons, stages=stage_rows,
         followup=FollowUpDiscipline(total("followup.open"), total("followup.overdue"),
                                     total("followup.with_next_step"), tuple(overdue_history.series(*_days(filters)))),
@@ -350,7 +354,8 @@ def report_record(result: Report) -> dict[str, Any]:
                    "at": iso(result.at)},
         "received": result.received,
         "response": {name: getattr(result.response, name) for name in (
-            "median_minutes", "p90_minutes", "within_5m", "within_1h", "within_24h", "answered", "never")},
+            "median_minutes", "p90_minutes", "within_5m", "within_1h", "within_24h", "answered", "never",
+            "imported")},
         "sources": [vars(row) for row in result.sources],
         "lost_reasons": [vars(row) for row in result.lost_reasons],
         "stages": [vars(row) for row in result.stages],

@@ -22,12 +22,12 @@ TWINS = """twins AS MATERIALIZED (
 # time, imported leads' too), of the owner and source when given; read from a covering index. One
 # row per lead, with what the rules read. A response time is whole seconds, so "within 1 hour" has no
 # rounding edge; band is its class (as insight_lead's band): 0 within 5 minutes, 1 within the hour,
-# 2 within 24 hours, 3 later, NULL never.
+# 2 within 24 hours, 3 later, NULL never, 4 imported (its first answer was not measured: no time).
 FACTS = """
   SELECT l.id, l.created_at, coalesce(l.source, '') AS source, l.status, l.value,
          coalesce(l.lost_reason, '') AS reason, s.name AS stage,
-         CASE WHEN secs <= 300 THEN 0 WHEN secs <= 3600 THEN 1 WHEN secs <= 86400 THEN 2
-              WHEN secs IS NOT NULL THEN 3 END AS band,
+         CASE WHEN l.imported_at IS NOT NULL THEN 4 WHEN secs <= 300 THEN 0 WHEN secs <= 3600 THEN 1
+              WHEN secs <= 86400 THEN 2 WHEN secs IS NOT NULL THEN 3 END AS band,
          CASE WHEN l.status = 'open' THEN (SELECT min(p.due) FROM follow_up AS p
                                            WHERE p.lead_id = l.id AND p.done_at IS NULL) END AS next_due,
          l.status = 'open' AND s.kind = 'open' AND s.stale_days > 0
@@ -50,25 +50,26 @@ CLOSED = """
   GROUP BY l.source, l.status, l.reason, l.stage_id, l.band, l.no_contact"""
 
 BUCKET = ("CASE WHEN band IS NULL THEN 'never' WHEN band <= 1 THEN 'within_1h' "
-          "WHEN band = 2 THEN '1h_to_24h' ELSE 'later' END")
+          "WHEN band = 2 THEN '1h_to_24h' WHEN band = 3 THEN 'later' ELSE 'imported' END")
 
 # rule name -> (condition on a `bucketed` row, the column its key matches or None). Names are the
 # report's JSON paths: a list's rules are keyed by the row's first field (sources by source).
 RULES: dict[str, tuple[str, str | None]] = {
     "received": ("1", None),
-    "response.answered": ("band IS NOT NULL", None),
+    "response.answered": ("band <= 3", None),
     "response.within_5m": ("band <= 0", None),
     "response.within_1h": ("band <= 1", None),
     "response.within_24h": ("band <= 2", None),
     "response.never": ("band IS NULL", None),
+    "response.imported": ("band = 4", None),
     "sources.received": ("1", "source"),
     "sources.won": ("status = 'won'", "source"),
     "sources.lost": ("status = 'lost'", "source"),
     "sources.open": ("status = 'open'", "source"),
-    "sources.answered": ("band IS NOT NULL", "source"),
+    "sources.answered": ("band <= 3", "source"),
     "lost_reasons.count": ("status = 'lost'", "reason"),
     "stages.stuck": ("stuck", "stage"),
-    "speed_to_result.leads": ("status IN ('won', 'lost')", "bucket"),
+    "speed_to_result.leads": ("status IN ('won', 'lost')", "bucket"),  # bucket 'imported': not shown
     "speed_to_result.won": ("status = 'won'", "bucket"),
     "followup.open": ("status = 'open'", None),
     "followup.overdue": ("status = 'open' AND next_due < :today", None),

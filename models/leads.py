@@ -349,8 +349,9 @@ def merge_leads(keep: Lead, other: Lead, author: str | None = None) -> Lead:
         keep_pending = keep.status == "open" and pendings
         for extra in pendings[1:] if keep_pending else pendings:
             writes.delete(FollowUp.get_by_id(extra.id))
+        # imported_at too: an imported half's first answer (and maybe its received date) is no measured one
         fill = {name: getattr(other, name) for name in ("email", "phone", "company", "source", "service",
-                                                          "message", "value", "relay")
+                                                          "message", "value", "relay", "imported_at")
                 if getattr(other, name) and not getattr(keep, name)}
         if other.owner_id and not keep.owner_id:
             fill["owner"] = other.owner_id

@@ -261,5 +261,37 @@ OVERDUE_DAYS = """
 CREATE TABLE IF NOT EXISTS overdue_day (day TEXT PRIMARY KEY, overdue INTEGER NOT NULL, open INTEGER NOT NULL);
 """
 
+# Imported leads (models.import_apply): imported_at is the import's moment, and their first_response_at (set to
+# it, so Today does not ask to answer them) is no measured answer. Insights leave them out of every first-answer
+# figure: insight_lead gives them no secs and band 4 ("imported", neither answered nor never). The view and the
+# update trigger read the new column; the covering indexes the report reads lead by carry it. No insight_lead row
+# changes: every lead's imported_at is NULL when the column is added.
+IMPORTED = """
+ALTER TABLE lead ADD COLUMN imported_at DATETIME;
+DROP VIEW insight_lead_source;
+CREATE VIEW insight_lead_source AS
+  SELECT lead, created_at, owner_id, source, status, reason, stage_id, value, secs,
+    CASE WHEN imported THEN 4 WHEN secs <= 300 THEN 0 WHEN secs <= 3600 THEN 1 WHEN secs <= 86400 THEN 2
+      WHEN secs IS NOT NULL THEN 3 END AS band, no_contact
+  FROM (SELECT rowid AS lead, created_at, owner_id, coalesce(source, '') AS source, status,
+          coalesce(lost_reason, '') AS reason, stage_id, value, imported_at IS NOT NULL AS imported,
+          CASE WHEN imported_at IS NULL THEN max(0, unixepoch(first_response_at) - unixepoch(created_at)) END AS secs,
+          coalesce(email, '') = '' AND coalesce(phone, '') = '' AS no_contact
+        FROM lead WHERE merged_into IS NULL);
+DROP TRIGGER insight_lead_update;
+CREATE TRIGGER insight_lead_update AFTER UPDATE OF created_at, merged_into, owner_id, source, status, lost_reason,
+    stage_id, value, first_response_at, email, phone, imported_at ON lead BEGIN
+  DELETE FROM insight_lead WHERE lead = old.rowid;
+  INSERT INTO insight_lead SELECT * FROM insight_lead_source WHERE lead = new.rowid;
+END;
+DROP INDEX IF EXISTS lead_insights;
+CREATE INDEX lead_insights ON lead (created_at, merged_into, status, id, owner_id, source, stage_id, value,
+  lost_reason, first_response_at, stage_changed_at, email, phone, imported_at) WHERE merged_into IS NULL;
+DROP INDEX lead_open_insights;
+CREATE INDEX lead_open_insights ON lead (created_at, status, merged_into, id, owner_id, source, stage_id, value,
+  lost_reason, first_response_at, stage_changed_at, email, phone, imported_at)
+  WHERE status = 'open' AND merged_into IS NULL AND created_at IS NOT NULL;
+"""
+
 STEPS: list[str] = [CORE, MAIL, OUTBOX, SYNC, SYNCED_RULES, SEARCH, MAIL_OAUTH, INSIGHTS, INSIGHT_ROWS, SEARCH_BULK,
-                    OVERDUE_DAYS]
+                    OVERDUE_DAYS, IMPORTED]

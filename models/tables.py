@@ -129,6 +129,8 @@ class Lead(Synced):
     awaiting_since = pw.DateTimeField(null=True)  # the lead wrote back; our turn
     closed_at = pw.DateTimeField(null=True)
     merged_into = pw.TextField(null=True)  # id of the lead this one was merged into
+    # when an import brought it in: its first_response_at is that moment, not a measured answer
+    imported_at = pw.DateTimeField(null=True)
 
 
 class Activity(Synced):

@@ -3,11 +3,11 @@ file changes nothing, created dates kept."""
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
-from models import db, import_apply, importing, leads, writes
+from models import db, export, import_apply, importing, leads, stages, today, writes
 from models.errors import RuleError
 from models.tables import Activity, FollowUp, Lead
 
@@ -50,11 +50,33 @@ def test_a_changed_row_is_a_new_lead_and_a_merged_lead_is_found(store, tmp_path)
     assert [(r.action, r.duplicate_of) for r in plan.rows] == [("skip", bob.id), ("skip", bob.id), ("add", None)]
 
 
-def test_created_date_is_the_received_time_not_a_response(store, tmp_path):
-    """A created date becomes the lead's received time; it is not a first response."""
-    importing.apply_import(importing.plan_import(csv_file(tmp_path, "Name,Created\nOld,2023-05-04 10:30\n")))
-    lead = Lead.get(Lead.name == "Old")
-    assert lead.created_at.date() == datetime(2023, 5, 4).date() and lead.first_response_at is None
+def test_created_date_is_the_received_time_not_a_response(store, tmp_path, monkeypatch):
+    """A created date becomes the lead's received time; the first answer and imported_at are the import's moment."""
+    moment = datetime(2026, 6, 1, 12, 0)
+    monkeypatch.setattr(import_apply, "now", lambda: moment)
+    importing.apply_import(importing.plan_import(csv_file(tmp_path, "Name,Created\nOld,2023-05-04 10:30\nNew\n")))
+    old, new = Lead.get(Lead.name == "Old"), Lead.get(Lead.name == "New")
+    assert old.created_at.date() == datetime(2023, 5, 4).date() and new.created_at == moment
+    assert {(lead.first_response_at, lead.imported_at) for lead in (old, new)} == {(moment, moment)}
+    assert export.lead_record(old)["imported_at"] == "2026-06-01T12:00:00Z"
+
+
+def test_imported_leads_are_moved_into_their_stage_at_the_import(store, tmp_path, monkeypatch):
+    """Every open lead, New included, gets "Follow up" after its stage's interval from the import, never "Respond
+    to inquiry"; closed ones no step; so Today's "Respond now" stays empty."""
+    moment = datetime(2026, 6, 1, 12, 0)
+    monkeypatch.setattr(import_apply, "now", lambda: moment)
+    path = csv_file(tmp_path, "Name,Email,Status,Created\n"
+                              "Nia,nia@example.com,New,2026-05-31 09:00\nNed,ned@example.com,,\n"
+                              "Cal,cal@example.com,Contacted,2026-05-20 09:00\nQuin,quin@example.com,Quoted,\n"
+                              "Wes,wes@example.com,Won,\nLou,lou@example.com,Lost,\n")
+    importing.apply_import(importing.plan_import(path))
+    steps = {(f.lead.name, f.title, f.due, f.done_at) for f in FollowUp.select()}
+    days = {stage.name: stage.followup_days for stage in stages.all_stages()}
+    assert steps == {(name, leads.FOLLOW_UP, moment + timedelta(days=days[stage]), None)
+                     for name, stage in (("Nia", "New"), ("Ned", "New"), ("Cal", "Contacted"), ("Quin", "Quoted"))}
+    assert today.today(at=moment).sections["respond_now"] == []
+    assert today.today(at=moment + timedelta(days=30)).sections["respond_now"] == []
 
 
 def test_batches_release_the_write_lock_and_report_progress(small_batches, tmp_path):

@@ -97,14 +97,14 @@ def test_outlook_keeps_every_phone_the_mobile_first(de):
 
 def test_hubspot_statuses_owner_and_created_date(us):
     """Lifecycle stage and lead status become stages (Unqualified and Bad Timing lost with their reason), the
-    contact owner joins the team, Create Date is the received time and not a first response."""
+    contact owner joins the team, Create Date is the received time and its first answer is the import's."""
     by_name = imported("hubspot_contacts.csv")
     assert {n: (lead.stage.name, lead.status) for n, lead in by_name.items()} == {
         "Maria García": ("New", "open"), "Liam Smith": ("Quoted", "open"), "Chloé Dubois": ("Won", "won"),
         "Noah Kim": ("Lost", "lost"), "Ava Jones": ("Lost", "lost")}
     assert (by_name["Noah Kim"].lost_reason, by_name["Ava Jones"].lost_reason) == ("Not a fit", "Bad timing")
     maria = by_name["Maria García"]
-    assert maria.owner.name == "Sam Porter" and maria.first_response_at is None
+    assert maria.owner.name == "Sam Porter" and maria.first_response_at == maria.imported_at is not None
     assert maria.created_at.date().isoformat() == "2024-03-01" and maria.phone == "+34912345678"
     assert by_name["Liam Smith"].phone == "+14155550199"
     assert "Address: Calle Mayor 1, 28013 Madrid, Spain" in details(maria)

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from models import importing, insights, leads, members, stages
+from models import import_apply, importing, insights, leads, members, stages
 from models.board import UNCLAIMED
 from models.clock import local_day_bounds
 from models.errors import InvalidInput
@@ -33,6 +33,7 @@ def pipeline(store, berlin, monkeypatch, tmp_path):
     """The hand-built leads (times UTC; Berlin is UTC+1 until 29 March 01:00 UTC, then UTC+2), by name."""
     clock = Clock(datetime(2026, 3, 1))
     monkeypatch.setattr(leads, "now", clock)
+    monkeypatch.setattr(import_apply, "now", clock)
     won, lost = stages.closing_stage("won"), stages.closing_stage("lost")
     contacted, quoted = stages.find_stage("Contacted"), stages.find_stage("Quoted")
     sam = members.find_member("Sam")
@@ -80,14 +81,19 @@ def pipeline(store, berlin, monkeypatch, tmp_path):
     answer(gus, datetime(2026, 3, 28, 9, 0), next_due=datetime(2026, 4, 25, 8, 0))
     clock.at = datetime(2026, 3, 28, 10, 0)
     leads.edit_lead(leads.find_lead(gus.id), phone="+14155550100")
-    # Fay: imported from a spreadsheet in April, received 28 March 10:00 local; no phone or email, in New.
-    clock.at = datetime(2026, 4, 10)
+    # Imported from a spreadsheet on 28 March at 15:01 local (so answered then, as far as Today knows, but not
+    # measured: had it been, Ivy's 1 minute would be the fastest answer and move every median):
+    # Fay, received 28 March 10:00 local, no phone or email, in New with "Follow up" due at the import;
+    # Ivy, received 28 March 15:00 local, won (700) from Website, moved New → Won at the import.
+    clock.at = datetime(2026, 3, 28, 14, 1)
     sheet = tmp_path / "old.csv"
-    sheet.write_text("Name,Source,Created\nFay,Referral,2026-03-28 10:00\n", encoding="utf-8")
+    sheet.write_text("Name,Email,Source,Status,Value,Created\nFay,,Referral,,,2026-03-28 10:00\n"
+                     "Ivy,ivy@example.com,Website,Won,700,2026-03-28 15:00\n", encoding="utf-8")
     importing.apply_import(importing.plan_import(sheet))
-    fay = leads.find_lead("Fay")
-    assert fay.created_at == datetime(2026, 3, 28, 9, 0)
-    return {lead.name: lead.id for lead in (ann, ben, cat, dan, eve, gus, fay)} | {"Eve Two": two.id}
+    fay, ivy = leads.find_lead("Fay"), leads.find_lead("Ivy")
+    assert (fay.created_at, ivy.created_at) == (datetime(2026, 3, 28, 9, 0), datetime(2026, 3, 28, 14, 0))
+    assert fay.first_response_at == fay.imported_at == ivy.imported_at == clock.at
+    return {lead.name: lead.id for lead in (ann, ben, cat, dan, eve, gus, fay, ivy)} | {"Eve Two": two.id}
 
 
 def march(**kwargs) -> insights.Filters:
@@ -114,29 +120,34 @@ def test_period_bounds_are_local_midnights_across_the_change_to_summer_time(berl
 
 def test_received_counts_live_leads_by_local_received_day(pipeline):
     """Dan (00:15 winter time) counts, Hal (23:50 the day before), Cat (00:30 after the change) and the
-    merged Eve Two do not; Fay counts by the date her spreadsheet gave, not by when she was imported."""
+    merged Eve Two do not; Fay and Ivy count by the date their spreadsheet gave, not by when they were imported."""
     result = insights.report(march(), at=AT)
-    assert result.received == 6
-    assert names(pipeline, behind("received")) == {"Ann", "Ben", "Dan", "Eve", "Gus", "Fay"}
+    assert result.received == 7
+    assert names(pipeline, behind("received")) == {"Ann", "Ben", "Dan", "Eve", "Gus", "Fay", "Ivy"}
 
 
 def test_first_response_figures(pipeline):
-    """3 min, 30 min, 2 h, 30 h answered; Eve and Fay never: median 75 min, p90 the 30 hours."""
+    """3 min, 30 min, 2 h, 30 h answered; Eve never: median 75 min, p90 the 30 hours. Fay and Ivy were imported:
+    their first answer (the import, 5 h and 1 min after the file's dates) is in no figure but their own count."""
     r = insights.report(march(), at=AT).response
     assert (r.median_minutes, r.p90_minutes) == (75.0, 1800.0)
-    assert (r.within_5m, r.within_1h, r.within_24h, r.answered, r.never) == (1, 2, 3, 4, 2)
+    assert (r.within_5m, r.within_1h, r.within_24h, r.answered, r.never, r.imported) == (1, 2, 3, 4, 1, 2)
     assert names(pipeline, behind("response.within_1h")) == {"Ann", "Gus"}
-    assert names(pipeline, behind("response.never")) == {"Eve", "Fay"}
+    assert names(pipeline, behind("response.never")) == {"Eve"}
+    assert names(pipeline, behind("response.imported")) == {"Fay", "Ivy"}
     assert names(pipeline, behind("response.median_minutes")) == {"Ann", "Ben", "Dan", "Gus"}
+    assert insights.report_record(insights.report(march(), at=AT))["response"]["imported"] == 2
 
 
 def test_sources_with_conversion_and_won_value(pipeline):
-    """Website 3 (won 1000, lost 1, open 1); Referral 2 open; the reopened Dan is won for 500 without a source."""
+    """Website 4 (won 2 for 1000 + Ivy's 700, lost 1, open 1; the median answer Ann's and Ben's, not Ivy's);
+    Referral 2 open; the reopened Dan is won for 500 without a source."""
     rows = {s.source: s for s in insights.report(march(), at=AT).sources}
-    assert rows["Website"] == insights.SourceRow("Website", 3, 1, 1, 1, 1000.0, 61.5)
+    assert rows["Website"] == insights.SourceRow("Website", 4, 2, 1, 1, 1700.0, 61.5)
     assert rows["Referral"] == insights.SourceRow("Referral", 2, 0, 0, 2, 0.0, 30.0)
     assert rows[insights.NO_SOURCE] == insights.SourceRow(insights.NO_SOURCE, 1, 1, 0, 0, 500.0, 1800.0)
-    assert names(pipeline, behind("sources.won", "Website")) == {"Ann"}
+    assert names(pipeline, behind("sources.won", "Website")) == {"Ann", "Ivy"}
+    assert names(pipeline, behind("sources.median_response_minutes", "Website")) == {"Ann", "Ben"}
     assert names(pipeline, behind("sources.open", "Referral")) == {"Gus", "Fay"}
 
 
@@ -148,11 +159,12 @@ def test_lost_reasons_leave_out_a_lead_reopened_and_won(pipeline):
 
 
 def test_time_in_stage_from_the_timeline_and_stuck_leads(pipeline):
-    """New: stays of 3 min, 30 min, 2 h, 30 h; Contacted: 5 d 2 h 57 min, 2 d, 3 d and (after reopening) 1 d;
-    Quoted: 2 d. Eve and Fay sit in New past 2 days, Gus in Contacted past 7."""
+    """New: stays of 3 min, 30 min, 2 h, 30 h and Ivy's 1 min (until the import moved her); Contacted: 5 d 2 h
+    57 min, 2 d, 3 d and (after reopening) 1 d; Quoted: 2 d. Eve and Fay sit in New past 2 days, Gus in Contacted
+    past 7."""
     rows = {s.stage: s for s in insights.report(march(), at=AT).stages}
     assert list(rows) == ["New", "Contacted", "Quoted"]
-    assert rows["New"].median_days == pytest.approx((30 / 1440 + 2 / 24) / 2)
+    assert rows["New"].median_days == pytest.approx(30 / 1440)
     assert rows["Contacted"].median_days == pytest.approx(2.5)
     assert rows["Quoted"].median_days == pytest.approx(2.0)
     assert [rows[s].stuck for s in rows] == [2, 1, 0]
@@ -161,7 +173,8 @@ def test_time_in_stage_from_the_timeline_and_stuck_leads(pipeline):
 
 
 def test_follow_up_discipline_and_data_health(pipeline):
-    """Eve's and Fay's "Respond" steps are overdue, Gus's is ahead; Dan and Fay have no phone or email;
+    """Eve's "Respond" and Fay's "Follow up" (due at the import) are overdue, Gus's is ahead; Dan and Fay have no
+    phone or email;
     Gus shares Cat's phone (Cat is outside the period, but open: Gus is a duplicate candidate)."""
     result = insights.report(march(), at=AT)
     assert (result.followup.open, result.followup.overdue, result.followup.with_next_step) == (3, 2, 3)
@@ -174,7 +187,8 @@ def test_follow_up_discipline_and_data_health(pipeline):
 
 
 def test_speed_to_result_counts_closed_leads_by_first_answer(pipeline):
-    """Ann (3 min) won, Ben (2 h) lost, Dan (30 h) won; the never-answered ones are still open."""
+    """Ann (3 min) won, Ben (2 h) lost, Dan (30 h) won; the never-answered ones are still open; the imported Ivy,
+    won, has no answer time: in no row."""
     rows = insights.report(march(), at=AT).speed_to_result
     assert [(r.bucket, r.leads, r.won) for r in rows] == [
         ("within_1h", 1, 1), ("1h_to_24h", 1, 0), ("later", 1, 1), ("never", 0, 0)]
@@ -183,10 +197,10 @@ def test_speed_to_result_counts_closed_leads_by_first_answer(pipeline):
 
 
 def test_owner_and_source_filters(pipeline):
-    """Sam owns Ann and Ben; the other four are unclaimed; the Website source holds Ann, Ben and Eve."""
+    """Sam owns Ann and Ben; the other five are unclaimed; the Website source holds Ann, Ben, Eve and Ivy."""
     assert insights.report(march(owner="sam"), at=AT).received == 2
-    assert names(pipeline, behind("received", owner=UNCLAIMED)) == {"Dan", "Eve", "Gus", "Fay"}
-    assert names(pipeline, behind("received", source="Website")) == {"Ann", "Ben", "Eve"}
+    assert names(pipeline, behind("received", owner=UNCLAIMED)) == {"Dan", "Eve", "Gus", "Fay", "Ivy"}
+    assert names(pipeline, behind("received", source="Website")) == {"Ann", "Ben", "Eve", "Ivy"}
     with pytest.raises(InvalidInput):
         march(owner="Nobody Here")
 
@@ -218,13 +232,13 @@ def test_last_days_ends_today(berlin):
 
 
 def test_look_back_sums_up_the_week_before(pipeline, monkeypatch):
-    """On Thursday 2 April the week before is 23–29 March: March's six and Hal (never answered); Ann and Dan
-    won (Dan later, as the report counts leads by when they came in)."""
+    """On Thursday 2 April the week before is 23–29 March: March's seven and Hal (never answered); Ann, Dan and
+    Ivy won (Dan and Ivy later, as the report counts leads by when they came in)."""
     monkeypatch.setattr(insights, "now", lambda: AT)
     week = insights.look_back(date(2026, 4, 2))
     assert week.filters == insights.period(date(2026, 3, 23), date(2026, 3, 29))
-    assert (week.received, week.median_minutes, week.won) == (7, 75.0, 2)
-    assert week.text == "7 inquiries, median first answer 75 min, 2 won"
+    assert (week.received, week.median_minutes, week.won) == (8, 75.0, 3)
+    assert week.text == "8 inquiries, median first answer 75 min, 3 won"
 
 
 def test_an_answer_exactly_on_a_limit_counts_within_it(store, monkeypatch):

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from models import demo, insights, leads, stages, writes
+from models import demo, importing, insights, leads, stages, writes
 from models.tables import Activity, database
 
 TABLES = ("insight_lead", "stage_stay")
@@ -78,3 +78,29 @@ def test_stage_medians_and_their_leads_come_from_the_stays(demo_leads):
     behind = insights.leads_behind(insights.Filters(), "stages.median_days", stage.stage, at=report.at)
     assert set(behind) == {lead for (lead,) in database.execute_sql(
         "SELECT lead_id FROM stage_stay WHERE stage = ?", (stage.stage,))}
+
+
+def test_rows_follow_an_import_its_undo_and_a_merge(demo_leads, tmp_path):
+    """Imported leads (new and past New, open and closed) get their rows, undo takes them away, and a merge or a
+    remote write that only marks a lead imported mends its row (band 4, no secs)."""
+    sheet = tmp_path / "in.csv"
+    sheet.write_text("Name,Email,Status,Created\nIda,ida@example.com,New,2025-01-02 10:00\n"
+                     "Jon,jon@example.com,Contacted,\nKim,kim@example.com,Won,2025-01-03 10:00\n"
+                     "Lea,lea@example.com,Lost,\n", encoding="utf-8")
+    done = importing.apply_import(importing.plan_import(sheet))
+    assert_derived_rows_current()
+    assert database.execute_sql("SELECT count(*) FROM insight_lead WHERE band = 4 AND secs IS NULL").fetchone() == (4,)
+    importing.undo_import(done.undo)
+    assert_derived_rows_current()
+    importing.apply_import(importing.plan_import(sheet))
+    answered = leads.live().where(leads.Lead.first_response_at.is_null(False) & leads.Lead.imported_at.is_null())
+    keep, other = answered.order_by(leads.Lead.created_at).first(), leads.find_lead("Jon")
+    leads.merge_leads(keep, other)  # keeps its own received and answer times: only imported_at changes
+    assert leads.find_lead(keep.id).imported_at == other.imported_at
+    assert_derived_rows_current()
+    lead = answered.first()
+    with writes.remote():
+        writes.update_row("lead", lead.id, {"imported_at": "2026-01-01 00:00:00"}, stamp=False)
+    assert_derived_rows_current()
+    assert database.execute_sql("SELECT band FROM insight_lead WHERE lead = (SELECT rowid FROM lead WHERE id = ?)",
+                                (lead.id,)).fetchone() == (4,)

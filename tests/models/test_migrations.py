@@ -70,6 +70,8 @@ def test_insight_rows_are_filled_for_an_existing_database(tmp_path):
     for kind, name in sorted(objects, key=lambda o: o[0] == "table"):  # the table last: it drops its indexes
         database.execute_sql(f"DROP {kind} {name}")
     database.execute_sql("DROP INDEX lead_open_insights")
+    database.execute_sql("DROP INDEX lead_insights")  # and what the later step IMPORTED adds, which runs again
+    database.execute_sql("ALTER TABLE lead DROP COLUMN imported_at")
     database.execute_sql(f"PRAGMA user_version = {step}")
     db.close_database()
     db.open_database(tmp_path)
