@@ -295,7 +295,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from models import export
 
-    fmt = args.format or (Path(args.output).suffix.lstrip(".").lower() if args.output else "csv")
+    fmt = args.format or export.format_named(args.output or "")
     target = Path(args.output) if args.output else sys.stdout
     if fmt == "xlsx" and target is sys.stdout:
         raise InvalidInput("XLSX cannot be written to the terminal: name a file with -o.")

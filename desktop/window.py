@@ -214,14 +214,14 @@ class MainWindow(QMainWindow):
 
     def export_all(self) -> None:
         """Every lead, with notes and timeline, as CSV, Excel or JSON (by the name chosen)."""
-        from models.export import export_leads
+        from models.export import FORMATS, export_leads, format_named
 
         path, chosen = QFileDialog.getSaveFileName(self, "Export all leads", "Leadbook leads.csv",
                                                    "CSV (*.csv);;Excel (*.xlsx);;JSON (*.json)")
         if not path:
             return
-        fmt = Path(path).suffix.lstrip(".").lower()
-        if fmt not in ("csv", "xlsx", "json"):
+        fmt = format_named(path, default="")
+        if fmt not in FORMATS:
             fmt = {"Excel (*.xlsx)": "xlsx", "JSON (*.json)": "json"}.get(chosen, "csv")
             path += f".{fmt}"
         self.controller.read(partial(export_leads, path, fmt),

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Sequence
-from pathlib import Path
 from typing import NamedTuple
 
 import peewee as pw
@@ -79,8 +78,7 @@ def give_next_steps(lead_ids: Sequence[str]) -> history.Undo | None:
 
 def export_selected(path: str, lead_ids: Sequence[str]) -> int:
     """Write the live leads among lead_ids to path, in the format its extension names; returns how many."""
-    fmt = Path(path).suffix.lstrip(".").lower() or "csv"
-    return export.export_leads(path, fmt, _selected(lead_ids))
+    return export.export_leads(path, export.format_named(path), _selected(lead_ids))
 
 
 def _selected(lead_ids: Sequence[str]) -> pw.ModelSelect:

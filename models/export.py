@@ -75,6 +75,12 @@ def _iso(value: str | datetime | None) -> str | None:
 # --- export -------------------------------------------------------------------------------------
 
 FORMATS = ("csv", "json", "xlsx")
+
+
+def format_named(path: str | Path, default: str = "csv") -> str:
+    """The format a file's extension names ('Leads.XLSX' -> 'xlsx'); default when it has none."""
+    return Path(path).suffix.lstrip(".").lower() or default
+
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # A phone number or a number: digits, spaces, + - ( ) . / only; no letters, so no function and no DDE call.
 _NUMERIC = re.compile(r"^[+-]?[\d\s().\-/]*\d[\d\s().\-/]*$")
