@@ -14,11 +14,12 @@ are frozen plain data, safe to build off the UI thread.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from . import mail, members, overdue_history, stages
+from . import mail, members, overdue_history, search, stages
 from .board import UNCLAIMED
 from .clock import iso, local_day_bounds, now, to_local
 from .errors import InvalidInput
@@ -34,6 +35,19 @@ BUCKET_TITLES = {"within_1h": "within 1 hour", "1h_to_24h": "1–24 hours", "lat
                  "never": "never answered"}
 NO_SOURCE = ""  # the source key of leads without one
 NO_REASON = ""  # the lost-reason key of lost leads without one (written by an older version or a sync)
+
+
+BULK_GUARD = "insights.bulk"  # while this setting is there, the lead insert triggers stand aside (INSIGHTS_BULK)
+
+
+@contextmanager
+def rows_made_in_bulk() -> Iterator[None]:
+    """Leads inserted inside (before any timeline entry of theirs: the entries' triggers make the stays) get their
+    insight_lead rows in one statement at the end, not one by one from the insert trigger: 50,000 imported leads
+    ~0.7 s sooner. Only inside the caller's write transaction (search.triggers_aside)."""
+    with search.triggers_aside(BULK_GUARD) as last:
+        yield
+        database.execute_sql("INSERT INTO insight_lead SELECT * FROM insight_lead_source WHERE lead > ?", [last])
 
 
 def minutes_text(value: float | None) -> str:

@@ -4,8 +4,8 @@ Invariant: an open lead always has exactly one pending follow-up with a date.
 """
 from __future__ import annotations
 
+import hashlib
 import re
-import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -162,32 +162,43 @@ def add_lead(name: str, *, email: str | None = None, phone: str | None = None, c
         return lead, True
 
 
+def uuid5_text(namespace: bytes, name: bytes) -> str:
+    """str(uuid.uuid5(uuid.UUID(bytes=namespace), name)) without uuid.UUID objects: a fifth of the time (an import
+    of 50,000 rows makes 150,000 such ids)."""
+    digest = bytearray(hashlib.sha1(namespace + name).digest())
+    digest[6], digest[8] = digest[6] & 0x0F | 0x50, digest[8] & 0x3F | 0x80  # version 5, RFC 4122 variant
+    x = digest[:16].hex()
+    return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
+
+
 def new_lead_rows(fields: dict[str, Any], *, received: datetime, first: Stage, author: str,
                   message: str | None = None, owner_id: str | None = None, relay: str | None = None,
-                  lead_id: str | None = None, message_id: str | None = None,
-                  ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+                  lead_id: str | None = None, message_id: str | None = None, respond: bool = True,
+                  ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]:
     """The rows a new inquiry starts as: the lead, its "created" entry, and "Respond to inquiry"
-    due when the inquiry came in. add_lead writes them one at a time, imports many at once:
-    one definition of a new lead. `fields` are normalised (see normalised()).
+    due when the inquiry came in (None with respond=False: an import gives its leads another step).
+    add_lead writes them one at a time, imports many at once: one definition of a new lead.
+    `fields` are normalised (see normalised()).
 
     A lead with a given id (one made from a mail message) gets entry and step ids derived from
     it, so two machines reading the same inbox make the very same rows, not twins.
     """
     def row_id(part: str) -> str:
-        return str(uuid.uuid5(uuid.UUID(lead_id), part)) if lead_id else new_id()
+        return uuid5_text(bytes.fromhex(lead_id.replace("-", "")), part.encode()) if lead_id else new_id()
 
     lead = dict(id=lead_id or new_id(), name=fields["name"], email=fields.get("email"), phone=fields.get("phone"),
                 company=fields.get("company"), source=fields.get("source"), service=fields.get("service"),
                 message=message, stage=first.id, status="open", owner=owner_id, value=None, lost_reason=None,
                 relay=relay, created_at=received, stage_changed_at=received, first_response_at=None,
-                last_activity_at=received, awaiting_since=None, closed_at=None, merged_into=None)
+                last_activity_at=received, awaiting_since=None, closed_at=None, merged_into=None, imported_at=None)
     source = fields.get("source")
     created = dict(id=row_id("created"), lead=lead["id"], kind="created", at=received, author=author,
                    summary=f"Inquiry received{' via ' + source if source else ''}", body=message,
                    message_id=message_id)
-    respond = dict(id=row_id("respond"), lead=lead["id"], title=RESPOND, due=received, done_at=None, outcome=None,
-                   created_at=now())
-    return lead, created, respond
+    if not respond:
+        return lead, created, None
+    return lead, created, dict(id=row_id("respond"), lead=lead["id"], title=RESPOND, due=received, done_at=None,
+                               outcome=None, created_at=now())
 
 
 def edit_lead(lead: Lead, author: str | None = None, **fields: Any) -> Lead:

@@ -293,5 +293,21 @@ CREATE INDEX lead_open_insights ON lead (created_at, status, merged_into, id, ow
   WHERE status = 'open' AND merged_into IS NULL AND created_at IS NOT NULL;
 """
 
+# An import makes its new leads' insight_lead rows in one statement a batch (models.insights.rows_made_in_bulk): the
+# lead insert triggers of insight_lead and stage_stay stand aside while the 'insights.bulk' setting is there, which
+# only that transaction sees. (A new lead's stays come from its stage entries' own triggers: they follow it.)
+INSIGHTS_BULK = """
+DROP TRIGGER insight_lead_insert;
+CREATE TRIGGER insight_lead_insert AFTER INSERT ON lead
+  WHEN NOT EXISTS (SELECT 1 FROM setting WHERE key = 'insights.bulk') BEGIN
+  INSERT INTO insight_lead SELECT * FROM insight_lead_source WHERE lead = new.rowid;
+END;
+DROP TRIGGER stage_stay_lead_insert;
+CREATE TRIGGER stage_stay_lead_insert AFTER INSERT ON lead
+  WHEN NOT EXISTS (SELECT 1 FROM setting WHERE key = 'insights.bulk') BEGIN
+  INSERT INTO stage_stay SELECT * FROM stage_stay_source WHERE lead_id = new.id;
+END;
+"""
+
 STEPS: list[str] = [CORE, MAIL, OUTBOX, SYNC, SYNCED_RULES, SEARCH, MAIL_OAUTH, INSIGHTS, INSIGHT_ROWS, SEARCH_BULK,
-                    OVERDUE_DAYS, IMPORTED]
+                    OVERDUE_DAYS, IMPORTED, INSIGHTS_BULK]

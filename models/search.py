@@ -105,19 +105,26 @@ BULK_GUARD = "search.bulk"
 
 
 @contextmanager
+def triggers_aside(guard: str) -> Iterator[int]:
+    """Inside the caller's write transaction, the triggers that check `guard` (a setting's key) stand aside; yields
+    the largest lead rowid before, so the caller can make the derived rows of the leads inserted inside in one
+    statement at the end. The guard is gone before that transaction can commit: no other connection ever sees it."""
+    if not database.in_transaction():
+        raise RuntimeError("triggers_aside needs the caller's write transaction")
+    last = database.execute_sql("SELECT coalesce(max(rowid), 0) FROM lead").fetchone()[0]
+    database.execute_sql("INSERT INTO setting (key, value) VALUES (?, '1')", [guard])
+    try:
+        yield last
+    finally:  # also when the caller goes on with its transaction after an error: never commit it switched off
+        database.execute_sql("DELETE FROM setting WHERE key = ?", [guard])
+
+
+@contextmanager
 def indexed_in_bulk() -> Iterator[None]:
     """Leads inserted inside get their lead_search rows in one statement at the end, not one by one from
-    the insert trigger: 50,000 imported leads in 0.3 s instead of 2.5 s. Only inside the caller's write
-    transaction: the trigger stands aside while its guard setting is there (schema step SEARCH_BULK), and
-    the guard is gone before that transaction can commit, so no other connection ever sees it."""
-    if not database.in_transaction():
-        raise RuntimeError("indexed_in_bulk needs the caller's write transaction")
-    last = database.execute_sql("SELECT coalesce(max(rowid), 0) FROM lead").fetchone()[0]
-    database.execute_sql("INSERT INTO setting (key, value) VALUES (?, '1')", [BULK_GUARD])
-    try:
+    the insert trigger (schema step SEARCH_BULK): 50,000 imported leads in 0.3 s instead of 2.5 s."""
+    with triggers_aside(BULK_GUARD) as last:
         yield
         # New rows get rowids above the largest (SQLite's rule while it is below 2^63), so these are the new leads.
         database.execute_sql("INSERT INTO lead_search (rowid, name, company, email) "
                              "SELECT rowid, name, company, email FROM lead WHERE rowid > ?", [last])
-    finally:  # also when the caller goes on with its transaction after an error: never commit it switched off
-        database.execute_sql("DELETE FROM setting WHERE key = ?", [BULK_GUARD])

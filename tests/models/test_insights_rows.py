@@ -104,3 +104,20 @@ def test_rows_follow_an_import_its_undo_and_a_merge(demo_leads, tmp_path):
     assert_derived_rows_current()
     assert database.execute_sql("SELECT band FROM insight_lead WHERE lead = (SELECT rowid FROM lead WHERE id = ?)",
                                 (lead.id,)).fetchone() == (4,)
+
+
+def test_rows_made_in_bulk_stand_the_triggers_aside_only_inside(store):
+    """Leads inserted inside get their rows at the end; the guard never outlives the block, even after an error,
+    and the block refuses to run outside a write transaction."""
+    with pytest.raises(RuntimeError):
+        with insights.rows_made_in_bulk():
+            pass
+    with database.atomic():
+        with insights.rows_made_in_bulk():
+            leads.add_lead("Bo", email="bo@example.com")
+            assert rows("insight_lead") == []  # the trigger stood aside
+        with pytest.raises(ValueError), insights.rows_made_in_bulk():
+            raise ValueError
+    assert not database.execute_sql("SELECT 1 FROM setting WHERE key = ?", (insights.BULK_GUARD,)).fetchall()
+    assert len(rows("insight_lead")) == 1
+    assert_derived_rows_current()
