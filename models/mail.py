@@ -12,10 +12,11 @@ never imports the sync package.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
@@ -40,9 +41,10 @@ RULES = uuid.UUID("0b8e2f47-61d3-4c1a-a5e9-3f7d2c8b6e10")
 BODY_LIMIT = 20_000  # characters of cleaned text kept per message
 
 
+@functools.lru_cache(maxsize=4096)  # a message's key is asked for several times while its batch is judged and stored
 def message_key(message_id: str) -> str:
     """The deterministic id of a message's MailMessage row and of a lead created from it."""
-    return str(uuid.uuid5(NAMESPACE, message_id.strip().strip("<>").strip()))
+    return leads.uuid5_text(NAMESPACE.bytes, message_id.strip().strip("<>").strip().encode())
 
 
 def raw_key(raw: bytes) -> str:
@@ -79,6 +81,19 @@ def _live(lead_id: str | None) -> str | None:
     return None
 
 
+def _hit_lead(hit: tuple[tuple[bool, bool, str], str] | None) -> str | None:
+    """The live lead of an address_hit: merges followed (a lead not merged is its own)."""
+    if hit is None:
+        return None
+    return hit[1] if not hit[0][0] else _live(hit[1])
+
+
+def _parts(values: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
+    """Values for IN lists, a bounded number of variables a statement."""
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
 def _domain(address: str) -> str:
     return address.rsplit("@", 1)[-1].lower() if "@" in address else ""
 
@@ -103,8 +118,7 @@ class DbKnown:
         return _live(hit)
 
     def lead_for_address(self, address: str) -> str | None:
-        hit = self.address_hit(address)
-        return _live(hit[1]) if hit else None
+        return _hit_lead(self.address_hit(address))
 
     @staticmethod
     def address_hit(address: str) -> tuple[tuple[bool, bool, str], str] | None:
@@ -117,6 +131,22 @@ class DbKnown:
             "ORDER BY merged_into IS NOT NULL, status != 'open', created_at LIMIT 1",
             (address, address)).fetchone()
         return ((bool(row[0]), bool(row[1]), str(row[2])), row[3]) if row else None
+
+    @staticmethod
+    def address_hits(addresses: Collection[str]) -> dict[str, tuple[tuple[bool, bool, str], str] | None]:
+        """address_hit of each address (stripped and lowercased), in one query per 500."""
+        wanted = sorted({a.strip().lower() for a in addresses if a and a.strip()})
+        hits: dict[str, tuple[tuple[bool, bool, str], str] | None] = dict.fromkeys(wanted)
+        for part in _parts(wanted):
+            rows = database.execute_sql(
+                "SELECT merged_into IS NOT NULL, status != 'open', created_at, id, email, relay FROM lead "
+                f"WHERE email IN ({_marks(part)}) OR relay IN ({_marks(part)})", (*part, *part)).fetchall()
+            for merged, closed, created, lead_id, email, relay in rows:
+                rank = (bool(merged), bool(closed), str(created))
+                for address in {email, relay} & hits.keys():
+                    if hits[address] is None or rank < hits[address][0]:  # type: ignore[index]
+                        hits[address] = (rank, lead_id)
+        return hits
 
     def rule_for(self, address: str) -> str | None:
         if self._rules is None:
@@ -220,6 +250,7 @@ class Item(NamedTuple):
 
 
 _COLUMNS = tuple(Stored.__dataclass_fields__)
+_json = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps with options makes an encoder a call
 _INSERT = f"INSERT INTO mail_message ({', '.join(_COLUMNS)}) VALUES ({_marks(_COLUMNS)})"
 
 
@@ -244,7 +275,7 @@ def _stored_row(item: Item) -> Stored:
         uid=item.uid, received_at=_received(mail) if mail is not None else None,
         from_addr=(mail.from_addr if mail else "") or "", from_name=(mail.from_name if mail else "") or "",
         subject=(mail.subject if mail else "") or "", verdict=verdict.verdict, reason=verdict.reason or "",
-        source=verdict.source, fields=json.dumps(_field_dict(verdict.fields), ensure_ascii=False),
+        source=verdict.source, fields=_json(_field_dict(verdict.fields)),
         body=(item.body if item.body is not None else _body(verdict))[:BODY_LIMIT], lead_id=None, created_at=now())
 
 
@@ -265,6 +296,25 @@ def _read_lead(lead_id: str) -> Lead:
     if lead is None:
         raise NotFound(f"There is no lead {lead_id}.")
     return lead
+
+
+class _Read:
+    """The database's answers for a batch, read at once (BatchStore.look_up)."""
+
+    def __init__(self) -> None:
+        self.keys: set[str] = set()  # message keys looked up
+        self.stored: set[str] = set()  # of those, the ones in mail_message
+        self.leads: dict[str, str | None] = {}  # of those, the ones a lead has: its merged_into
+        self.addresses: dict[str, tuple[tuple[bool, bool, str], str] | None] = {}  # DbKnown.address_hit
+        self.emails: dict[str, list[tuple[Any, ...]]] = {}  # normalised email -> open leads (id, email, phone,
+        self.phones: dict[str, list[tuple[Any, ...]]] = {}  # created) with it; phone likewise
+
+    def open_twins(self, email: str | None, phone: str | None) -> list[tuple[Any, ...]] | None:
+        """The open leads with this email or phone (each once), or None when they were not read."""
+        if (email and email not in self.emails) or (phone and phone not in self.phones):
+            return None
+        rows = {row[0]: row for row in (*self.emails.get(email or "", ()), *self.phones.get(phone or "", ()))}
+        return list(rows.values())
 
 
 class BatchStore:
@@ -299,6 +349,7 @@ class BatchStore:
         self._unwritten: set[str] = set()  # ids of the gathered new leads
         self._messages: list[Stored] = []
         self._leads: dict[str, Lead] = {}  # rows read this transaction, shared by every rule that changes them
+        self._read = _Read()  # the database's answers read for the whole batch (look_up), while judging
 
     # --- judging (the classify.Known protocol, over the database and the decisions so far)
 
@@ -311,10 +362,36 @@ class BatchStore:
 
     def lead_for_address(self, address: str) -> str | None:
         address = (address or "").strip().lower()
-        stored, decided = self.known.address_hit(address), self._addresses.get(address)
+        read = self._read.addresses
+        stored = read[address] if address in read else self.known.address_hit(address)
+        decided = self._addresses.get(address)
         if decided and (stored is None or decided[0] < stored[0]):
             return decided[1]  # a lead of this batch, or one that gets this address from it
-        return _live(stored[1]) if stored else None
+        return _hit_lead(stored)
+
+    def look_up(self, message_ids: Collection[str], addresses: Collection[str], contacts: Collection[Any]) -> None:
+        """Read at once what judging and expecting the batch would ask message by message (call it before
+        judging; the answers hold until the batch is stored): which of these messages are stored, which
+        leads have their ids, the leads with these addresses, the open leads that inquiries with these
+        contacts (fields with email and phone) may join. Any other question still goes to the database."""
+        read, keys = self._read, sorted({message_key(m) for m in message_ids})
+        read.keys.update(keys)
+        for part in _parts(keys):
+            read.stored.update(k for (k,) in database.execute_sql(
+                f"SELECT id FROM mail_message WHERE id IN ({_marks(part)})", part))
+            read.leads.update(database.execute_sql(f"SELECT id, merged_into FROM lead WHERE id IN ({_marks(part)})",
+                                                   part).fetchall())
+        read.addresses.update(self.known.address_hits(addresses))
+        found = [_usable(_field_dict(c), self.context) for c in contacts]
+        for kind, probes in (("email", read.emails), ("phone", read.phones)):
+            values = sorted({f[kind] for f in found if f[kind]} - probes.keys())
+            for part in _parts(values):
+                for value in part:
+                    probes[value] = []
+                for row in database.execute_sql(
+                        "SELECT id, email, phone, created_at FROM lead WHERE merged_into IS NULL AND status = 'open' "
+                        f"AND {kind} IN ({_marks(part)})", part):
+                    probes[row[1 if kind == "email" else 2]].append(row)
 
     def rule_for(self, address: str) -> str | None:
         return self.known.rule_for(address)
@@ -322,7 +399,8 @@ class BatchStore:
     def expect(self, item: Item) -> None:
         """Decide what storing this judged message will do (call it in order, right after judging it)."""
         row = _stored_row(item)
-        if row.id in self._keys or _one("SELECT 1 FROM mail_message WHERE id = ?", (row.id,)):
+        if row.id in self._keys or (row.id in self._read.stored if row.id in self._read.keys
+                                    else _one("SELECT 1 FROM mail_message WHERE id = ?", (row.id,))):
             self._plans.append((item, None))
             return
         verdict = item.verdict
@@ -343,7 +421,9 @@ class BatchStore:
 
     def _decide(self, verdict: Any, row: Stored) -> str:
         """The lead an inquiry goes to: one with the message's id already, an open twin, or a new one."""
-        existing = _live(row.id)
+        leads = self._read.leads
+        existing = (row.id if leads[row.id] is None else _live(row.id)) if row.id in leads \
+            else None if row.id in self._read.keys else _live(row.id)
         if existing:  # team sync brought this lead in from a machine that read the same inbox
             self._inquiries[row.id] = ("existing", {}, None)
             return existing
@@ -366,9 +446,11 @@ class BatchStore:
         """add_lead's twin: of the open leads sharing the email or phone, the oldest."""
         if not fields["email"] and not fields["phone"]:
             return None
-        probe = database.execute_sql(
-            "SELECT id, email, phone, created_at FROM lead WHERE merged_into IS NULL AND status = 'open' "
-            "AND (email = ? OR phone = ?)", (fields["email"], fields["phone"])).fetchall()
+        probe = self._read.open_twins(fields["email"], fields["phone"])
+        if probe is None:
+            probe = database.execute_sql(
+                "SELECT id, email, phone, created_at FROM lead WHERE merged_into IS NULL AND status = 'open' "
+                "AND (email = ? OR phone = ?)", (fields["email"], fields["phone"])).fetchall()
         hits = []
         for lead_id, email, phone, created in probe:
             self._contacts.setdefault(lead_id, {"email": email, "phone": phone, "created": str(created)})

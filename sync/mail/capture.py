@@ -15,8 +15,9 @@ import logging
 import sqlite3
 import ssl
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Collection
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,8 +31,9 @@ from models.mail import BatchStore, DbKnown, Item, StoreContext, Stored, store_v
 from models.tables import MailAccount, MailCursor, database
 
 from . import imap, oauth
+from .ahead import Ahead, Judged, clean_body
 from .classify import Fields, Known, Verdict, classify
-from .clean import strip_quotes_and_signature
+from .wal import checkpoints_aside
 
 log = logging.getLogger("leadbook.mail")
 
@@ -91,15 +93,6 @@ def safe_classify(raw: bytes, me: Collection[str], known: Known, sent_folder: bo
     except Exception as exc:  # noqa: BLE001 - every message must end with a verdict
         log.exception("classifier failed")
         return Verdict("error", f"the classifier failed: {exc}", None, Fields(), None)
-
-
-def _clean_body(verdict: Verdict) -> str | None:
-    if verdict.mail is None:
-        return None
-    try:
-        return strip_quotes_and_signature(verdict.mail.text or "")
-    except Exception:  # noqa: BLE001 - keep the text uncleaned rather than lose it
-        return verdict.mail.text or ""
 
 
 def _unstorable(item: Item, exc: Exception) -> Item:
@@ -186,39 +179,112 @@ def _store_each(items: list[Item], chunk: imap.Batch, account: MailAccount, resu
         _count(result, row)
 
 
+def _holds(judged: Judged | None, known: BatchStore) -> bool:
+    try:
+        return judged is not None and judged.holds(known)
+    except Exception:  # noqa: BLE001 - a failing lookup: classify here meets it and says so in the verdict
+        return False
+
+
+def _judge(chunk: imap.Batch, judged: list[Judged | None] | None, store: BatchStore, account: MailAccount,
+           me: Collection[str], sent_folder: bool) -> list[Item]:
+    """The batch's messages judged in order, each expected by the store before the next is judged.
+    A judgement from the second process stands where the owner's data still answers as it assumed."""
+    if judged is not None:  # what storing them will ask, read in a few queries, not message by message
+        ready = [j for j in judged if j is not None]
+        store.look_up([j.verdict.mail.message_id for j in ready if j.verdict.mail is not None],
+                      [arg for j in ready for name, arg, _ in j.questions if name == "lead_for_address"],
+                      [j.verdict.fields for j in ready if j.verdict.verdict == "lead"])
+    items = []
+    for n, (uid, raw) in enumerate(chunk.messages):  # no transaction open: judging takes what it takes
+        ahead = judged[n] if judged is not None else None
+        if ahead is not None and _holds(ahead, store):
+            verdict, body = ahead.verdict, ahead.body
+        else:
+            verdict = safe_classify(raw, me, store, sent_folder)
+            body = clean_body(verdict)
+        items.append(_expect(store, Item(verdict, account.id, chunk.folder, uid, raw, body)))
+    return items
+
+
+def _hand(ahead: Ahead | None, chunk: imap.Batch | None, me: Collection[str], sent_folder: bool) -> bool:
+    """Give the batch to the second process if it is there; False: judge it here."""
+    return bool(ahead is not None and chunk is not None
+                and ahead.submit([raw for _, raw in chunk.messages], me, sent_folder))
+
+
+def _store_chunk(chunk: imap.Batch, judged: list[Judged | None] | None, account: MailAccount, result: PassResult,
+                 *, sent_folder: bool, me: Collection[str], known: DbKnown, context: StoreContext,
+                 on_progress: Callable[[PassResult], None] | None) -> None:
+    if chunk.reset:
+        log.info("%s/%s: UIDVALIDITY changed, rescanning", account.name, chunk.folder)
+    store = BatchStore(known, context)
+    store_batch(store, _judge(chunk, judged, store, account, me, sent_folder), chunk, account, result)
+    result.fetched_bytes += chunk.fetched_bytes
+    if on_progress is not None:
+        on_progress(result)
+
+
 def capture_folder(client: IMAPClient, account: MailAccount, folder: str, result: PassResult, *,
                    sent_folder: bool, me: Collection[str], known: DbKnown, context: StoreContext | None = None,
-                   batch: int = 200,
+                   batch: int = 200, ahead: Ahead | None = None,
                    on_progress: Callable[[PassResult], None] | None = None,
                    should_stop: Callable[[], bool] | None = None) -> None:
-    """Read one folder from its cursor on; raises on network errors (committed batches stay)."""
+    """Read one folder from its cursor on; raises on network errors (committed batches stay).
+
+    With `ahead`, batches are read two ahead of the one being stored, on a thread of their own (the
+    server and the socket take their time meanwhile; one read at a time, so the connection is never
+    shared), and the next is judged meanwhile by the second process (ahead.py), which a full first
+    batch starts: a short folder never does. A read that fails is raised once the batches read
+    before it are stored."""
     cursor = MailCursor.get_or_none((MailCursor.account == account.id) & (MailCursor.folder == folder))
     state = (cursor.uidvalidity, cursor.last_uid) if cursor else None
-    context = context or StoreContext()
-    for chunk in imap.fetch_folder(client, folder, state, account.since, batch=batch):
-        if chunk.reset:
-            log.info("%s/%s: UIDVALIDITY changed, rescanning", account.name, folder)
-        store, items = BatchStore(known, context), []
-        for uid, raw in chunk.messages:  # no transaction open: judging takes what it takes
-            verdict = safe_classify(raw, me, store, sent_folder)
-            items.append(_expect(store, Item(verdict, account.id, folder, uid, raw, _clean_body(verdict))))
-        store_batch(store, items, chunk, account, result)
-        result.fetched_bytes += chunk.fetched_bytes
-        if on_progress is not None:
-            on_progress(result)
-        if should_stop is not None and should_stop():
-            return
+    each: dict[str, Any] = dict(sent_folder=sent_folder, me=me, known=known, context=context or StoreContext(),
+                                on_progress=on_progress)
+    chunks = imap.fetch_folder(client, folder, state, account.since, batch=batch)
+    if ahead is None:
+        for chunk in chunks:
+            _store_chunk(chunk, None, account, result, **each)
+            if should_stop is not None and should_stop():
+                return
+        return
+    first = next(chunks, None)
+    if first is None:
+        return
+    if len(first.messages) >= batch:
+        ahead.start()
+    waiting = deque([(first, _hand(ahead, first, me, sent_folder))])  # read, not stored: (batch, handed over)
+    failure: Exception | None = None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="leadbook-imap-read") as reader:
+        reading: Future[imap.Batch | None] | None = reader.submit(next, chunks, None)
+        while waiting:
+            if len(waiting) < 2 and reading is not None:  # the next batch goes to the second process now
+                try:
+                    following = reading.result()
+                except Exception as exc:  # noqa: BLE001 - raised once the batches read before it are stored
+                    failure, following = exc, None
+                reading = reader.submit(next, chunks, None) if following is not None else None
+                if following is not None:
+                    waiting.append((following, _hand(ahead, following, me, sent_folder)))
+            chunk, handed = waiting.popleft()
+            _store_chunk(chunk, ahead.take(len(chunk.messages)) if handed else None, account, result, **each)
+            if failure is not None and not waiting:
+                raise failure
+            if should_stop is not None and should_stop():
+                return  # leaving the block waits for the read under way: the connection is the caller's again
 
 
 def run_pass(client: IMAPClient, account: MailAccount, result: PassResult | None = None, *, batch: int = 200,
              on_progress: Callable[[PassResult], None] | None = None,
-             should_stop: Callable[[], bool] | None = None, limit: float = PASS_SECONDS) -> PassResult:
+             should_stop: Callable[[], bool] | None = None, limit: float = PASS_SECONDS,
+             ahead: bool = True) -> PassResult:
     """A pass over one account's folders on an open connection.
 
     A missing folder is recorded and the other folders still read; a network error
     propagates (the caller reconnects or backs off). After `limit` seconds (and a batch at
     least) the pass stops between batches and says it is unfinished; every network command
     has its own deadline too (imap.Client), so a pass ends within about limit + one deadline.
+    `ahead`: judge batches in a second process while others are stored (ahead.py).
     """
     result = result or PassResult(account.name)
     started = time.perf_counter()
@@ -236,16 +302,21 @@ def run_pass(client: IMAPClient, account: MailAccount, result: PassResult | None
     folders = account_folders(account)
     sent = account.sent_folder or imap.find_sent_folder(client)
     plan = [(f, False) for f in folders] + ([(sent, True)] if sent and sent not in folders else [])
+    judge_ahead = Ahead(database.database) if ahead else None
     try:
-        for folder, is_sent in plan:
-            if stop():
-                break
-            try:
-                capture_folder(client, account, folder, result, sent_folder=is_sent, me=me, known=known,
-                               context=context, batch=batch, on_progress=on_progress, should_stop=stop)
-            except imap.FolderError as exc:
-                result.errors.append(f"Mail account '{account.name}': {exc}")
+        with checkpoints_aside():  # a long pass's copying back runs beside it
+            for folder, is_sent in plan:
+                if stop():
+                    break
+                try:
+                    capture_folder(client, account, folder, result, sent_folder=is_sent, me=me, known=known,
+                                   context=context, batch=batch, ahead=judge_ahead, on_progress=on_progress,
+                                   should_stop=stop)
+                except imap.FolderError as exc:
+                    result.errors.append(f"Mail account '{account.name}': {exc}")
     finally:
+        if judge_ahead is not None:
+            judge_ahead.close()
         result.seconds += time.perf_counter() - started
     return result
 

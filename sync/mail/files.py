@@ -6,7 +6,8 @@ from pathlib import Path
 
 from models.mail import BatchStore, Item
 
-from .capture import _clean_body, my_addresses
+from .ahead import clean_body
+from .capture import my_addresses
 from .classify import classify
 
 
@@ -24,7 +25,7 @@ def store_files(paths: Iterable[Path], skip: Collection[str] = ()) -> int:
         if verdict.verdict in skip:
             continue
         # the bytes only key a message that could not be parsed: no file is kept in memory
-        batch.expect(Item(verdict, None, "INBOX", None, raw if verdict.mail is None else None, _clean_body(verdict)))
+        batch.expect(Item(verdict, None, "INBOX", None, raw if verdict.mail is None else None, clean_body(verdict)))
         waiting += 1
     stored = sum(batch.store_next() is not None for _ in range(waiting))
     batch.finish()

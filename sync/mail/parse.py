@@ -442,6 +442,41 @@ def _headers(msg: Message) -> dict[str, str]:
 
 
 _HEADER_LINE = re.compile(rb"^([!-9;-~]+)[ \t]*:[ \t]*(.*)$")
+_FIELD_NAME = re.compile(r"[!-9;-~]+")  # the stdlib parser's field names: printable ASCII but ":"
+
+
+def _one_part(raw: bytes) -> Message | None:
+    """A message of one part (its type neither multipart/ nor message/) with CRLF or LF line ends, built as
+    the stdlib parser (compat32) builds it, or None: then the stdlib parser reads it. Its line-by-line
+    reading cost as much as all the rest of judging a small message; most mail has a single part.
+    Anything unusual (mixed line ends, a field the stdlib would count as a defect) goes the stdlib way."""
+    eol = "\r\n" if raw.find(b"\r\n") == raw.find(b"\n") - 1 else "\n"
+    end = raw.find(2 * eol.encode())
+    if end <= 0 or raw.startswith(b"From "):
+        return None
+    lines = raw[:end].decode("ascii", "surrogateescape").split(eol)
+    if any("\r" in line or "\n" in line for line in lines):
+        return None
+    msg = Message()
+    name, value = None, ""
+    for line in lines:
+        if line[:1] in (" ", "\t"):
+            if name is None:
+                return None
+            value += eol + line
+            continue
+        if name is not None:
+            msg.set_raw(name, value.rstrip("\r\n"))
+        name, colon, value = line.partition(":")
+        if not colon or not _FIELD_NAME.fullmatch(name):
+            return None
+        value = value.lstrip(" \t")
+    if name is not None:
+        msg.set_raw(name, value.rstrip("\r\n"))
+    if msg.get_content_maintype() in ("multipart", "message"):
+        return None
+    msg.set_payload(raw[end + 2 * len(eol):].decode("ascii", "surrogateescape"))
+    return msg
 
 
 def _manual(raw: bytes) -> tuple[dict[str, str], str]:
@@ -464,7 +499,7 @@ def parse(raw: bytes) -> Mail:
     """Parse raw RFC 5322 bytes into a `Mail`. Tolerates malformed input."""
     raw = slim(raw)
     try:
-        msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+        msg = _one_part(raw) or email.message_from_bytes(raw, policy=email.policy.compat32)
         headers = _headers(msg)
         text, html, types = _body(msg)
         is_report = types[0] == "multipart/report" and (

@@ -52,14 +52,20 @@ def one_at_a_time(messages: list[tuple[str, bytes]]) -> None:
         store_verdict(verdict, None, folder, uid, raw=raw)
 
 
-def as_capture_does(messages: list[tuple[str, bytes]]) -> None:
-    """A folder at a time, every message judged (and expected) first, then all stored in one transaction."""
+def as_capture_does(messages: list[tuple[str, bytes]], look_up: bool = False) -> None:
+    """A folder at a time, every message judged (and expected) first, then all stored in one transaction.
+    With look_up, the batch first reads at once what it will ask (BatchStore.look_up), as capture does
+    with the judgements of its second process."""
     for folder in ("INBOX", SENT):
         batch = BatchStore(DbKnown())
-        for uid, (where, raw) in enumerate(messages):
-            if where == folder:
-                verdict = classify(raw, me=[samples.OWNER], known=batch, sent_folder=folder == SENT)
-                batch.expect(Item(verdict, None, folder, uid, raw))
+        mine = [(uid, raw) for uid, (where, raw) in enumerate(messages) if where == folder]
+        if look_up:
+            first = [classify(raw, me=[samples.OWNER], sent_folder=folder == SENT) for _, raw in mine]
+            batch.look_up([v.mail.message_id for v in first], [v.fields.email for v in first if v.fields.email],
+                          [v.fields for v in first if v.verdict == "lead"])
+        for uid, raw in mine:
+            verdict = classify(raw, me=[samples.OWNER], known=batch, sent_folder=folder == SENT)
+            batch.expect(Item(verdict, None, folder, uid, raw))
         with database.atomic("IMMEDIATE"):
             while batch.waiting:
                 batch.store_next()
@@ -115,3 +121,41 @@ def test_the_records_of_a_batch_rebuild_its_rows(tmp_path):
         assert snapshot() == expected and json.dumps(expected, default=str).count("Person") > 0
     finally:
         db.close_database()
+
+
+def test_a_batch_that_looks_up_at_once_stores_the_same(tmp_path):
+    """Stored messages, leads with a message's id, addresses (of a merged lead, of a closed one and an open
+    one) and open twins read for a whole batch at once give the same rows as asking message by message."""
+    from models import leads
+    from models.tables import Lead
+
+    messages = mixed(seed=7, count=80)
+    results = []
+    for look_up in (False, True):
+        _open(tmp_path / str(look_up))
+        try:
+            as_capture_does(messages[:30])  # some stored before, some leads there before
+            older = sorted(Lead.select(), key=lambda lead: lead.created_at)
+            leads.merge_leads(older[0], older[1])
+            for lead in older[2:5]:  # their later mail finds the open lead with their address, not the won one
+                leads.move_lead(lead, stages.closing_stage("won"), value=100)
+                leads.add_lead(f"{lead.name} again", email=lead.email)
+            as_capture_does(messages, look_up)
+            results.append(_decided())
+        finally:
+            db.close_database()
+    plain, looked_up = results
+    assert looked_up == plain and len(plain["lead"]) > 10
+    assert any(status == "won" for (*_m, status) in plain["mail_message"])  # the setup made its point
+    assert any(name.endswith("again") for (*_m, name, _e, _s) in plain["mail_message"] if name)
+
+
+def _decided() -> dict[str, list[tuple]]:
+    """Each message's verdict and the lead it went to, by the lead's name (the setup's leads have random ids)."""
+    def rows(sql: str) -> list[tuple]:
+        return sorted(database.execute_sql(sql).fetchall(), key=repr)
+
+    return {"mail_message": rows("SELECT m.id, m.verdict, m.reason, l.name, l.email, l.status FROM mail_message AS m "
+                                 "LEFT JOIN lead AS l ON l.id = m.lead_id"),
+            "lead": rows("SELECT name, email, phone, status, merged_into IS NULL FROM lead"),
+            "activity": rows("SELECT l.name, a.kind, a.summary FROM activity AS a JOIN lead AS l ON l.id = a.lead_id")}

@@ -204,7 +204,8 @@ def test_huge_message_is_not_downloaded_whole(mailbox):
 
 
 def test_dropped_connection_resumes_without_loss_or_duplicates(private_server):
-    """The server dies mid-pass: the error is recorded, the next pass picks up exactly where the last commit was."""
+    """The server dies mid-pass: the error is recorded, the next pass picks up exactly where the last commit was.
+    The batches read ahead before it died are stored too: the next one always, the one after if its read was done."""
     mb = new_mailbox(private_server)
     raws = [samples.direct_en(name=f"Person {i}", email=f"person{i}@example.com") for i in range(10)]
     mb.append_many("INBOX", raws)
@@ -219,12 +220,12 @@ def test_dropped_connection_resumes_without_loss_or_duplicates(private_server):
     first = capture_account(account, on_progress=kill_after_first_batch, batch=3)
     assert not first.ok and "Work" in first.error
     assert MailAccount.get_by_id(account.id).last_error == first.error
-    assert MailCursor.get(MailCursor.folder == "INBOX").last_uid == 3  # the committed batch only
-    assert Lead.select().count() == 3
+    stored = Lead.select().count()
+    assert stored in (6, 9) and MailCursor.get(MailCursor.folder == "INBOX").last_uid == stored  # committed only
     private_server.start()
     second = capture_account(MailAccount.get_by_id(account.id), batch=3)
     assert second.ok, second.errors
-    assert second.counts["lead"] == 7 and Lead.select().count() == 10
+    assert second.counts["lead"] == 10 - stored and Lead.select().count() == 10
     assert MailMessage.select().count() == 10
     assert MailAccount.get_by_id(account.id).last_error is None
 

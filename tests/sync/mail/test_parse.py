@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from sync.mail import parse as parse_mod
 from sync.mail.parse import MAX_TEXT, Mail, decode_header, html_to_text, parse, slim
 
 MESSAGES = Path(__file__).parent / "messages"
@@ -269,3 +270,55 @@ def test_html_with_tags_that_never_close_converts_at_once():
     assert time.perf_counter() - start < 1.0
     assert text.endswith("Hello")
     assert html_to_text('<p title="a > b">One</p><p>Two</p>') == html_to_text("<p>One</p><p>Two</p>")
+
+
+# Read by the fast path and by the stdlib alike; then what the fast path leaves to the stdlib.
+ODD_ONE_PART = [b"X-A: 1\r\n\tfolded\r\n \r\nSubject:   spaced  \r\nEmpty:\r\n more\r\n\r\nbody\r\n",
+                b"Subject: a\r\nSubject: second\r\nContent-Type: TEXT/HTML; charset=\"ISO-8859-1\"\r\n\r\n<p>\xe9</p>",
+                b"Content-Type: text\r\nContent-Transfer-Encoding: base64\r\n\r\naGVsbG8=\r\n",
+                b"Subject: \xc3\xa9t\xc3\xa9 8-bit\r\n\r\nno end of line",
+                b"Subject: lf\n\tfolded\nTo: a@b.c\n\nx\r\ny\n"]
+NOT_ONE_PART = [b"From nobody Mon Jan 1\r\nSubject: mbox\r\n\r\nx", b"Subject: x\r\nBad line\r\n\r\nx",
+                b" lead: continuation\r\n\r\nx", b":no name\r\n\r\nx", b"Subject: lf\nTo: a@b.c\r\n\r\nx",
+                b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nx\r\n--b--\r\n",
+                b"Content-Type: message/rfc822\r\n\r\nSubject: inner\r\n\r\nx", b"\r\nSubject: x\r\n\r\nx",
+                b"Subj\xc3\xa9ct: 8-bit name\r\n\r\nx"]
+
+
+def _one_part_cases() -> list[bytes]:
+    import mail_samples as samples
+
+    made = [maker() for maker in samples.FORMS.values()]
+    made += [samples.newsletter(), samples.auto_reply(), samples.bounce(), samples.personal()]
+    return [p.read_bytes() for p in sorted(MESSAGES.glob("*.eml"))] + made + ODD_ONE_PART + NOT_ONE_PART
+
+
+def test_one_part_messages_are_built_as_the_stdlib_parser_builds_them():
+    """The fast path for one-part mail gives the very Message the stdlib gives (headers, type, charset,
+    body), and leaves to the stdlib what it cannot read the same way (mbox lines, defects, mixed line
+    ends, multipart)."""
+    import email
+    import email.policy
+
+    fast = 0
+    for raw in _one_part_cases():
+        mine, stdlib = parse_mod._one_part(raw), email.message_from_bytes(raw, policy=email.policy.compat32)
+        if mine is None:
+            continue
+        fast += 1
+        assert list(mine.raw_items()) == list(stdlib.raw_items())
+        assert mine.get_payload() == stdlib.get_payload()
+        assert mine.get_payload(decode=True) == stdlib.get_payload(decode=True)
+        assert (mine.get_content_type(), mine.get_content_charset()) == (stdlib.get_content_type(),
+                                                                          stdlib.get_content_charset())
+        assert not mine.is_multipart() and not stdlib.is_multipart()
+    assert fast >= 60 and all(parse_mod._one_part(raw) is not None for raw in ODD_ONE_PART)
+    assert all(parse_mod._one_part(raw) is None for raw in NOT_ONE_PART)
+
+
+def test_parse_gives_the_same_mail_with_or_without_the_fast_path(monkeypatch):
+    """Every fixture parses to the same Mail whether its part is read by the fast path or by the stdlib."""
+    cases = _one_part_cases()
+    fast = [parse(raw) for raw in cases]
+    monkeypatch.setattr(parse_mod, "_one_part", lambda raw: None)
+    assert fast == [parse(raw) for raw in cases]

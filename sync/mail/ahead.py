@@ -1,0 +1,260 @@
+"""Judging batches in a second process while capture stores the ones before them (the machine's
+second core).
+
+classify() is pure but for its lookups into the owner's data (the Known protocol), and those
+must see what earlier messages decided, even ones not stored yet. So the second process judges
+with the database as committed (read only) and notes each question and its answer; capture then
+asks the same questions of the real Known, in order. Where every answer is the same, classify
+here would have taken the very same path, so the verdict stands; otherwise (a reply to a lead
+of a batch not stored yet) the message is judged again here.
+
+The hand-over is cheap: raw bytes go there, and a verdict comes back as plain tuples without the
+parts storing never reads (headers, HTML). The process is plain `python -m sync.mail.ahead`
+speaking pickles over its pipes (multiprocessing would re-run the app's main module), at a lower
+priority, so the process holding the write lock keeps its core. Capture judges batches itself
+until the process has started, and for good after a crash or a batch slower than TAKE_SECONDS.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import pickle
+import queue
+import subprocess
+import sys
+import threading
+from collections.abc import Collection, Sequence
+from pathlib import Path
+from typing import IO, Any, NamedTuple
+
+from .classify import Fields, Known, Verdict, classify
+from .clean import strip_quotes_and_signature
+from .parse import Mail
+
+log = logging.getLogger("leadbook.mail")
+
+TAKE_SECONDS = 60.0  # a batch the second process has not judged by then is judged here, and it stops
+READY = b"ready\n"  # the process's first words: imports done, batches welcome
+NICENESS = 5  # the second process yields its core to the one storing (and holding the write lock)
+
+
+def clean_body(verdict: Verdict) -> str | None:
+    """The text stored for a message: quotes and signature stripped (None without a parsed mail)."""
+    if verdict.mail is None:
+        return None
+    try:
+        return strip_quotes_and_signature(verdict.mail.text or "")
+    except Exception:  # noqa: BLE001 - keep the text uncleaned rather than lose it
+        return verdict.mail.text or ""
+
+
+class Judged(NamedTuple):
+    verdict: Verdict
+    questions: tuple[tuple[str, Any, str | None], ...]  # (Known method, argument, answer) as classify asked
+    body: str | None  # clean_body(verdict)
+
+    def holds(self, known: Any) -> bool:
+        """classify with `known` gives this verdict: every question gets the same answer."""
+        return all(getattr(known, name)(arg) == answer for name, arg, answer in self.questions)
+
+
+class _Asked:
+    """A Known that notes what it was asked and answered: the database's answers, or nothing without one."""
+
+    def __init__(self, known: Known | None) -> None:
+        self.known = known
+        self.questions: list[tuple[str, Any, str | None]] = []
+        self.failed = False  # a lookup raised: classify turned that into its verdict, capture must not
+
+    def _ask(self, name: str, arg: Any) -> str | None:
+        try:
+            answer = None if self.known is None else getattr(self.known, name)(arg)
+        except Exception:
+            self.failed = True
+            raise
+        self.questions.append((name, arg, answer))
+        return answer
+
+    def lead_for_thread(self, message_ids: Sequence[str]) -> str | None:
+        return self._ask("lead_for_thread", tuple(message_ids))
+
+    def lead_for_address(self, address: str) -> str | None:
+        return self._ask("lead_for_address", address)
+
+    def rule_for(self, address: str) -> str | None:
+        return self._ask("rule_for", address)
+
+
+# What travels back: storing reads neither a mail's headers nor its HTML (they are most of its size).
+_MAIL = tuple(f.name for f in dataclasses.fields(Mail) if f.name not in ("headers", "html"))
+
+
+def _pack(judged: Judged) -> tuple[Any, ...]:
+    v = judged.verdict
+    mail = None if v.mail is None else tuple(getattr(v.mail, name) for name in _MAIL)
+    return (v.verdict, v.reason, v.source, tuple(vars(v.fields).values()), mail, v.lead_id, v.relay,
+            judged.questions, judged.body)
+
+
+def _unpack(packed: tuple[Any, ...]) -> Judged:
+    verdict, reason, source, fields, mail, lead_id, relay, questions, body = packed
+    parsed = None if mail is None else Mail(**dict(zip(_MAIL, mail, strict=True)))
+    return Judged(Verdict(verdict, reason, source, Fields(*fields), parsed, lead_id, relay), questions, body)
+
+
+def judge_batch(raws: Sequence[bytes], me: Collection[str], sent_folder: bool,
+                known: Known | None = None) -> list[tuple[Any, ...] | None]:
+    """What the second process does with a batch: packed judgements, None where classify or a lookup
+    raised (judged again in capture, which logs why)."""
+    out: list[tuple[Any, ...] | None] = []
+    for raw in raws:
+        asked = _Asked(known)
+        try:
+            verdict = classify(raw, me=me, known=asked, sent_folder=sent_folder)
+            judged = None if asked.failed else _pack(Judged(verdict, tuple(asked.questions), clean_body(verdict)))
+        except Exception:  # noqa: BLE001 - capture judges it again and logs why
+            judged = None
+        out.append(judged)
+    return out
+
+
+def _database_known(path: str | None) -> Known | None:
+    """The owner's data as committed, read only (models.mail.DbKnown); None without a database file."""
+    if not path or path == ":memory:" or not Path(path).exists():
+        return None
+    from models.mail import DbKnown  # only here: the second process needs no database otherwise
+    from models.tables import database
+
+    database.init(Path(path).resolve().as_uri() + "?mode=ro", uri=True, pragmas={"busy_timeout": 5000})
+    return DbKnown()
+
+
+def _send(pipe: IO[bytes], obj: Any) -> None:
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    pipe.write(len(data).to_bytes(8, "big") + data)
+    pipe.flush()
+
+
+def _receive(pipe: IO[bytes]) -> Any:
+    head = pipe.read(8)
+    if len(head) < 8:
+        raise EOFError("the second process ended")
+    return pickle.loads(pipe.read(int.from_bytes(head, "big")))  # noqa: S301 - our own child's answer
+
+
+class Ahead:
+    """One second process for a pass: start() it early, submit() batches, take() their judgements
+    in the same order (None: judge the batch here), close() at the end of the pass."""
+
+    def __init__(self, database: str | None = None) -> None:
+        self._database = database  # the file the second process reads the owner's data from
+        self._process: subprocess.Popen[bytes] | None = None
+        self._requests: queue.Queue[Any] = queue.Queue()
+        self._answers: queue.Queue[list[Any] | None] = queue.Queue()
+        self._ready = threading.Event()
+        self._waiting = 0
+        self.broken = False
+
+    def start(self) -> None:
+        """Start the process (once); it takes batches when its imports are done."""
+        if self._process is not None or self.broken:
+            return
+        root = str(Path(__file__).resolve().parents[2])
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))}
+        try:
+            self._process = subprocess.Popen([sys.executable, "-m", "sync.mail.ahead"], stdin=subprocess.PIPE,
+                                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+        except OSError:
+            log.warning("could not start the second process; judging mail in this one", exc_info=True)
+            self.broken = True
+            return
+        self._requests.put(self._database)
+        for target in (self._sender, self._receiver):
+            threading.Thread(target=target, args=(self._process,), name="leadbook-judge-ahead", daemon=True).start()
+
+    def submit(self, raws: Sequence[bytes], me: Collection[str], sent_folder: bool) -> bool:
+        """Hand a batch over; False when the process is not (yet) there to judge it: judge it here."""
+        if self.broken or not self._ready.is_set() or not raws:
+            return False
+        self._requests.put((list(raws), frozenset(me), sent_folder))
+        self._waiting += 1
+        return True
+
+    def take(self, count: int) -> list[Judged | None] | None:
+        """The judgements of the oldest batch submitted, or None (the process failed: judge here)."""
+        if self.broken or not self._waiting:
+            return None
+        self._waiting -= 1
+        try:
+            answer = self._answers.get(timeout=TAKE_SECONDS)
+        except queue.Empty:
+            answer = None
+        if answer is None or len(answer) != count:
+            log.warning("the second process failed; judging mail in this one")
+            self.close()
+            return None
+        return [None if packed is None else _unpack(packed) for packed in answer]
+
+    def close(self) -> None:
+        """End the process (the pass is over, or it failed)."""
+        self.broken = True
+        self._requests.put(None)
+        process, self._process = self._process, None
+        if process is None:
+            return
+        try:
+            process.wait(timeout=1)  # it ends when its input closes
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def _sender(self, process: subprocess.Popen[bytes]) -> None:
+        assert process.stdin is not None
+        try:
+            while (request := self._requests.get()) is not None:
+                _send(process.stdin, request)
+        except OSError:  # the process died: the receiver says so
+            pass
+        finally:
+            try:
+                process.stdin.close()
+            except OSError:
+                pass
+
+    def _receiver(self, process: subprocess.Popen[bytes]) -> None:
+        assert process.stdout is not None
+        try:
+            if process.stdout.readline() != READY:
+                raise EOFError("the second process did not start")
+            self._ready.set()
+            while True:
+                self._answers.put(_receive(process.stdout))
+        except Exception:  # noqa: BLE001 - it ended or answered nonsense: take() says so
+            self._answers.put(None)
+
+
+def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
+    """The second process: judge each batch that comes in, until the input closes."""
+    if hasattr(os, "nice"):
+        os.nice(NICENESS)
+    answers.write(READY)
+    answers.flush()
+    try:
+        known = _database_known(_receive(requests))
+    except EOFError:
+        return
+    except Exception:  # noqa: BLE001 - without the database every answer is "nothing": capture checks them
+        known = None
+    while True:
+        try:
+            raws, me, sent_folder = _receive(requests)
+        except EOFError:
+            return
+        _send(answers, judge_batch(raws, me, sent_folder, known))
+
+
+if __name__ == "__main__":
+    _answers = sys.stdout.buffer
+    sys.stdout = sys.stderr  # nothing printed by accident may end up in the answers
+    serve(sys.stdin.buffer, _answers)
