@@ -237,6 +237,7 @@ class _Batch:
             f, received=received, first=first, author=self.author, message=f.get("message"),
             owner_id=owner.id if owner else None, lead_id=row.lead_id or None, respond=False)
         lead.update(first_response_at=moment, imported_at=moment)
+        created["id"] = lead["id"][:8] + created["id"][8:]  # still derived from the lead's id, now sorted beside it
         self.leads.append(lead)
         self.activities.append(created)
         self.added += 1

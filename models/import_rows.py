@@ -100,7 +100,8 @@ class RowCleaner:
                 fields.setdefault("created", when(text, self.region))
             except InvalidInput as exc:
                 self._warn(line, label, text, str(exc), details)
-        self._stage(raw.pop("stage", []), fields, details)
+        if "stage" in raw:
+            self._stage(raw.pop("stage"), fields, details)
         return fields, details
 
     def _sort(self, cells: list[str]) -> tuple[dict[str, list[tuple[str, str]]], list[tuple[str, str]]]:
@@ -116,9 +117,9 @@ class RowCleaner:
                 label, part = self.address[index]
                 addresses.setdefault(label, {})[part] = value
                 continue
-            if _NEUTRALISED.match(value):
-                value = value[1:]  # our own export's formula guard: take the value back as it was
             if "'" in value:
+                if _NEUTRALISED.match(value):
+                    value = value[1:]  # our own export's formula guard: take the value back as it was
                 value = _GUARDED_INSIDE.sub(r"\1", value)
             label = column
             if index in self.labels and cells[self.labels[index]]:

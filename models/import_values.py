@@ -156,7 +156,10 @@ def split_loose(cell: str) -> list[str]:
     return [v for v in _SEVERAL.split(cell) if v]
 
 
+_TAGS = re.compile(r'",\s*"|\s*:::\s*|;')
+
+
 def tags(cell: str) -> str:
     """Mailchimp writes tags as '"VIP","Blog"'; Google labels start with '* myContacts': plain words instead."""
-    words = [w.strip().strip('"').strip() for w in re.split(r'",\s*"|\s*:::\s*|;', cell)]
+    words = [w.strip().strip('"').strip() for w in _TAGS.split(cell)]
     return ", ".join(w for w in words if w and not w.startswith("* "))

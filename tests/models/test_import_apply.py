@@ -3,6 +3,7 @@ file changes nothing, created dates kept."""
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from datetime import datetime, timedelta
 
 import pytest
@@ -215,3 +216,15 @@ def test_a_row_keeps_the_fingerprint_earlier_versions_gave_it():
 
     cells = ["Jürgen", "Alt", "Ölmühle", ""]
     assert fingerprint_id({"name": "Jürgen Alt", "company": "Ölmühle"}, cells) == "5a93e1ce-c4f5-5c7f-ad91-8190158d353b"
+
+
+def test_entry_and_step_ids_sort_beside_their_lead(store, tmp_path):
+    """So a batch fills neighbouring index pages: every id of an imported lead's rows starts as the lead's does; the
+    "created" entry's is still derived from the lead's id (the same on every machine), the others random uuid4s."""
+    importing.apply_import(importing.plan_import(csv_file(tmp_path, "Name,Email,Tags\nAda,ada@example.com,VIP\n")))
+    lead = Lead.get(Lead.name == "Ada")
+    rows = list(Activity.select().where(Activity.lead == lead.id)) + list(FollowUp.select())
+    assert len(rows) == 3 and {row.id[:8] for row in rows} == {lead.id[:8]}
+    created = next(row for row in rows if getattr(row, "kind", None) == "created")
+    assert created.id == lead.id[:8] + str(uuid.uuid5(uuid.UUID(lead.id), "created"))[8:]
+    assert {uuid.UUID(row.id).version for row in rows if row is not created} == {4}
