@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from . import leads, settings, stages, writes
+from . import insights, leads, search, settings, stages, writes
 from .clock import now, to_utc
 from .contacts import normalise_email, normalise_phone
 from .errors import InvalidInput, NotFound, RuleError
@@ -513,8 +513,11 @@ class BatchStore:
         if self._new:
             new_leads, entries, steps = zip(*self._new, strict=True)
             self._new, self._unwritten = [], set()
-            for model, rows in ((Lead, new_leads), (Activity, entries), (FollowUp, steps)):
-                writes.insert_many(model, list(rows))
+            with insights.rows_made_in_bulk():  # the derived rows of the batch's new leads made as an import makes them
+                with search.indexed_in_bulk():
+                    writes.insert_many(Lead, list(new_leads))
+                for model, rows in ((Activity, entries), (FollowUp, steps)):
+                    writes.insert_many(model, list(rows))
 
     def _inquiry(self, verdict: Any, row: Stored) -> None:
         kind, fields, message = self._inquiries.pop(row.id)

@@ -87,6 +87,12 @@ def stable() -> dict[str, list[tuple]]:
         "follow_up": rows("SELECT lead_id, title, due, outcome, done_at IS NULL FROM follow_up"),
         "mail_message": rows("SELECT id, verdict, reason, lead_id, body, fields FROM mail_message"),
         "records": rows("SELECT tbl, op, count(*) FROM outbox GROUP BY tbl, op"),
+        "search": rows("SELECT lead.id, s.name, s.company, s.email FROM lead_search AS s "
+                       "JOIN lead ON lead.rowid = s.rowid"),
+        "insights": rows("SELECT lead.id, i.created_at, i.owner_id, i.source, i.status, i.reason, stage.name, i.value, "
+                         "i.secs, i.band, i.no_contact FROM insight_lead AS i JOIN lead ON lead.rowid = i.lead "
+                         "JOIN stage ON stage.id = i.stage_id"),
+        "stays": rows("SELECT * FROM stage_stay"),
     }
 
 
@@ -105,7 +111,7 @@ def test_a_batch_stores_what_one_at_a_time_stores(tmp_path):
     assert {v for (v, *_rest) in [r[1:] for r in one["mail_message"]]} >= {"lead", "reply", "outgoing"}
     assert any(kind == "email_in" and summary.startswith("Another inquiry") for _l, kind, summary, *_r
                in one["activity"])
-    assert batch == one
+    assert batch == one and len(one["search"]) == len(one["insights"]) == len(one["lead"]) and one["stays"]
 
 
 def test_the_records_of_a_batch_rebuild_its_rows(tmp_path):
