@@ -513,7 +513,8 @@ class BatchStore:
         if self._new:
             new_leads, entries, steps = zip(*self._new, strict=True)
             self._new, self._unwritten = [], set()
-            with insights.rows_made_in_bulk():  # the derived rows of the batch's new leads made as an import makes them
+            # the derived rows of the batch's new leads made as an import makes them (the guards need a transaction)
+            with database.atomic(), insights.rows_made_in_bulk():
                 with search.indexed_in_bulk():
                     writes.insert_many(Lead, list(new_leads))
                 for model, rows in ((Activity, entries), (FollowUp, steps)):
