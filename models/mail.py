@@ -94,6 +94,12 @@ def _parts(values: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
         yield values[start:start + size]
 
 
+def _rows_of(values: Sequence[str], select_in: str) -> Iterator[tuple[Any, ...]]:
+    """The rows of `select_in (values)`, a statement per 500 values."""
+    for part in _parts(values):
+        yield from database.execute_sql(f"{select_in} ({_marks(part)})", part)
+
+
 def _domain(address: str) -> str:
     return address.rsplit("@", 1)[-1].lower() if "@" in address else ""
 
@@ -116,6 +122,30 @@ class DbKnown:
         if hit is None:  # activities arrive by team sync from other machines too
             hit = _one(f"SELECT lead_id FROM activity WHERE message_id IN ({_marks(ids)}) LIMIT 1", ids)
         return _live(hit)
+
+    @staticmethod
+    def thread_hits(threads: Collection[Sequence[str]]) -> dict[tuple[str, ...], str | None]:
+        """lead_for_thread of each thread (as a tuple), in a few queries per 500 ids. Where several rows
+        answer, the first in index order, as SQLite's LIMIT 1 over an IN list gives it."""
+        wanted = {tuple(t) for t in threads}
+        ids = sorted({m for t in wanted for m in t if m})
+        keys = sorted({message_key(m) for m in ids})
+        by_message = dict(_rows_of(keys, "SELECT id, lead_id FROM mail_message WHERE lead_id IS NOT NULL AND id IN"))
+        born = {k for (k,) in _rows_of(keys, "SELECT id FROM lead WHERE id IN")}
+        logged: dict[str, str] = {}  # message id -> the lead of its first entry
+        entries = _rows_of(ids, "SELECT message_id, lead_id, rowid FROM activity WHERE message_id IN")
+        for message_id, lead_id, _rowid in sorted(entries, key=lambda row: (row[0], row[2])):
+            logged.setdefault(message_id, lead_id)
+        hits: dict[tuple[str, ...], str | None] = {}
+        for thread in wanted:
+            mine = sorted({m for m in thread if m})
+            mine_keys = sorted(map(message_key, mine))
+            hits[thread] = (next((by_message[k] for k in mine_keys if k in by_message), None)
+                            or next((k for k in mine_keys if k in born), None)
+                            or next((logged[m] for m in mine if m in logged), None))
+        merged = dict(_rows_of(sorted({h for h in hits.values() if h}), "SELECT id, merged_into FROM lead WHERE id IN"))
+        return {thread: None if hit not in merged else hit if merged[hit] is None else _live(hit)
+                for thread, hit in hits.items()}
 
     def lead_for_address(self, address: str) -> str | None:
         return _hit_lead(self.address_hit(address))
@@ -306,6 +336,7 @@ class _Read:
         self.stored: set[str] = set()  # of those, the ones in mail_message
         self.leads: dict[str, str | None] = {}  # of those, the ones a lead has: its merged_into
         self.addresses: dict[str, tuple[tuple[bool, bool, str], str] | None] = {}  # DbKnown.address_hit
+        self.threads: dict[tuple[str, ...], str | None] = {}  # DbKnown.lead_for_thread
         self.emails: dict[str, list[tuple[Any, ...]]] = {}  # normalised email -> open leads (id, email, phone,
         self.phones: dict[str, list[tuple[Any, ...]]] = {}  # created) with it; phone likewise
 
@@ -354,7 +385,8 @@ class BatchStore:
     # --- judging (the classify.Known protocol, over the database and the decisions so far)
 
     def lead_for_thread(self, message_ids: Sequence[str]) -> str | None:
-        hit = self.known.lead_for_thread(message_ids)
+        thread, read = tuple(message_ids), self._read.threads
+        hit = read[thread] if thread in read else self.known.lead_for_thread(message_ids)
         if hit is None:
             hit = next((self._threads[k] for k in map(message_key, filter(None, message_ids))
                         if k in self._threads), None)
@@ -369,11 +401,13 @@ class BatchStore:
             return decided[1]  # a lead of this batch, or one that gets this address from it
         return _hit_lead(stored)
 
-    def look_up(self, message_ids: Collection[str], addresses: Collection[str], contacts: Collection[Any]) -> None:
+    def look_up(self, message_ids: Collection[str], addresses: Collection[str], contacts: Collection[Any],
+                threads: Collection[Sequence[str]] = ()) -> None:
         """Read at once what judging and expecting the batch would ask message by message (call it before
         judging; the answers hold until the batch is stored): which of these messages are stored, which
-        leads have their ids, the leads with these addresses, the open leads that inquiries with these
-        contacts (fields with email and phone) may join. Any other question still goes to the database."""
+        leads have their ids, the leads with these addresses or threads (Message-IDs), the open leads that
+        inquiries with these contacts (fields with email and phone) may join. Any other question still
+        goes to the database."""
         read, keys = self._read, sorted({message_key(m) for m in message_ids})
         read.keys.update(keys)
         for part in _parts(keys):
@@ -382,6 +416,7 @@ class BatchStore:
             read.leads.update(database.execute_sql(f"SELECT id, merged_into FROM lead WHERE id IN ({_marks(part)})",
                                                    part).fetchall())
         read.addresses.update(self.known.address_hits(addresses))
+        read.threads.update(self.known.thread_hits(threads))
         found = [_usable(_field_dict(c), self.context) for c in contacts]
         for kind, probes in (("email", read.emails), ("phone", read.phones)):
             values = sorted({f[kind] for f in found if f[kind]} - probes.keys())

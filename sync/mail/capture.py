@@ -192,9 +192,11 @@ def _judge(chunk: imap.Batch, judged: list[Judged | None] | None, store: BatchSt
     A judgement from the second process stands where the owner's data still answers as it assumed."""
     if judged is not None:  # what storing them will ask, read in a few queries, not message by message
         ready = [j for j in judged if j is not None]
+        asked = [(name, arg) for j in ready for name, arg, _ in j.questions]
         store.look_up([j.verdict.mail.message_id for j in ready if j.verdict.mail is not None],
-                      [arg for j in ready for name, arg, _ in j.questions if name == "lead_for_address"],
-                      [j.verdict.fields for j in ready if j.verdict.verdict == "lead"])
+                      [arg for name, arg in asked if name == "lead_for_address"],
+                      [j.verdict.fields for j in ready if j.verdict.verdict == "lead"],
+                      [arg for name, arg in asked if name == "lead_for_thread"])
     items = []
     for n, (uid, raw) in enumerate(chunk.messages):  # no transaction open: judging takes what it takes
         ahead = judged[n] if judged is not None else None

@@ -19,6 +19,7 @@ import email
 import email.parser
 import email.policy
 import email.utils
+import functools
 import hashlib
 import quopri
 import re
@@ -28,6 +29,7 @@ from datetime import UTC, datetime
 from email.message import Message
 from html.parser import HTMLParser
 from types import MappingProxyType
+from typing import Any
 
 MAX_TEXT = 200_000  # chars of body text kept; capture bounds raw size separately
 MAX_HTML_CONVERT = 1_000_000  # chars of HTML fed to the converter
@@ -445,6 +447,39 @@ _HEADER_LINE = re.compile(rb"^([!-9;-~]+)[ \t]*:[ \t]*(.*)$")
 _FIELD_NAME = re.compile(r"[!-9;-~]+")  # the stdlib parser's field names: printable ASCII but ":"
 
 
+class _OnePart(Message):
+    """What _one_part builds. Reading it is reading a Message, but a field is found in a table of first
+    occurrences (Message.get scans every field, and judging a message asks for fields some ten times)
+    and the charset of a Content-Type is worked out once per distinct value. Never changed once built."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._first: dict[str, tuple[str, str]] = {}
+
+    def set_raw(self, name: str, value: str) -> None:
+        super().set_raw(name, value)
+        self._first.setdefault(name.lower(), (name, value))
+
+    def get(self, name: str, failobj: Any = None) -> Any:
+        hit = self._first.get(name.lower())
+        return failobj if hit is None else self.policy.header_fetch_parse(*hit)
+
+    def get_content_charset(self, failobj: Any = None) -> Any:
+        value = self.get("content-type")
+        if not isinstance(value, str):  # none, or with 8-bit bytes (then a Header): the stdlib's way
+            return super().get_content_charset(failobj)
+        charset = _charset_of(value)
+        return failobj if charset is None else charset
+
+
+@functools.lru_cache(maxsize=256)
+def _charset_of(content_type: str) -> str | None:
+    """Message.get_content_charset of a message with this Content-Type (None without a charset)."""
+    probe = Message()
+    probe.set_raw("Content-Type", content_type)
+    return probe.get_content_charset()
+
+
 def _one_part(raw: bytes) -> Message | None:
     """A message of one part (its type neither multipart/ nor message/) with CRLF or LF line ends, built as
     the stdlib parser (compat32) builds it, or None: then the stdlib parser reads it. Its line-by-line
@@ -457,7 +492,7 @@ def _one_part(raw: bytes) -> Message | None:
     lines = raw[:end].decode("ascii", "surrogateescape").split(eol)
     if any("\r" in line or "\n" in line for line in lines):
         return None
-    msg = Message()
+    msg = _OnePart()
     name, value = None, ""
     for line in lines:
         if line[:1] in (" ", "\t"):

@@ -62,7 +62,8 @@ def as_capture_does(messages: list[tuple[str, bytes]], look_up: bool = False) ->
         if look_up:
             first = [classify(raw, me=[samples.OWNER], sent_folder=folder == SENT) for _, raw in mine]
             batch.look_up([v.mail.message_id for v in first], [v.fields.email for v in first if v.fields.email],
-                          [v.fields for v in first if v.verdict == "lead"])
+                          [v.fields for v in first if v.verdict == "lead"],
+                          [((v.mail.in_reply_to,) if v.mail.in_reply_to else ()) + v.mail.references for v in first])
         for uid, raw in mine:
             verdict = classify(raw, me=[samples.OWNER], known=batch, sent_folder=folder == SENT)
             batch.expect(Item(verdict, None, folder, uid, raw))
@@ -130,12 +131,16 @@ def test_the_records_of_a_batch_rebuild_its_rows(tmp_path):
 
 
 def test_a_batch_that_looks_up_at_once_stores_the_same(tmp_path):
-    """Stored messages, leads with a message's id, addresses (of a merged lead, of a closed one and an open
-    one) and open twins read for a whole batch at once give the same rows as asking message by message."""
+    """Stored messages, leads with a message's id, threads (through a stored answer of ours too), addresses
+    (of a merged lead, of a closed one and an open one) and open twins read for a whole batch at once give
+    the same rows as asking message by message."""
     from models import leads
     from models.tables import Lead
+    from sync.mail.parse import parse
 
     messages = mixed(seed=7, count=80)
+    ours = [parse(raw) for folder, raw in messages[:30] if folder == SENT]  # stored with the first part
+    messages += [("INBOX", samples.reply_from(mail.to[0], mail.message_id)) for mail in ours]
     results = []
     for look_up in (False, True):
         _open(tmp_path / str(look_up))

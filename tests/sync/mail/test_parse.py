@@ -307,6 +307,8 @@ def test_one_part_messages_are_built_as_the_stdlib_parser_builds_them():
             continue
         fast += 1
         assert list(mine.raw_items()) == list(stdlib.raw_items())
+        for name in [*(k.upper() for k in stdlib.keys()), "x-not-there"]:
+            assert str(mine.get(name, "-")) == str(stdlib.get(name, "-"))
         assert mine.get_payload() == stdlib.get_payload()
         assert mine.get_payload(decode=True) == stdlib.get_payload(decode=True)
         assert (mine.get_content_type(), mine.get_content_charset()) == (stdlib.get_content_type(),
