@@ -69,11 +69,11 @@ def cmd_app(args: argparse.Namespace) -> int:
     if headless:  # Qt would abort with a cryptic plugin error
         raise LeadbookError("There is no display to open the window on: run leadbook in a desktop session, "
                             "or use a command such as `leadbook today` (see `leadbook --help`).")
-    try:  # Today's read starts now, beside Qt's loading; run() opens the store again to explain a failure
+    first_today = db.ReadAhead(args.data_dir, partial(members.my_today, contacts=True))  # beside Qt's loading
+    try:
         db.open_database(args.data_dir)
         db.transaction(stages.ensure_defaults)
-        first_today = db.ReadAhead(members.my_today)
-    except LeadbookError:
+    except LeadbookError:  # run() opens it again, to say why it cannot in a window
         first_today = None
     from .app import run
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
 
 from models import today as today_query
-from models.contacts import display_phone
 
 _ROOT = QModelIndex()
 
@@ -12,13 +11,6 @@ ITEM_ROLE = Qt.ItemDataRole.UserRole + 1  # the TodayItem (items only)
 SECTION_ROLE = Qt.ItemDataRole.UserRole + 2  # the section key ("overdue")
 COUNT_ROLE = Qt.ItemDataRole.UserRole + 3  # how many in the section (headers)
 CONTACT_ROLE = Qt.ItemDataRole.UserRole + 4  # the email, else the phone formatted to read (items)
-
-
-def contact_lines(result: today_query.Today) -> dict[str, str]:
-    """Each lead's contact line with phones formatted to read. Read off the UI thread once Today shows
-    (the phone formatter takes ~20 ms to load), so until then a phone shows as stored, +4930123456."""
-    return {item.lead_id: item.email or display_phone(item.phone)
-            for items in result.sections.values() for item in items}
 
 
 class TodayModel(QAbstractItemModel):
@@ -33,7 +25,7 @@ class TodayModel(QAbstractItemModel):
     def set_today(self, result: today_query.Today) -> None:
         self.beginResetModel()
         self.today = result
-        self._contacts = {}
+        self._contacts = result.contacts
         self._sections = [(name, result.counts.get(name, 0), result.sections.get(name, []))
                           for name in today_query.SECTIONS if result.sections.get(name)]
         self.endResetModel()

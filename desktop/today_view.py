@@ -34,7 +34,7 @@ from models import today as today_query
 
 from . import resources, widgets
 from .controller import Controller
-from .today_model import ITEM_ROLE, TodayModel, contact_lines
+from .today_model import ITEM_ROLE, TodayModel
 from .today_paint import ACTIONS, TodayDelegate, action_available
 from .widgets import LiveView, view_title
 
@@ -228,9 +228,9 @@ class TodayView(LiveView):
         place = self.model.place(self.tree.currentIndex())
         had_focus = self.tree.hasFocus()
         self.model.set_today(result)
-        # once this paint is done: the phone formatter's import would hold the first paint back ~30 ms
-        QTimer.singleShot(0, partial(self.controller.read, partial(contact_lines, result),
-                                     partial(self.model.set_contacts, result)))
+        if not result.contacts:  # after this paint: the phone formatter's import would hold it back
+            QTimer.singleShot(0, partial(self.controller.read, partial(today_query.contact_lines, result),
+                                         partial(self.model.set_contacts, result)))
         self.load_ms = (time.perf_counter() - started) * 1000
         self._loading = False
         total = result.total_due()

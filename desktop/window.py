@@ -95,7 +95,7 @@ class MainWindow(QMainWindow):
         self.mail_watchers = None  # desktop.mail_watch.MailWatchers, set by app.run
         self.team_watch = None  # desktop.team_watch.TeamWatch, set by app.run
         controller.data_changed.connect(self._count_review)
-        self._count_review()
+        QTimer.singleShot(300, self._count_review)  # as mail watching starts: the mail store's imports wait
 
         self._switcher = None
         self._details: dict[str, QWidget] = {}
@@ -171,7 +171,7 @@ class MainWindow(QMainWindow):
         self.controller.read(is_demo_folder, lambda demo: demo and self.setWindowTitle(DEMO_TITLE))
 
     def _count_review(self) -> None:
-        from models.mail import review_count  # the mail store's imports are not needed to paint Today
+        from models.mail import review_count  # here: its imports (Insights, the board) are not needed for Today
 
         self.controller.read(review_count, self._on_review_count_changed)
 

@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 import logging
+import os
+import pickle
+import select
+import signal
 import sqlite3
-import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -149,29 +153,70 @@ def call(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
 
 class ReadAhead:
-    """A query started now on a thread of its own, its result taken later (once). The window starts
-    Today's read before Qt loads: SQLite releases the GIL, so the query runs while Qt's libraries load."""
+    """A query started now, its result taken later (once): the window starts Today's read before Qt loads.
 
-    def __init__(self, func: Callable[[], Any]) -> None:
-        self._done = threading.Event()
-        self._result: Any = None
-        self._error: BaseException | None = None
-        threading.Thread(target=self._run, args=(func,), name="read-ahead", daemon=True).start()
+    Where the system can fork, a child process with a connection of its own runs it on the other core
+    (a thread would wait for the GIL that loading Qt's libraries holds); the answer comes back pickled
+    through a pipe. Elsewhere, or if the child gives no answer in time, the query runs where the result is
+    taken. A connection this process holds is left alone in the child: SQLite forbids using one across a
+    fork.
+    """
 
-    def _run(self, func: Callable[[], Any]) -> None:
+    DEADLINE = 10.0  # seconds: a child held up longer (a locked database) is not waited for
+
+    def __init__(self, folder: Path, func: Callable[[], Any]) -> None:
+        self._func = func
+        self._pid, self._pipe = 0, -1
+        if hasattr(os, "fork") and (folder / DB_NAME).exists():
+            read, write = os.pipe()
+            self._pid = os.fork()
+            if self._pid == 0:
+                os.close(read)
+                self._answer(folder, func, write)
+            os.close(write)
+            self._pipe = read
+
+    @staticmethod
+    def _answer(folder: Path, func: Callable[[], Any], pipe: int) -> None:
+        """In the child: open the store read-only as it is (an older schema is the parent's to upgrade),
+        run func, write its pickled result, and leave without running the parent's exit handlers."""
         try:
-            self._result = call(func)
-        except BaseException as exc:  # handed to whoever takes the result
-            self._error = exc
+            inherited = database._state.conn  # noqa: F841 - kept, never closed: SQLite forbids using it here
+            database._state.reset()
+            database.init(f"file:{folder / DB_NAME}?mode=ro", uri=True, pragmas={"cache_size": PRAGMAS["cache_size"]})
+            if database.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version():
+                data = memoryview(pickle.dumps(func(), pickle.HIGHEST_PROTOCOL))
+                while data:
+                    data = data[os.write(pipe, data):]
         finally:
-            database.close()  # this thread's connection: the thread ends here
-            self._done.set()
+            os._exit(0)
 
     def result(self) -> Any:
-        self._done.wait()
-        if self._error is not None:
-            raise self._error
-        return self._result
+        if self._pid:
+            answer = self._collect()
+            if answer is not None:
+                return answer
+        return call(self._func)
+
+    def _collect(self) -> Any:
+        """The child's answer, or None when it gave none within the deadline."""
+        chunks, deadline = [], time.monotonic() + self.DEADLINE
+        try:
+            while select.select([self._pipe], [], [], max(0.0, deadline - time.monotonic()))[0]:
+                chunk = os.read(self._pipe, 1 << 16)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            else:
+                os.kill(self._pid, signal.SIGKILL)
+        finally:
+            os.close(self._pipe)
+            os.waitpid(self._pid, 0)
+            self._pid = 0
+        try:
+            return pickle.loads(b"".join(chunks)) if chunks else None
+        except (pickle.UnpicklingError, EOFError):  # a child killed half-way
+            return None
 
 
 def transaction(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -90,10 +90,14 @@ def claim(lead_ref: str, member_id: str | None = None) -> Claimed:
         return Claimed(lead.id, lead.name, member.id, member.name, previous.name if previous else None, changed)
 
 
-def my_today(limit: int = today.PER_SECTION) -> tuple[bool, today.Today]:
-    """Today as this machine chose to see it: (mine + unclaimed?, the checklist)."""
+def my_today(limit: int = today.PER_SECTION, contacts: bool = False) -> tuple[bool, today.Today]:
+    """Today as this machine chose to see it: (mine + unclaimed?, the checklist), with contacts its items'
+    contact lines (today.contact_lines)."""
     mine = settings.get(MINE_TODAY) == "1"
-    return mine, today.today(limit, owner=(my_member_id() or "") if mine else None)
+    result = today.today(limit, owner=(my_member_id() or "") if mine else None)
+    if contacts:
+        result.contacts = today.contact_lines(result)
+    return mine, result
 
 
 def my_due_counts() -> tuple[int, int]:

@@ -17,6 +17,7 @@ from typing import NamedTuple
 import peewee as pw
 
 from .clock import local_day_bounds, now, to_local
+from .contacts import display_phone
 from .tables import Activity, FollowUp, Lead, database
 
 # A checklist, not a report: the first 50 of a section (oldest, most urgent first); the counts
@@ -50,10 +51,18 @@ class Today:
     sections: dict[str, list[TodayItem]] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     has_leads: bool = True  # False only for an empty database: Today then says how to get leads in
+    contacts: dict[str, str] = field(default_factory=dict)  # lead id -> contact line, when read with them
 
     def total_due(self) -> int:
         """Items that need doing now (not those put off till later, not those done): the tray badge."""
         return sum(n for name, n in self.counts.items() if name not in ("upcoming", "done_today"))
+
+
+def contact_lines(result: Today) -> dict[str, str]:
+    """Each item's contact line: its email, else its phone formatted to read (the formatter takes ~20 ms
+    to load: the window reads these after its first paint, or has them read ahead with Today)."""
+    return {item.lead_id: item.email or display_phone(item.phone)
+            for items in result.sections.values() for item in items}
 
 
 def ago(delta: timedelta) -> str:

@@ -55,11 +55,11 @@ def test_todays_read_ahead_is_taken_once_and_dropped_by_a_write(store, qapp):
     from desktop.tasks import TaskRunner
     from models import db
 
-    first = db.ReadAhead(lambda: "today as read at start")
+    first = db.ReadAhead(store, lambda: "today as read at start")
     ctrl = Controller(store, TaskRunner(synchronous=True), first_today=first)
     assert ctrl.take_first_today() is first and ctrl.take_first_today() is None
 
-    ctrl = Controller(store, TaskRunner(synchronous=True), first_today=db.ReadAhead(lambda: "stale"))
+    ctrl = Controller(store, TaskRunner(synchronous=True), first_today=db.ReadAhead(store, lambda: "stale"))
     ctrl.write(lambda: leads.add_lead("Written", email="w@example.com"))
     assert ctrl.take_first_today() is None
     ctrl.deleteLater()

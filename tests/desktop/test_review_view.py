@@ -166,3 +166,17 @@ def test_html_body_never_loads_remote_content(qtbot):
     assert browser.loadResource(kind, QUrl("https://evil.example/x.png")) is None
     assert "http://tracker.example/pixel.gif" in browser.blocked
     assert not browser.openExternalLinks() and not browser.openLinks()
+
+
+def test_the_window_counts_review_in_its_navigation(mail, controller, qtbot):
+    """Soon after the window starts, and after each change, the navigation says how many messages wait."""
+    from PySide6.QtCore import QSettings
+
+    from desktop.window import KEYS, MainWindow
+
+    window = MainWindow(controller, QSettings(str(controller.data_dir / "window.ini"), QSettings.Format.IniFormat))
+    qtbot.add_widget(window)
+    item = window.nav.item(KEYS.index("review"))
+    qtbot.waitUntil(lambda: item.text() == "Review (2)", timeout=3000)
+    controller.write(lambda: mail_store.reject_review(mail["partner"].id, scope="address"))
+    assert item.text() == "Review (1)"

@@ -1,7 +1,9 @@
 """Opening the database: migrations, newer schemas refused, locks reported clearly."""
 from __future__ import annotations
 
+import os
 import sqlite3
+import time
 
 import peewee as pw
 import pytest
@@ -82,13 +84,28 @@ def test_locked_database_is_reported(store, monkeypatch):
     assert Lead.select().count() == 0
 
 
-def test_a_read_ahead_hands_over_its_result_or_its_error(store):
-    """A query started early on its own thread gives its result later, with its own connection; a failure
-    comes out where the result is taken, as the store's one-sentence error."""
+def test_a_read_ahead_answers_from_another_process_and_leaves_this_connection_alone(store):
+    """Today's start-up read runs in a child with its own read-only connection; the parent's connection,
+    open while it forked, still reads and writes afterwards."""
     leads.add_lead("Early Bird", email="early@example.com")
-    ahead = db.ReadAhead(lambda: [lead.name for lead in Lead.select()])
-    assert ahead.result() == ["Early Bird"]
+    ahead = db.ReadAhead(store, lambda: ([lead.name for lead in Lead.select()], os.getpid()))
+    names, pid = ahead.result()
+    assert names == ["Early Bird"] and pid != os.getpid()
+    leads.add_lead("Late Owl", email="late@example.com")
+    assert Lead.select().count() == 2
 
-    broken = db.ReadAhead(lambda: database.execute_sql("SELECT name FROM nowhere"))
+
+def test_a_read_ahead_without_an_answer_runs_where_its_result_is_taken(store, tmp_path):
+    """No database yet, a query that fails in the child, or a child that stalls past the deadline: the
+    query runs in the caller, and its failure is the store's one-sentence error."""
+    assert db.ReadAhead(tmp_path / "empty", lambda: os.getpid()).result() == os.getpid()
+
+    broken = db.ReadAhead(store, lambda: database.execute_sql("SELECT name FROM nowhere"))
     with pytest.raises(StoreError, match="no such table"):
         broken.result()
+
+    parent = os.getpid()
+    stalled = db.ReadAhead(store, lambda: time.sleep(30) if os.getpid() != parent else "asked here")
+    stalled.DEADLINE = 0.5
+    started = time.monotonic()
+    assert stalled.result() == "asked here" and time.monotonic() - started < 5

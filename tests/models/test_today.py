@@ -216,3 +216,13 @@ def test_a_fresh_inquiry_is_calm_by_the_owners_target(day):
     settings.put("response_target_minutes", "240")
     assert {i.name: i.urgency for i in today.today(at=t0).sections["respond_now"]} == {"Fresh": "calm",
                                                                                       "Slow": "calm"}
+
+
+def test_today_read_with_contacts_carries_each_items_line(store):
+    """Read with its contact lines (as the window's start-up read is), each item has its email, else its
+    phone written to read; read without them, none."""
+    mailed, _ = leads.add_lead("Mailed", email="mailed@example.com", phone="+4930123456")
+    called, _ = leads.add_lead("Called", phone="+4930901820")
+    _mine, result = members.my_today(contacts=True)
+    assert result.contacts == {mailed.id: "mailed@example.com", called.id: "+49 30 901820"}
+    assert members.my_today()[1].contacts == {}
