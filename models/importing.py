@@ -102,6 +102,8 @@ def plan_import(path: Path, overrides: dict[str, str] | None = None, duplicates:
                 rejected.append((line, str(exc).rstrip(".") + where))
                 continue
             rows.append((sheet.name if len(sheets) > 1 else None, line, fields, details, fingerprint_id(fields, cells)))
+    ids = import_duplicates.living_ids([lead_id for *_, lead_id in rows])
+    rows = [(*row[:4], lead_id) for row, lead_id in zip(rows, ids, strict=True)]
     planned = import_duplicates.find([(line, fields, lead_id) for _, line, fields, _, lead_id in rows], duplicates)
     out = tuple(ImportRow(line, fields, action, of, reason, dup_line, sheet, tuple(details), lead_id, dup_row)
                 for (sheet, line, fields, details, lead_id), (action, of, reason, dup_line, dup_row)
