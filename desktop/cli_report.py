@@ -42,7 +42,8 @@ def _text(result: Any, first: date, last: date, owner: str | None) -> str:
               f"  within 5 min {r.within_5m} ({share_text(r.within_5m, result.received)}), "
               f"1 h {r.within_1h} ({share_text(r.within_1h, result.received)}), "
               f"24 h {r.within_24h} ({share_text(r.within_24h, result.received)}), "
-              f"never {r.never} ({share_text(r.never, result.received)})", ""]
+              f"never {r.never} ({share_text(r.never, result.received)})"
+              + (f"; imported {r.imported} (no answer time, left out)" if r.imported else ""), ""]
     lines.append(f"  {cell('Source', 26)}  {'Leads':>6}  {'Won':>5}  {'Lost':>5}  {'Open':>5}  {'Won value':>12}  "
                  "Median answer")
     for s in result.sources:

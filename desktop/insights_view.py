@@ -45,6 +45,7 @@ PERIODS = ("This month", "Last 30 days", "Last 90 days", "This year", "Custom…
 LIST_TITLES = {  # the lead list's title for each figure a click opens
     "response.within_5m": "First answer within 5 minutes", "response.within_1h": "First answer within 1 hour",
     "response.within_24h": "First answer within 24 hours", "response.never": "Never answered",
+    "response.imported": "Imported (no answer time)",
     "sources.received": "Received from {key}", "lost_reasons.count": "Lost: {key}",
     "stages.stuck": "Stuck in {key}", "speed_to_result.leads": "Closed leads, first answer {bucket}",
     "followup.overdue": "Overdue next steps", "health.open_without_next_step": "Open without a next step",
@@ -211,7 +212,11 @@ class InsightsView(LiveView):
             for key, label, count in (("within_5m", "within 5 minutes", r.within_5m),
                                       ("within_1h", "within 1 hour", r.within_1h),
                                       ("within_24h", "within 24 hours", r.within_24h),
-                                      ("never", "never answered", r.never))], scale=received or 1)
+                                      ("never", "never answered", r.never))]
+            + ([Bar("imported", "imported (no answer time)", r.imported,
+                    f"{r.imported:,} ({share_text(r.imported, received)})",
+                    tip="Imported leads: when they were first answered is not known, so they are left out of "
+                        "the answer times")] if r.imported else []), scale=received or 1)
         self.sources_chart.set_bars([
             Bar(s.source, s.source or "(no source)", s.received,
                 f"{s.received:,} · {s.won:,} won" + (f" · {money.format_money(s.won_value)}" if s.won_value else ""),

@@ -102,3 +102,15 @@ def test_period_and_owner(demo):
     for args in (["--owner", "Nobody Here"], ["--from", "2026-13-01"], ["--from", "2026-02-01", "--to", "2026-01-01"]):
         result = leadbook(folder, "report", *args)
         assert result.returncode == 1 and len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_imported_leads_are_received_but_have_no_answer_time(tmp_path):
+    """An imported lead counts as received and as imported, never as answered or unanswered; the text says
+    so on the first-answer line."""
+    sheet = tmp_path / "old.csv"
+    sheet.write_text("Name,Email,Status\nIda,ida@example.org,Qualified\n", encoding="utf-8")
+    ok(tmp_path, "add", "--name", "Walk In", "--email", "walk@example.org")
+    ok(tmp_path, "import", str(sheet))
+    response = as_json(tmp_path, "report")["response"]
+    assert (response["imported"], response["never"], response["answered"]) == (1, 1, 0)
+    assert "imported 1 (no answer time, left out)" in ok(tmp_path, "report")

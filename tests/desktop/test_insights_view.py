@@ -144,3 +144,25 @@ def test_a_view_asks_the_window_for_another_view(window, qtbot):
     window.show()
     window.controller.open_view("review")
     assert window.stack.currentWidget() is window.view("review")
+
+
+def test_imported_leads_have_a_bar_of_their_own_that_opens_them(demo_controller, qtbot, tmp_path):
+    """Leads imported in the period show as 'imported (no answer time)' beside the answer times (not among
+    them), and a click lists exactly those leads; without imports the bar is not there."""
+    from models import importing
+
+    sheet = tmp_path / "old.csv"
+    sheet.write_text("Name,Email\nIda Import,ida@example.org\nKim Import,kim@example.org\n", encoding="utf-8")
+    made = importing.apply_import(importing.plan_import(sheet))
+    widget = InsightsView(demo_controller)
+    qtbot.add_widget(widget)
+    widget.resize(1200, 900)
+    with qtbot.wait_signal(widget.loaded, timeout=5000):
+        widget.show()
+    bars = widget.response_chart.bars
+    assert [b.key for b in bars][-1] == "imported" and bars[-1].value == widget.report.response.imported == made.added
+    widget.response_chart.activated.emit("imported")
+    qtbot.waitUntil(lambda: isinstance(widget.lead_list, LeadListDialog), timeout=3000)
+    assert widget.lead_list.windowTitle() == "Imported (no answer time)"
+    assert {leads.find_lead(i).name for i in widget.lead_list.lead_ids} == {"Ida Import", "Kim Import"}
+    widget.lead_list.reject()
