@@ -24,6 +24,7 @@ import queue
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import IO, Any, NamedTuple
@@ -36,6 +37,8 @@ log = logging.getLogger("leadbook.mail")
 
 TAKE_SECONDS = 60.0  # a batch the second process has not judged by then is judged here, and it stops
 READY = b"ready\n"  # the process's first words: imports done, batches welcome
+WAITED = 0.002  # seconds: capture waited for an answer; it keeps more of the next batches to judge itself
+PART_STEP, SMALLEST_PART = 0.05, 0.5  # of a batch handed over: by how much it changes, the least
 NICENESS = 5  # the second process yields its core to the one storing (and holding the write lock)
 
 
@@ -103,20 +106,25 @@ def _unpack(packed: tuple[Any, ...]) -> Judged:
     return Judged(Verdict(verdict, reason, source, Fields(*fields), parsed, lead_id, relay), questions, body)
 
 
-def judge_batch(raws: Sequence[bytes], me: Collection[str], sent_folder: bool,
-                known: Known | None = None) -> list[tuple[Any, ...] | None]:
-    """What the second process does with a batch: packed judgements, None where classify or a lookup
-    raised (judged again in capture, which logs why)."""
-    out: list[tuple[Any, ...] | None] = []
+def judge_all(raws: Sequence[bytes], me: Collection[str], sent_folder: bool,
+              known: Known | None = None) -> list[Judged | None]:
+    """Judgements to check in order later (Judged.holds): None where classify or a lookup raised
+    (judged again in capture, which logs why)."""
+    out: list[Judged | None] = []
     for raw in raws:
         asked = _Asked(known)
         try:
             verdict = classify(raw, me=me, known=asked, sent_folder=sent_folder)
-            judged = None if asked.failed else _pack(Judged(verdict, tuple(asked.questions), clean_body(verdict)))
+            out.append(None if asked.failed else Judged(verdict, tuple(asked.questions), clean_body(verdict)))
         except Exception:  # noqa: BLE001 - capture judges it again and logs why
-            judged = None
-        out.append(judged)
+            out.append(None)
     return out
+
+
+def judge_batch(raws: Sequence[bytes], me: Collection[str], sent_folder: bool,
+                known: Known | None = None) -> list[tuple[Any, ...] | None]:
+    """What the second process does with a batch: judge_all's judgements, packed."""
+    return [None if judged is None else _pack(judged) for judged in judge_all(raws, me, sent_folder, known)]
 
 
 def _database_known(path: str | None) -> Known | None:
@@ -147,6 +155,8 @@ class Ahead:
     """One second process for a pass: start() it early, submit() batches, take() their judgements
     in the same order (None: judge the batch here), close() at the end of the pass."""
 
+    _part = 1.0  # of each batch handed over; capture judges the rest the same way meanwhile
+
     def __init__(self, database: str | None = None) -> None:
         self._database = database  # the file the second process reads the owner's data from
         self._process: subprocess.Popen[bytes] | None = None
@@ -173,23 +183,28 @@ class Ahead:
         for target in (self._sender, self._receiver):
             threading.Thread(target=target, args=(self._process,), name="leadbook-judge-ahead", daemon=True).start()
 
-    def submit(self, raws: Sequence[bytes], me: Collection[str], sent_folder: bool) -> bool:
-        """Hand a batch over; False when the process is not (yet) there to judge it: judge it here."""
+    def submit(self, raws: Sequence[bytes], me: Collection[str], sent_folder: bool) -> int:
+        """Hand the start of a batch over: how many of its messages, 0 when the process is not (yet) there
+        (judge them here). While capture had to wait for the last answer, it keeps more of each batch."""
         if self.broken or not self._ready.is_set() or not raws:
-            return False
-        self._requests.put((list(raws), frozenset(me), sent_folder))
+            return 0
+        handed = max(1, round(len(raws) * self._part))
+        self._requests.put((list(raws[:handed]), frozenset(me), sent_folder))
         self._waiting += 1
-        return True
+        return handed
 
     def take(self, count: int) -> list[Judged | None] | None:
         """The judgements of the oldest batch submitted, or None (the process failed: judge here)."""
         if self.broken or not self._waiting:
             return None
         self._waiting -= 1
+        started = time.perf_counter()
         try:
             answer = self._answers.get(timeout=TAKE_SECONDS)
         except queue.Empty:
             answer = None
+        waited = time.perf_counter() - started > WAITED
+        self._part = max(SMALLEST_PART, self._part - PART_STEP) if waited else min(1.0, self._part + PART_STEP)
         if answer is None or len(answer) != count:
             log.warning("the second process failed; judging mail in this one")
             self.close()

@@ -31,7 +31,7 @@ from models.mail import BatchStore, DbKnown, Item, StoreContext, Stored, store_v
 from models.tables import MailAccount, MailCursor, database
 
 from . import imap, oauth
-from .ahead import Ahead, Judged, clean_body
+from .ahead import Ahead, Judged, clean_body, judge_all
 from .classify import Fields, Known, Verdict, classify
 from .wal import checkpoints_aside
 
@@ -209,10 +209,19 @@ def _judge(chunk: imap.Batch, judged: list[Judged | None] | None, store: BatchSt
     return items
 
 
-def _hand(ahead: Ahead | None, chunk: imap.Batch | None, me: Collection[str], sent_folder: bool) -> bool:
-    """Give the batch to the second process if it is there; False: judge it here."""
-    return bool(ahead is not None and chunk is not None
-                and ahead.submit([raw for _, raw in chunk.messages], me, sent_folder))
+def _hand(ahead: Ahead, chunk: imap.Batch, me: Collection[str], sent_folder: bool) -> int:
+    """Give the start of the batch to the second process if it is there: how many of its messages."""
+    return ahead.submit([raw for _, raw in chunk.messages], me, sent_folder)
+
+
+def _take(ahead: Ahead, chunk: imap.Batch, handed: int, me: Collection[str], sent_folder: bool,
+          known: DbKnown) -> list[Judged | None] | None:
+    """The batch's judgements: the second process's, and the rest judged here the same way meanwhile."""
+    if not handed:
+        return None
+    own = judge_all([raw for _, raw in chunk.messages[handed:]], me, sent_folder, known)
+    theirs = ahead.take(handed)
+    return None if theirs is None else theirs + own
 
 
 def _store_chunk(chunk: imap.Batch, judged: list[Judged | None] | None, account: MailAccount, result: PassResult,
@@ -255,7 +264,7 @@ def capture_folder(client: IMAPClient, account: MailAccount, folder: str, result
         return
     if len(first.messages) >= batch:
         ahead.start()
-    waiting = deque([(first, _hand(ahead, first, me, sent_folder))])  # read, not stored: (batch, handed over)
+    waiting = deque([(first, _hand(ahead, first, me, sent_folder))])  # read, not stored: (batch, how many handed)
     failure: Exception | None = None
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="leadbook-imap-read") as reader:
         reading: Future[imap.Batch | None] | None = reader.submit(next, chunks, None)
@@ -269,7 +278,7 @@ def capture_folder(client: IMAPClient, account: MailAccount, folder: str, result
                 if following is not None:
                     waiting.append((following, _hand(ahead, following, me, sent_folder)))
             chunk, handed = waiting.popleft()
-            _store_chunk(chunk, ahead.take(len(chunk.messages)) if handed else None, account, result, **each)
+            _store_chunk(chunk, _take(ahead, chunk, handed, me, sent_folder, known), account, result, **each)
             if failure is not None and not waiting:
                 raise failure
             if should_stop is not None and should_stop():

@@ -54,9 +54,11 @@ def _owner(store, keyring_tmp):
 
 
 @pytest.mark.imap
-def test_a_pass_judged_ahead_stores_what_a_pass_judged_here_stores(imap_server, store, tmp_path, monkeypatch):
+@pytest.mark.parametrize("part", [1.0, 0.5])
+def test_a_pass_judged_ahead_stores_what_a_pass_judged_here_stores(imap_server, store, tmp_path, monkeypatch, part):
     """The same mailbox captured with and without the second process leaves the same rows; the second
-    process judged most batches, and capture judged again what later batches' data changed."""
+    process judged most batches (all of each, or half while capture judges the other half the same way
+    meanwhile), and capture judged again what later batches' data changed."""
     from imap_server import new_mailbox
 
     from models import db, stages
@@ -67,6 +69,8 @@ def test_a_pass_judged_ahead_stores_what_a_pass_judged_here_stores(imap_server, 
     monkeypatch.setattr(ahead.Ahead, "take", lambda self, n: taken.append(real_take(self, n)) or taken[-1])
     # a pass this short would be over before the process has started: wait for it
     monkeypatch.setattr(ahead.Ahead, "start", lambda self: real_start(self) or self._ready.wait(30))
+    monkeypatch.setattr(ahead.Ahead, "_part", part, raising=False)  # and hand over this part of each batch
+    monkeypatch.setattr(ahead, "PART_STEP", 0)
     results = {}
     for judge_ahead in (True, False):
         def judge_here(*args, judge_ahead=judge_ahead):
