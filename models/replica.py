@@ -551,10 +551,13 @@ def load_snapshot(records: Iterable[list]) -> None:
             rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
             clocks: list[tuple[str, str, str, str]] = []
             newest = ""
+            newer: dict[str, set[str]] = {}  # per table, columns only a newer Leadbook has: not kept here
             for record in records:  # streamed: at most a chunk a table in memory
                 kind = record[0]
                 if kind == "row":
-                    rows[record[1]].append(record[2])
+                    unknown = newer.setdefault(record[1], set(record[2]) - set(_COLUMNS[record[1]]))
+                    rows[record[1]].append({k: v for k, v in record[2].items() if k not in unknown} if unknown
+                                           else record[2])
                     if len(rows[record[1]]) >= 5000:
                         writes.insert_rows(record[1], rows.pop(record[1]))
                 elif kind == "clock":
