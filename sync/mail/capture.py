@@ -7,6 +7,10 @@ run ahead of the leads it stands for, a pass that dies half-way resumes from the
 commit without duplicates (stored messages are keyed by Message-ID), and the window's
 writes wait at most about STORE_SECONDS. Folders are read first, then the Sent folder,
 so the owner's replies find the leads that this same pass created.
+
+A long pass uses the machine's second core: batches are read ahead on a thread, judged in a
+second process (ahead.py) while earlier ones are stored, and checked against the owner's data
+in order before they are stored, so the verdicts are the ones judging here would give.
 """
 from __future__ import annotations
 
@@ -38,7 +42,7 @@ from .wal import checkpoints_aside
 log = logging.getLogger("leadbook.mail")
 
 STORE_SECONDS = 0.01  # a store transaction takes no more messages after this long (lock held ≤ ~50 ms
-# with writing what it gathered and the commit, which may also checkpoint the WAL)
+# with writing what it gathered and the commit; the WAL is copied back beside the pass: wal.py)
 PASS_SECONDS = 600.0  # a pass stops between batches after this long; the next one goes on from the cursor
 
 

@@ -4,8 +4,9 @@ Starts a Dovecot on loopback, APPENDs `count` mixed messages (web forms of sever
 direct inquiries, replies to earlier inquiries, the owner's replies in Sent, newsletters,
 auto-replies, bounces, personal notes), then times in the same run:
   plain     imapclient: read-only select, SEARCH, FETCH BODY.PEEK[] in batches of 200
-  leadbook  capture_account(): fetch + parse + classify + store, cursor per batch
-  classify  classify() alone on the same messages, no database: the ceiling storing cannot lift
+  leadbook  capture_account(): fetch + parse + classify + store, cursor per batch (batches read ahead on a
+            thread, judged in a second process while earlier ones are stored: sync/mail/ahead.py)
+  classify  classify() alone on the same messages, no database, in one process: what one core judges
 Targets (issue 10): >= 3,000 messages/s and >= 15 % of the plain fetch, the write lock held
 <= 50 ms at a time.
 
@@ -157,7 +158,7 @@ def run(count: int = 6600, show: bool = True) -> dict[str, Any]:
         print(f"  plain imapclient fetch : {plain_rate:8,.0f} msg/s  ({plain_seconds:.2f} s)")
         print(f"  leadbook full pass     : {rate:8,.0f} msg/s  ({seconds:.2f} s)  fetch+parse+classify+store")
         print(f"  classify() alone       : {result.seen / judged:8,.0f} msg/s  ({judged:.2f} s)  "
-              "no database: the most a pass can reach")
+              "no database, one process")
         print(f"  verdicts: {json.dumps(figures['verdicts'])}; leads created: {leads}")
     return figures
 
