@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from models import board, bulk, erase
+from models import board, bulk, erase, history
 from models.board import StageInfo
 from models.bulk import LeadTable
 
@@ -128,9 +129,14 @@ class LeadsView(LiveView):
         self.move_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.move_menu = QMenu(self.move_button)
         self.move_button.setMenu(self.move_menu)
+        self.step_button = QToolButton(text="Next step…", toolTip="Put off the selected leads' next steps")
+        self.step_button.clicked.connect(lambda: self.step_menu().popup(
+            self.step_button.mapToGlobal(self.step_button.rect().bottomLeft())))
+        self.step_popup: QMenu | None = None  # the last one shown
         self.export_button = QToolButton(text="Export selection…")
         self.export_button.clicked.connect(lambda: self.export_selection())
-        for button in (self.assign_button, self.move_button, self.export_button):
+        self.bulk_buttons = (self.assign_button, self.move_button, self.step_button, self.export_button)
+        for button in self.bulk_buttons:
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
             actions.addWidget(button)
         outer.addLayout(actions)
@@ -185,10 +191,10 @@ class LeadsView(LiveView):
         self.empty.move(16, 16)
         self.empty.resize(400, 30)
         self.empty.hide()
-        self._erased: erase.Erased | None = None  # the last erase, for Ctrl+Z (its rows live only here)
+        self._undo: Callable[[], None] | None = None  # takes the last erase or next-step change back (Ctrl+Z)
         self.erase_action = widgets.view_action(self, "Erase lead…", QKeySequence.StandardKey.Delete,
                                                 self.erase_current)
-        self.undo_action = widgets.view_action(self, "Undo erase", QKeySequence.StandardKey.Undo, self.undo_erase,
+        self.undo_action = widgets.view_action(self, "Undo", QKeySequence.StandardKey.Undo, self.undo,
                                                enabled=False)
         self._update_actions()
         self.model.wanted_changed.connect(self.load)  # after the initial sort: the first show loads
@@ -306,7 +312,7 @@ class LeadsView(LiveView):
 
     def _update_actions(self) -> None:
         count = len(self.table.selectionModel().selectedRows()) if self.table.selectionModel() else 0
-        for button in (self.assign_button, self.move_button, self.export_button):
+        for button in self.bulk_buttons:
             button.setEnabled(count > 0)
         if count > 1:
             self.count_label.setText(self.count_label.text().split("  ·  ")[0] + f"  ·  {count:,} selected")
@@ -329,16 +335,44 @@ class LeadsView(LiveView):
         self.controller.write(partial(erase.erase_lead, lead_id), self._on_erased)
 
     def _on_erased(self, erased: erase.Erased) -> None:
-        self._erased = erased
-        self.undo_action.setEnabled(True)
+        self._offer_undo(partial(self.controller.write, partial(erase.restore, erased),
+                                 success=f"Restored {erased.name}."))
         self.controller.inform(f"Erased {erased.name}: {erased.activities:,} timeline entries, {erased.mails:,} "
                                "stored mails. Ctrl+Z to undo.")
 
-    def undo_erase(self) -> None:
-        erased, self._erased = self._erased, None
+    def _offer_undo(self, undo: Callable[[], None] | None) -> None:
+        self._undo = undo
+        self.undo_action.setEnabled(undo is not None)
+
+    def undo(self) -> None:
+        undo, self._undo = self._undo, None
         self.undo_action.setEnabled(False)
-        if erased is not None:
-            self.controller.write(partial(erase.restore, erased), success=f"Restored {erased.name}.")
+        if undo is not None:
+            undo()
+
+    def step_menu(self) -> QMenu:
+        """Later today, tomorrow, next week or a picked day, reckoned from now (the view may stay open for days)."""
+        from .followup_dialogs import SnoozeMenu
+
+        if self.step_popup is not None:
+            self.step_popup.deleteLater()
+        self.step_popup = SnoozeMenu(self)
+        self.step_popup.setTitle("Next step")
+        self.step_popup.chosen.connect(self.reschedule_selection)
+        return self.step_popup
+
+    def reschedule_selection(self, due: datetime) -> None:
+        """Move the selected open leads' next steps to due, with Ctrl+Z to take it back."""
+        ids = self.selected_ids()
+        if ids:
+            self.controller.write(partial(bulk.reschedule, ids, due), self._on_rescheduled)
+
+    def _on_rescheduled(self, token: history.Undo | None) -> None:
+        if token is None:
+            self.controller.inform("None of the selected leads is open: closed leads have no next step.")
+            return
+        self._offer_undo(partial(self.controller.write, partial(history.undo, token), success=f"Undone: {token.text}."))
+        self.controller.inform(f"{token.text}. Ctrl+Z to undo.")
 
     def _open(self, lead_id: str | None) -> None:
         if lead_id:
@@ -400,6 +434,7 @@ class LeadsView(LiveView):
         move = menu.addMenu("Move to")
         for stage in sorted(self._stages.values(), key=lambda s: s.position):
             move.addAction(stage.name, lambda sid=stage.id: self.move_selection(sid))
+        menu.addMenu(self.step_menu())
         menu.addAction("Export selection…", lambda: self.export_selection())
         if count == 1:
             menu.addSeparator()

@@ -1,5 +1,5 @@
 """Operations on a selection of leads (the Leads table, the board, the lead detail): move,
-assign an owner, export; and the rows the Leads table shows.
+assign an owner, put off their next steps, export; and the rows the Leads table shows.
 
 Each takes lead ids and plain values and returns plain data; called through the
 controller's write, each runs as one transaction.
@@ -9,12 +9,14 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from typing import NamedTuple
 
 import peewee as pw
 
 from . import board, export, history, leads, members
 from .board import Choices
+from .clock import to_local
 from .errors import NotFound
 from .tables import Lead, Stage
 
@@ -74,6 +76,21 @@ def give_next_steps(lead_ids: Sequence[str]) -> history.Undo | None:
 
     count, token = history.undoable("", schedule)
     return token and dataclasses.replace(token, text=f"Gave {count} lead{'s' if count != 1 else ''} a next step")
+
+
+def reschedule(lead_ids: Sequence[str], due: datetime) -> history.Undo | None:
+    """Move the next step of every open lead among lead_ids to due (one without a step gets "Follow up"
+    then): a whole import's steps, or a busy week's, put off at once. Returns how to undo it."""
+    def move() -> int:
+        open_leads = [lead for lead in map(leads.find_lead, lead_ids) if lead.status == "open"]
+        for lead in open_leads:
+            leads.schedule_followup(lead, due)
+        return len(open_leads)
+
+    count, token = history.undoable("", move)
+    day = to_local(due)
+    return token and dataclasses.replace(
+        token, text=f"Next step of {count:,} lead{'s' if count != 1 else ''} on {day:%a} {day.day} {day:%b}")
 
 
 def export_selected(path: str, lead_ids: Sequence[str]) -> int:

@@ -283,3 +283,26 @@ def test_delete_erases_the_current_lead_and_ctrl_z_brings_it_back(view, qtbot):
     assert Lead.select().where(Lead.id == lead_id).exists()
     assert Activity.select().where(Activity.lead == lead_id).count() == timeline
     assert not view.undo_action.isEnabled()
+
+
+def test_next_step_puts_off_the_selected_leads_steps_and_ctrl_z_takes_it_back(view, qtbot):
+    """Select leads, Next step › Next week: each open one's step falls due then; Ctrl+Z restores every step."""
+    from models.tables import FollowUp
+
+    def pending(ids: list[str]) -> dict[str, object]:
+        return {f.lead_id: f.due for f in FollowUp.select().where(FollowUp.lead.in_(ids) & FollowUp.done_at.is_null())}
+
+    ids = [view.model.lead_id(row) for row in range(3)]
+    view.select_ids(ids)
+    assert view.step_button.isEnabled()
+    before = pending(ids)
+    view.step_button.click()
+    menu = view.step_popup
+    assert menu.isVisible() and menu.activeAction() is menu.actions()[0]
+    next_week = menu.action_for("nextweek")
+    with qtbot.wait_signal(menu.chosen):
+        next_week.trigger()
+    after = pending(ids)
+    assert set(after) == set(before) and len(set(after.values())) == 1 and set(after.values()) != set(before.values())
+    view.undo_action.trigger()
+    assert pending(ids) == before

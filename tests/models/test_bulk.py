@@ -101,3 +101,26 @@ def test_give_next_steps_mends_only_open_leads_without_one_and_undoes(three):
     assert db.transaction(bulk.give_next_steps, three) is None  # nothing left to mend
     db.transaction(history.undo, token)
     assert {f.lead_id for f in FollowUp.select().where(FollowUp.done_at.is_null())} == {cat}
+
+
+def test_reschedule_moves_open_leads_steps_and_undoes(three):
+    """Every open lead's next step moves to the day given (a lead without one gets "Follow up" then); a closed
+    lead is left alone; undo puts each step back as it was."""
+    from datetime import timedelta
+
+    from models import writes
+    from models.clock import now
+    from models.tables import FollowUp
+
+    ann, ben, cat = three
+    closing = Lead.get_by_id(cat)
+    leads.move_lead(closing, stages.find_stage("Won"))
+    writes.delete(FollowUp.get((FollowUp.lead == ben) & FollowUp.done_at.is_null()))
+    before = {f.lead_id: (f.due, f.title) for f in FollowUp.select().where(FollowUp.done_at.is_null())}
+    later = (now() + timedelta(days=9)).replace(microsecond=0)
+    token = db.transaction(bulk.reschedule, three, later)
+    pending = {f.lead_id: (f.due, f.title) for f in FollowUp.select().where(FollowUp.done_at.is_null())}
+    assert pending == {ann: (later, before[ann][1]), ben: (later, "Follow up")}
+    assert token.text.startswith("Next step of 2 leads on ")
+    db.transaction(history.undo, token)
+    assert {f.lead_id: (f.due, f.title) for f in FollowUp.select().where(FollowUp.done_at.is_null())} == before
