@@ -79,8 +79,7 @@ class ImportDialog(QDialog):
 
         self.profile = QLabel(f"Reading {self.path.name}…")
         self.profile.setWordWrap(True)
-        self.summary = QLabel()
-        self.summary.setWordWrap(True)
+        self.summary = QLabel(wordWrap=True)
         self.columns = QTableWidget(0, 2)
         self.columns.setHorizontalHeaderLabels(["Column in the file", "Goes to"])
         self.columns.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -146,7 +145,9 @@ class ImportDialog(QDialog):
             parts.append(plural(n["skip"], "duplicate") + " skipped")
         if plan.rejected:
             parts.append(plural(len(plan.rejected), "row") + " rejected")
-        self.summary.setText(" · ".join(parts))
+        self.summary.setText(" · ".join(parts) + (
+            " — they count as answered; each open one gets a next step at its stage's usual interval"
+            if n["add"] else ""))
         self._fill_columns(plan)
         self._fill_words(plan, stage_names)
         shown_above = ("Columns: ", "Status words of ")  # the tables above show these

@@ -30,9 +30,11 @@ def _dialog(controller, qtbot, path: Path) -> ImportDialog:
 
 
 def test_a_google_contacts_export_is_recognised_and_imported_then_undone(controller, qtbot):
-    """The preview names the export and the leads it makes; Import adds them; Undo import takes them back."""
+    """The preview names the export, the leads it makes and how they come in; Import adds them; Undo import
+    takes them back."""
     dialog = _dialog(controller, qtbot, FILES / "google_contacts.csv")
     assert "Google Contacts" in dialog.profile.text()
+    assert "they count as answered; each open one gets a next step" in dialog.summary.text()
     expected = sum(1 for row in dialog.plan.rows if row.action in ("add", "merge"))
     assert expected > 0 and dialog.import_button.text() == f"Import {expected:,} leads"
     with qtbot.wait_signal(dialog.finished_import, timeout=20000):
