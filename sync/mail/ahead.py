@@ -12,7 +12,9 @@ The hand-over is cheap: raw bytes go there, and a verdict comes back as plain tu
 parts storing never reads (headers, HTML). The process is plain `python -m sync.mail.ahead`
 speaking pickles over its pipes (multiprocessing would re-run the app's main module), at a lower
 priority, so the process holding the write lock keeps its core. Capture judges batches itself
-until the process has started, and for good after a crash or a batch slower than TAKE_SECONDS.
+until the process has started, and for good after a crash or a batch slower than TAKE_SECONDS;
+while it has to wait for answers, it keeps the end of each batch (down to half) and judges that
+the same way meanwhile (judge_all), so neither side idles for long.
 """
 from __future__ import annotations
 
