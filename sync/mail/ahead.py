@@ -13,8 +13,9 @@ parts storing never reads (headers, HTML). The process is plain `python -m sync.
 speaking pickles over its pipes (multiprocessing would re-run the app's main module), at a lower
 priority, so the process holding the write lock keeps its core. Capture judges batches itself
 until the process has started, and for good after a crash or a batch slower than TAKE_SECONDS;
-while it has to wait for answers, it keeps the end of each batch (down to half) and judges that
-the same way meanwhile (judge_all), so neither side idles for long.
+while it has to wait for answers, it keeps the end of each batch (up to nine tenths, when another
+program has taken the second core) and judges that the same way meanwhile (judge_all), so neither
+side idles for long.
 """
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ log = logging.getLogger("leadbook.mail")
 TAKE_SECONDS = 60.0  # a batch the second process has not judged by then is judged here, and it stops
 READY = b"ready\n"  # the process's first words: imports done, batches welcome
 WAITED = 0.002  # seconds: capture waited for an answer; it keeps more of the next batches to judge itself
-PART_STEP, SMALLEST_PART = 0.05, 0.5  # of a batch handed over: by how much it changes, the least
+PART_STEP, SMALLEST_PART = 0.05, 0.1  # of a batch handed over: by how much it changes, the least
 NICENESS = 5  # the second process yields its core to the one storing (and holding the write lock)
 
 
