@@ -24,14 +24,12 @@ ROOT = Path(__file__).resolve().parents[2]
 START_TARGET_S, START_RATIO, BOARD_TARGET_MS, RSS_TARGET_MB = 1.0, 2.0, 200.0, 200.0
 
 EMPTY_WINDOW = r"""
-import os, sys
+import os, sys, time
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QMainWindow
 
 def since_start():
-    with open("/proc/self/stat") as stat, open("/proc/uptime") as uptime:
-        started = int(stat.read().rsplit(")", 1)[1].split()[19]) / os.sysconf("SC_CLK_TCK")
-        return float(uptime.read().split()[0]) - started
+    return time.time() - float(os.environ["LEADBOOK_SPAWNED_AT"])
 
 class Probe(QObject):
     done = False
@@ -120,6 +118,7 @@ def _env() -> dict[str, str]:
 def _painted(command: list[str], env: dict[str, str]) -> tuple[float, float]:
     """(seconds since process start when painted, wall seconds from spawn to exit)."""
     started = time.perf_counter()
+    env = dict(env, LEADBOOK_SPAWNED_AT=repr(time.time()))  # both probes count from here, to the microsecond
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, cwd=ROOT)
     wall = time.perf_counter() - started
     for line in done.stdout.splitlines():
