@@ -48,7 +48,10 @@ def team_apply(ops_wanted: int) -> dict[str, float]:
         with database.atomic():
             ops = replica.drain().ops
         drain_s = time.perf_counter() - started
-        rows = database.execute_sql("SELECT * FROM lead").fetchall()
+        core = sqlite3.connect(":memory:")
+        core.executescript(migrations.CORE)
+        columns_then = ", ".join(f'"{c[1]}"' for c in core.execute("PRAGMA table_info(lead)"))  # the plain peer's
+        rows = database.execute_sql(f"SELECT {columns_then} FROM lead").fetchall()
 
         db.open_database(folder / "b")
         stages.ensure_defaults()
