@@ -223,10 +223,13 @@ def _maintain(shared: Transport, states: dict[str, dict]) -> None:
     me, own = hlc.device_id(), replica.next_segment() - 1
     mine = [n for device, n in shared.snapshots() if device == me]
     newest = max(mine, default=None)
-    if newest is None or own - newest >= SNAPSHOT_EVERY:
+    # A device that has just joined has nothing of its own to cover yet: writing the whole team again
+    # right away took as long as the join itself (100k leads: 14 s).
+    if own - (newest or 0) >= SNAPSHOT_EVERY:
         newest = _write_snapshot(shared)
-    # Delete own segments every device has applied and every device's newest snapshot covers.
-    covered = [own if newest is None else newest]
+    # Delete own segments every device has applied and every device's newest snapshot covers, once a
+    # snapshot of this device's covers them too (a later joiner may have no other way to them).
+    covered = [newest or 0]
     for device, state in states.items():
         if device == me or not state or state.get("left"):
             continue

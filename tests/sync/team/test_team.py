@@ -102,6 +102,35 @@ def test_a_late_joiner_catches_up_from_a_snapshot_after_pruning(pair, tmp_path, 
     assert len(segments) < 16  # pruned: not one file per round forever
 
 
+def test_a_joiner_writes_its_first_snapshot_only_once_it_has_segments_to_cover(pair, shared, monkeypatch,
+                                                                                 tmp_path):
+    """Joining does not write the whole team into the folder again (at 100k leads that doubled the time to
+    join); the joiner's own segments stay until a snapshot of its own covers them, so a device joining after
+    everyone else has left still finds them."""
+    monkeypatch.setattr(team, "SNAPSHOT_EVERY", 3)
+    ann, ben = pair
+    with device(ben):
+        own = shared / "devices" / hlc.device_id()
+        assert not list(own.glob("snapshot-*.lbk"))
+        leads.add_note(lead_named("Ana Lima"), "note 1")  # its second segment, after the member it became
+        team.sync_round()
+        assert not list(own.glob("snapshot-*.lbk"))
+    with device(ann):
+        team.sync_round()
+        team.leave()
+    with device(ben):
+        team.sync_round()  # alone now: nothing but its own snapshot may let it drop its segments
+        assert not list(own.glob("snapshot-*.lbk")) and len(list(own.glob("ops-*.lbk"))) == 2
+        leads.add_note(lead_named("Ana Lima"), "note 2")
+        team.sync_round()
+        assert len(list(own.glob("snapshot-*.lbk"))) == 1
+        expected = rows()
+    with device(tmp_path / "cy"):
+        team.join(shared, None, "Cy", None)
+        mine = rows()
+    assert {k: v for k, v in mine.items() if k != "member"} == {k: v for k, v in expected.items() if k != "member"}
+
+
 def test_an_encrypted_team_folder_reveals_no_customer_data(tmp_path, shared, keyring_tmp):
     """With a passphrase nothing in the folder shows a name, email or message; the wrong one is refused."""
     with device(tmp_path / "ann"):
