@@ -364,15 +364,20 @@ class LeadsView(LiveView):
     def reschedule_selection(self, due: datetime) -> None:
         """Move the selected open leads' next steps to due, with Ctrl+Z to take it back."""
         ids = self.selected_ids()
-        if ids:
-            self.controller.write(partial(bulk.reschedule, ids, due), self._on_rescheduled)
+        if ids:  # in short transactions of its own (run, not write): capture may store mail in between
+            self.controller.run(partial(bulk.reschedule, ids, due), self._on_rescheduled, changes_data=True)
 
-    def _on_rescheduled(self, token: history.Undo | None) -> None:
-        if token is None:
+    def _on_rescheduled(self, done: bulk.Rescheduled) -> None:
+        if not done.count:
             self.controller.inform("None of the selected leads is open: closed leads have no next step.")
             return
-        self._offer_undo(partial(self.controller.write, partial(history.undo, token), success=f"Undone: {token.text}."))
-        self.controller.inform(f"{token.text}. Ctrl+Z to undo.")
+        self._offer_undo(partial(self._undo_all, done))
+        self.controller.inform(f"{done.text}. Ctrl+Z to undo.")
+
+    def _undo_all(self, done: bulk.Rescheduled) -> None:
+        for token in reversed(done.undos):  # the write thread takes them in this order
+            self.controller.write(partial(history.undo, token),
+                                  success=f"Undone: {done.text}." if token is done.undos[0] else None)
 
     def _open(self, lead_id: str | None) -> None:
         if lead_id:

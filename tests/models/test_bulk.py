@@ -103,9 +103,9 @@ def test_give_next_steps_mends_only_open_leads_without_one_and_undoes(three):
     assert {f.lead_id for f in FollowUp.select().where(FollowUp.done_at.is_null())} == {cat}
 
 
-def test_reschedule_moves_open_leads_steps_and_undoes(three):
-    """Every open lead's next step moves to the day given (a lead without one gets "Follow up" then); a closed
-    lead is left alone; undo puts each step back as it was."""
+def test_reschedule_moves_open_leads_steps_in_short_transactions_and_undoes(three, monkeypatch):
+    """Every open lead's next step moves to the day given (a lead without one gets "Follow up" then), a few
+    leads a transaction; a closed lead is left alone; undo puts each step back as it was, and nothing else."""
     from datetime import timedelta
 
     from models import writes
@@ -118,9 +118,14 @@ def test_reschedule_moves_open_leads_steps_and_undoes(three):
     writes.delete(FollowUp.get((FollowUp.lead == ben) & FollowUp.done_at.is_null()))
     before = {f.lead_id: (f.due, f.title) for f in FollowUp.select().where(FollowUp.done_at.is_null())}
     later = (now() + timedelta(days=9)).replace(microsecond=0)
-    token = db.transaction(bulk.reschedule, three, later)
+    monkeypatch.setattr(bulk, "RESCHEDULE_CHUNK", 1)
+    done = bulk.reschedule(three, later)
     pending = {f.lead_id: (f.due, f.title) for f in FollowUp.select().where(FollowUp.done_at.is_null())}
     assert pending == {ann: (later, before[ann][1]), ben: (later, "Follow up")}
-    assert token.text.startswith("Next step of 2 leads on ")
-    db.transaction(history.undo, token)
-    assert {f.lead_id: (f.due, f.title) for f in FollowUp.select().where(FollowUp.done_at.is_null())} == before
+    assert done.count == 2 and done.text.startswith("Next step of 2 leads on ") and len(done.undos) == 2
+    leads.add_lead("Written Between", email="between@example.com")  # not undone with the steps
+    for token in reversed(done.undos):
+        db.transaction(history.undo, token)
+    assert Lead.select().where(Lead.name == "Written Between").exists()
+    assert {f.lead_id: (f.due, f.title) for f in FollowUp.select().where(
+        FollowUp.done_at.is_null() & FollowUp.lead.in_(three))} == before
