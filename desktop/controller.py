@@ -67,6 +67,8 @@ class Controller(QObject):
     def run(self, func: Callable[[], Any], done: Done = None, failed: Failed = None, *,
             changes_data: bool = False) -> None:
         """Run work that must not hold a transaction (the network, then a short write of its own)."""
+        if changes_data:
+            self._first_today = None  # read before these writes: out of date
         def finished(result: Any, error: BaseException | None) -> None:
             if self._finish(result, error, done, failed) and changes_data:
                 self.data_changed.emit()
