@@ -10,7 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from models import backup, db, stages
+from models import db, stages
 from models.errors import LeadbookError
 from models.preferences import needs_first_run
 
@@ -79,7 +79,7 @@ class ExitAfterPaint(QObject):
 def housekeeping(data_dir: Path) -> None:
     """The rolling daily backup, outbox records past any undo and already shipped, and today's overdue count
     for Insights' follow-up discipline over time."""
-    from models import overdue_history, replica  # their imports wait until the window is up
+    from models import backup, overdue_history, replica  # their imports wait until the window is up
 
     backup.rolling_backup(data_dir)
     replica.prune_outbox()

@@ -6,7 +6,7 @@ Tests pass synchronous=True to run everything inline.
 """
 from __future__ import annotations
 
-import ctypes
+import functools
 import itertools
 import logging
 import sys
@@ -19,20 +19,20 @@ log = logging.getLogger("leadbook.tasks")
 Callback = Callable[[Any, BaseException | None], None]
 
 
+# A task that sorts 100k rows or reads a page of leads frees its memory, but glibc keeps the pages for
+# later: the window's resident memory would stay ~50 MB above what it uses. Trimming costs 0.1-2 ms,
+# on the worker thread.
+@functools.cache  # looked up when the first task ends: ctypes' import need not come before the first paint
 def _heap_trimmer() -> Callable[[int], int] | None:
     """glibc's malloc_trim, where there is one (Linux with glibc; not musl, macOS or Windows)."""
     if not sys.platform.startswith("linux"):
         return None
+    import ctypes
+
     try:
         return ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):
         return None
-
-
-# A task that sorts 100k rows or reads a page of leads frees its memory, but glibc keeps the pages for
-# later: the window's resident memory would stay ~50 MB above what it uses. Trimming costs 0.1-2 ms,
-# on the worker thread.
-_TRIM = _heap_trimmer()
 
 
 class _Relay(QObject):
@@ -49,8 +49,9 @@ class _Task(QRunnable):
             result, error = self.func(), None
         except BaseException as exc:  # reported to the callback on the UI thread
             result, error = None, exc
-        if _TRIM is not None:
-            _TRIM(0)
+        trim = _heap_trimmer()
+        if trim is not None:
+            trim(0)
         try:
             self.relay.finished.emit(self.number, result, error)
         except RuntimeError:  # the app quit while this ran: nobody is left to take the result
