@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import peewee as pw
 
-from . import settings
+from . import db, settings
 from . import stages as stage_rules
 from .clock import now
 from .tables import FollowUp, Lead, Member, database
@@ -92,7 +92,7 @@ def load_board(owner_id: str | None, source: str | None) -> BoardData:
     The source filter's entries come from the cards themselves (the sources of open leads),
     which spares a full scan of the lead table on every refresh.
     """
-    return BoardData(choices(sources=False), board_cards(owner_id=owner_id, source=source))
+    return db.released(BoardData(choices(sources=False), board_cards(owner_id=owner_id, source=source)))
 
 
 def board_cards(owner_id: str | None = None, source: str | None = None,

@@ -29,7 +29,7 @@ class LeadTable(NamedTuple):
 
 def load_leads(query: board.LeadQuery = board.LeadQuery()) -> LeadTable:  # noqa: B008 - immutable
     """What the Leads table needs to show the query: its choices and the matching ids."""
-    return LeadTable(board.choices(sources=False), board.lead_ids(query), board.lead_count())
+    return db.released(LeadTable(board.choices(sources=False), board.lead_ids(query), board.lead_count()))
 
 
 def move_leads(lead_ids: Sequence[str], stage_id: str, reason: str | None = None, value: str | None = None) -> int:

@@ -219,6 +219,14 @@ class ReadAhead:
             return None
 
 
+def released(result: T) -> T:
+    """result, once this connection has handed its page cache back (after a read that filled it with
+    pages later queries seldom need: the board's open leads, the whole lead list), so the window stays
+    within its memory budget; the next query on this connection reads what it needs again."""
+    database.execute_sql("PRAGMA shrink_memory")
+    return result
+
+
 def transaction(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run an operation in one write transaction: all of it is committed, or none of it."""
     def run() -> T:
