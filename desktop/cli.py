@@ -147,8 +147,6 @@ NOTHING_TODAY = "Nothing to do today: every lead has a next step in the future."
 
 
 def cmd_today(args: argparse.Namespace) -> int:
-    from models import members
-
     result = today.today(limit=args.limit, owner=(members.my_member_id() or "") if args.mine else None)
     data: dict[str, Any] = {
         name: [{"lead_id": i.lead_id, "name": i.name, "company": i.company, "reason": i.reason,
