@@ -20,19 +20,17 @@ class TodayModel(QAbstractItemModel):
         super().__init__(parent)
         self._sections: list[tuple[str, int, list[today_query.TodayItem]]] = []
         self.today: today_query.Today | None = None
-        self._contacts: dict[str, str] = {}
 
     def set_today(self, result: today_query.Today) -> None:
         self.beginResetModel()
         self.today = result
-        self._contacts = result.contacts
         self._sections = [(name, result.counts.get(name, 0), result.sections.get(name, []))
                           for name in today_query.SECTIONS if result.sections.get(name)]
         self.endResetModel()
 
     def set_contacts(self, result: today_query.Today, contacts: dict[str, str]) -> None:
         if result is self.today:  # not a late answer for an older Today
-            self._contacts = contacts
+            result.contacts = contacts
             for row, (_name, _count, items) in enumerate(self._sections):
                 section = self.index(row, 0)
                 self.dataChanged.emit(self.index(0, 0, section), self.index(len(items) - 1, 0, section))
@@ -95,7 +93,7 @@ class TodayModel(QAbstractItemModel):
         if role == ITEM_ROLE:
             return item
         if role == CONTACT_ROLE:
-            return self._contacts.get(item.lead_id) or item.email or item.phone or ""
+            return self.today.contacts.get(item.lead_id) or item.email or item.phone or ""
         if role == SECTION_ROLE:
             return name
         return None

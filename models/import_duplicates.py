@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from . import leads
+from . import leads, replica
 from .tables import database
 
 Planned = tuple[str, str | None, str | None, int | None, int | None]  # action, of, reason, line, row index
@@ -70,7 +70,7 @@ def living_ids(ids: list[str]) -> list[str]:
     uuid5(id, 'again'): team sync never brings a deleted row back, so a lead imported again needs an id
     never used. The line is the same on every device, so two devices importing one file still agree."""
     ids, asked = list(ids), ids
-    while dead := _deleted(asked):
+    while dead := replica.deleted("lead", asked):
         ids = [again(lead_id) if lead_id in dead else lead_id for lead_id in ids]
         asked = [again(lead_id) for lead_id in dead]
     return ids
@@ -78,17 +78,6 @@ def living_ids(ids: list[str]) -> list[str]:
 
 def again(lead_id: str) -> str:
     return leads.uuid5_text(bytes.fromhex(lead_id.replace("-", "")), b"again")
-
-
-def _deleted(ids: list[str]) -> set[str]:
-    """Lead ids with a tombstone: a delete team sync has shipped or heard of, or one still to ship."""
-    found = {row_id for (row_id,) in _chunked(
-        "SELECT row_id FROM sync_clock WHERE tbl = 'lead' AND field = '*' AND row_id IN ({marks})", ids)}
-    pending = database.execute_sql(  # few: the outbox past what shipped, deletes of leads only
-        "SELECT row_id FROM outbox WHERE seq > coalesce((SELECT value FROM setting WHERE key = 'sync_shipped'), 0) "
-        "AND tbl = 'lead' AND op = 'delete'").fetchall()
-    wanted = set(ids)
-    return found | {row_id for (row_id,) in pending if row_id in wanted}
 
 
 def imported_before(ids: list[str]) -> dict[str, tuple[str, str, str]]:

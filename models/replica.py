@@ -236,6 +236,17 @@ def _pending_local() -> set[tuple[str, str, str]]:
     return pending
 
 
+def deleted(table: str, row_ids: Iterable[str]) -> set[str]:
+    """Those of row_ids with a tombstone here: a delete shipped or heard of (its clock), or one still to ship.
+    A tombstone wins for good, so such an id must not be used for a new row."""
+    ids = list(row_ids)
+    wanted = set(ids)
+    pending = database.execute_sql("SELECT row_id FROM outbox WHERE seq > ? AND tbl = ? AND op = 'delete'",
+                                   [_shipped_seq(), table])
+    return ({row_id for row_id, clocks in _clocks(table, ids).items() if TOMB in clocks}
+            | {row_id for (row_id,) in pending if row_id in wanted})
+
+
 def _select(table: str) -> str:
     columns = ", ".join(f'"{c}"' for c in _COLUMNS[table])
     return f'SELECT {columns} FROM "{table}"'
