@@ -31,11 +31,10 @@ def create_app() -> QApplication:
 
 
 def build(data_dir: Path, first_today: db.ReadAhead | None = None) -> tuple[Controller, MainWindow]:
-    """Open the store and build the window (no event loop: tests and screenshots use this). With
-    first_today (Today's read already running) the store is open already."""
-    if first_today is None:
-        db.open_database(data_dir)
-        db.transaction(stages.ensure_defaults)
+    """Open the store and build the window (no event loop: tests and screenshots use this); first_today is
+    Today's read when it already runs (the window's start)."""
+    db.open_database(data_dir)
+    db.transaction(stages.ensure_defaults)
     controller = Controller(data_dir, first_today=first_today)
     settings = QSettings(str(data_dir / "window.ini"), QSettings.Format.IniFormat)
     window = MainWindow(controller, settings)

@@ -70,11 +70,6 @@ def cmd_app(args: argparse.Namespace) -> int:
         raise LeadbookError("There is no display to open the window on: run leadbook in a desktop session, "
                             "or use a command such as `leadbook today` (see `leadbook --help`).")
     first_today = db.ReadAhead(args.data_dir, partial(members.my_today, contacts=True))  # beside Qt's loading
-    try:
-        db.open_database(args.data_dir)
-        db.transaction(stages.ensure_defaults)
-    except LeadbookError:  # run() opens it again, to say why it cannot in a window
-        first_today = None
     from .app import run
 
     return run(args.data_dir, first_today)
