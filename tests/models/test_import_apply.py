@@ -2,6 +2,7 @@
 file changes nothing, created dates kept."""
 from __future__ import annotations
 
+import json
 import sqlite3
 import uuid
 from datetime import datetime, timedelta
@@ -228,3 +229,16 @@ def test_entry_and_step_ids_sort_beside_their_lead(store, tmp_path):
     created = next(row for row in rows if getattr(row, "kind", None) == "created")
     assert created.id == lead.id[:8] + str(uuid.uuid5(uuid.UUID(lead.id), "created"))[8:]
     assert {uuid.UUID(row.id).version for row in rows if row is not created} == {4}
+
+
+def test_the_records_of_an_import_hold_its_rows_as_stored(store, tmp_path):
+    """Team sync and undo replay the outbox: each record of an imported lead, entry and step is the row as SQLite
+    holds it, times as its text (not another ISO form)."""
+    before = writes.last_seq()
+    importing.apply_import(importing.plan_import(csv_file(tmp_path, "Name,Email,Created,Value,Tags\n"
+                                                                    "Ada,ada@example.com,2023-05-04 10:30,1800,VIP\n")))
+    records = db.database.execute_sql("SELECT tbl, row_id, data FROM outbox WHERE seq > ? AND op = 'insert'",
+                                      [before]).fetchall()
+    assert sorted(table for table, _, _ in records) == ["activity", "activity", "activity", "follow_up", "lead"]
+    for table, row_id, data in records:
+        assert json.loads(data) == writes.stored_row(table, row_id)
