@@ -24,6 +24,7 @@ from functools import cache
 from operator import itemgetter
 from typing import Any, TypeVar
 
+import orjson
 import peewee as pw
 
 from .clock import now
@@ -219,8 +220,10 @@ def _text(value: datetime) -> str:
     return value.isoformat(" ")  # what sqlite3's datetime adapter stores
 
 
-# One encoder for every record: json.dumps with options builds a new one per call (~1.5 µs a record).
-_json = json.JSONEncoder(ensure_ascii=False, default=_text).encode
+def _json(value: dict[str, Any]) -> str:
+    """A record's JSON (UTF-8, compact): orjson, ~10x faster than json's encoder (a 50,000-row import writes
+    200,000 records: ~0.5 s less); times as the text SQLite holds, not orjson's own ISO form."""
+    return orjson.dumps(value, default=_text, option=orjson.OPT_PASSTHROUGH_DATETIME).decode()
 
 
 # --- helpers ----------------------------------------------------------------------------------
