@@ -104,6 +104,14 @@ class RowCleaner:
             self._stage(raw.pop("stage"), fields, details)
         return fields, details
 
+    def absorb(self, warnings: list[tuple[int, str, str]], unknown: dict[str, dict[str, int]]) -> None:
+        """What a copy of this cleaner found in later rows (models.import_cleaning's other half)."""
+        self.warnings += warnings
+        for column, counts in unknown.items():
+            mine = self.unknown.setdefault(column, {})
+            for word, count in counts.items():
+                mine[word] = mine.get(word, 0) + count
+
     def _sort(self, cells: list[str]) -> tuple[dict[str, list[tuple[str, str]]], list[tuple[str, str]]]:
         """The row's filled cells as {field: [(label, text)]} and the details; address parts joined."""
         raw: dict[str, list[tuple[str, str]]] = {}

@@ -9,7 +9,6 @@ with progress, cancel, and undo of the whole import.
 from __future__ import annotations
 
 import gc
-from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,9 +18,10 @@ from typing import Any
 from . import import_duplicates
 from .errors import InvalidInput
 from .import_apply import DETAILS_NOTE, Cancelled, ImportResult, ImportUndo, apply_import, undo_import
+from .import_cleaning import Row, clean_all
 from .import_columns import DETAILS, FIELDS, IGNORE, detect_profile, key, map_columns
 from .import_read import Sheet, read_rows, read_sheets
-from .import_rows import RowCleaner, fingerprint_id
+from .import_rows import RowCleaner
 from .import_values import StageWords
 
 __all__ = ["DETAILS_NOTE", "FIELDS", "Cancelled", "ImportPlan", "ImportResult", "ImportRow", "ImportUndo",
@@ -109,22 +109,15 @@ def _plan(path: Path, overrides: dict[str, str] | None, duplicates: str,
         raise InvalidInput(f"No column of {path.name} holds a name, email or phone ({', '.join(header)}): "
                            f"name one with --map COLUMN=name.")
     cleaner = RowCleaner(header, columns, profile.multi if profile else None, StageWords(_user_words(values, header)))
-    rows: list[tuple[str | None, int, dict[str, Any], list[tuple[str, str]], str]] = []
-    rejected: list[tuple[int, str]] = []
+    work: list[Row] = []
     skipped: list[tuple[int, str]] = []
     for sheet in sheets:
         where = f" (sheet '{sheet.name}')" if len(sheets) > 1 else ""
         skipped += [(line, why + where) for line, why in sheet.skipped]
-        table = deque(sheet.rows)  # each row's cells are let go once cleaned: 50,000 rows need not sit twice
+        named = sheet.name if len(sheets) > 1 else None
+        work += [(named, where, line, cells) for line, cells in sheet.rows]
         sheet.rows.clear()
-        while table:
-            line, cells = table.popleft()
-            try:
-                fields, details = cleaner.clean(line, cells)
-            except InvalidInput as exc:
-                rejected.append((line, str(exc).rstrip(".") + where))
-                continue
-            rows.append((sheet.name if len(sheets) > 1 else None, line, fields, details, fingerprint_id(fields, cells)))
+    rows, rejected = clean_all(cleaner, work)
     ids = import_duplicates.living_ids([lead_id for *_, lead_id in rows])
     rows = [(*row[:4], lead_id) for row, lead_id in zip(rows, ids, strict=True)]
     planned = import_duplicates.find([(line, fields, lead_id) for _, line, fields, _, lead_id in rows], duplicates)
