@@ -6,17 +6,19 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
 
-from models import db, stages
 from models.errors import LeadbookError
-from models.preferences import needs_first_run
 
 from . import resources
 from .controller import Controller
 from .window import MainWindow
+
+if TYPE_CHECKING:
+    from models.first_read import ReadAhead
 
 log = logging.getLogger("leadbook.desktop")
 
@@ -30,49 +32,36 @@ def create_app() -> QApplication:
     return app
 
 
-def build(data_dir: Path, first_today: db.ReadAhead | None = None) -> tuple[Controller, MainWindow]:
-    """Open the store and build the window (no event loop: tests and screenshots use this); first_today is
-    Today's read when it already runs (the window's start)."""
-    db.open_database(data_dir)
-    db.transaction(stages.ensure_defaults)
+def build(data_dir: Path, first_today: Any = None) -> tuple[Controller, MainWindow]:
+    """The controller and the window (no event loop: tests and screenshots use this). With first_today,
+    Today as read before Qt loaded (models.first_read), the store stays closed for run() to open once
+    Today has painted; without, it opens now."""
     controller = Controller(data_dir, first_today=first_today)
+    if first_today is None:
+        controller.open_store()
     settings = QSettings(str(data_dir / "window.ini"), QSettings.Format.IniFormat)
     window = MainWindow(controller, settings)
     return controller, window
 
 
-def seconds_since_spawned() -> float:
-    """Wall time since the benchmark spawned this process: it passes the moment in LEADBOOK_SPAWNED_AT (the
-    kernel's own start time counts in 10 ms ticks, a tenth of an empty window's start)."""
-    return time.time() - float(os.environ["LEADBOOK_SPAWNED_AT"])
+def report_painted() -> None:
+    """LEADBOOK_EXIT_AFTER_PAINT=1 (the start-up benchmark), once Today has painted what it loaded: print
+    "painted <seconds since LEADBOOK_SPAWNED_AT>" (the benchmark's spawn time: the kernel's own start time
+    counts in 10 ms ticks, a tenth of an empty window's start) and quit."""
+    print(f"painted {time.time() - float(os.environ['LEADBOOK_SPAWNED_AT']):.4f}", flush=True)
+    QApplication.quit()
 
 
-class ExitAfterPaint(QObject):
-    """LEADBOOK_EXIT_AFTER_PAINT=1 (the start-up benchmark): once Today has loaded and painted, print
-    "painted <seconds since LEADBOOK_SPAWNED_AT>" and quit."""
-
-    def __init__(self, view) -> None:
-        super().__init__(view)
-        self._loaded = self._done = False
-        view.loaded.connect(self._on_loaded)
-        # A viewport made here: asking Qt for its own would make PySide6 load every widget class's Python
-        # type (~10 ms) to find the viewport's, a cost the empty window's probe does not pay either.
-        view.tree.setViewport(QWidget())
-        for widget in (view.tree.viewport(), view.empty):
-            widget.installEventFilter(self)
-
-    def _on_loaded(self) -> None:
-        self._loaded = True
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if self._loaded and not self._done and event.type() == QEvent.Type.Paint:
-            self._done = True
-            QTimer.singleShot(0, self._finish)  # after this paint has completed
-        return False
-
-    def _finish(self) -> None:
-        print(f"painted {seconds_since_spawned():.4f}", flush=True)
-        QApplication.quit()
+def open_store_and_start(controller: Controller, window: MainWindow) -> None:
+    """Open the store behind a window already showing Today and start the background work; a store that
+    cannot be opened is said in a window, and the app quits."""
+    try:
+        controller.open_store()
+    except LeadbookError as exc:
+        QMessageBox.critical(window, "Leadbook cannot open its data", str(exc))
+        QApplication.exit(1)
+        return
+    start_background(controller, window)
 
 
 def housekeeping(data_dir: Path) -> None:
@@ -108,30 +97,42 @@ def start_team_watch(controller: Controller, window: MainWindow) -> None:
     watch.start()
 
 
-def run(data_dir: Path, first_today: db.ReadAhead | None = None) -> int:
+def run(data_dir: Path, ahead: ReadAhead | None = None) -> int:
+    """The app, Today shown first; ahead reads it while Qt loads (the command line starts it)."""
     app = create_app()
+    first = ahead.answer() if ahead else None  # None: no answer, or the first run comes first
     try:
-        controller, window = build(data_dir, first_today)
-        first_run = db.call(needs_first_run)
+        controller, window = build(data_dir, first)
+        if first is None:
+            from models import db
+            from models.preferences import needs_first_run
+
+            if db.call(needs_first_run):
+                from .first_run import FirstRunDialog
+
+                dialog = FirstRunDialog(controller, window)
+                dialog.exec()
+                if dialog.demo_dir is not None:
+                    return 0  # the demo data opened in a window (and process) of its own
     except LeadbookError as exc:  # a newer, locked or damaged database: say so in a window
         QMessageBox.critical(None, "Leadbook cannot open its data", str(exc))
         return 1
-    if first_run:
-        from .first_run import FirstRunDialog
-
-        dialog = FirstRunDialog(controller, window)
-        dialog.exec()
-        if dialog.demo_dir is not None:
-            return 0  # the demo data opened in a window (and process) of its own
+    today = window.view("today")
     if os.environ.get("LEADBOOK_EXIT_AFTER_PAINT"):
-        window._exit_probe = ExitAfterPaint(window.view("today"))
+        today.painted.connect(report_painted)  # connected first: its figure leaves out what follows
+    if first is None:
+        start_background(controller, window)
+    else:  # the ORM and the store load once Today is on screen, the rest after them
+        today.painted.connect(lambda: open_store_and_start(controller, window))
     window.show()
     app.aboutToQuit.connect(controller.wait)  # let running reads and writes finish
-    # Mail, tray and team sync start once Today has painted: their imports (keyring, imapclient, the
-    # classifier) would otherwise double the time to the first useful window.
+    return app.exec()
+
+
+def start_background(controller: Controller, window: MainWindow) -> None:
+    """Mail, tray and team sync, once Today has painted: their imports (keyring, imapclient, the
+    classifier) would otherwise double the time to the first useful window. Housekeeping after them,
+    off the UI thread (the outbox would otherwise grow as large as the data)."""
     QTimer.singleShot(300, lambda: start_mail_watch(controller, window))
     QTimer.singleShot(1000, lambda: start_team_watch(controller, window))
-    # Housekeeping once the window is up, off the UI thread (the outbox would otherwise grow as large as
-    # the data).
-    QTimer.singleShot(2000, lambda: controller.run(lambda: housekeeping(data_dir)))
-    return app.exec()
+    QTimer.singleShot(2000, lambda: controller.run(lambda: housekeeping(controller.data_dir)))

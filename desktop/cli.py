@@ -15,10 +15,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from models import db, members, stages, today
+from models import today_items
 from models.clock import iso, parse_when
 from models.errors import InvalidInput, LeadbookError
-from models.leads import EDITABLE
 
 from . import cli_mail, cli_report, cli_team
 from .columns import cell
@@ -69,10 +68,12 @@ def cmd_app(args: argparse.Namespace) -> int:
     if headless:  # Qt would abort with a cryptic plugin error
         raise LeadbookError("There is no display to open the window on: run leadbook in a desktop session, "
                             "or use a command such as `leadbook today` (see `leadbook --help`).")
-    first_today = db.ReadAhead(args.data_dir, partial(members.my_today, contacts=True))  # beside Qt's loading
+    from models.first_read import ReadAhead, first_screen
+
+    first = ReadAhead(args.data_dir, first_screen)  # beside Qt's loading
     from .app import run
 
-    return run(args.data_dir, first_today)
+    return run(args.data_dir, first)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -97,7 +98,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
-    from models import erase, records  # command modules load when their command runs: the window starts faster
+    from models import db, erase, records  # command modules load when their command runs: the window starts faster
 
     record = records.lead_record(records.lead_id(args.lead))
     what = f"{record['name']} ({record['id'][:8]})"
@@ -142,6 +143,8 @@ NOTHING_TODAY = "Nothing to do today: every lead has a next step in the future."
 
 
 def cmd_today(args: argparse.Namespace) -> int:
+    from models import members, today
+
     result = today.today(limit=args.limit, owner=(members.my_member_id() or "") if args.mine else None)
     data: dict[str, Any] = {
         name: [{"lead_id": i.lead_id, "name": i.name, "company": i.company, "reason": i.reason,
@@ -150,10 +153,10 @@ def cmd_today(args: argparse.Namespace) -> int:
     }
     data["counts"] = result.counts
     lines = []
-    for name in today.SECTIONS:
+    for name in today_items.SECTIONS:
         items = result.sections[name]
         if items:
-            lines.append(f"{today.TITLES[name]} ({result.counts[name]})")
+            lines.append(f"{today_items.TITLES[name]} ({result.counts[name]})")
             lines += [f"  {i.lead_id[:8]}  {cell(i.name, 32)}  {cell(i.followup_title, 22)}  {i.reason}"
                       for i in items]
     emit(args, data, "\n".join(lines) or (NOTHING_TODAY if result.has_leads else NO_LEADS_YET))
@@ -382,10 +385,11 @@ def add_command(parent: Any, name: str, func: Callable[[argparse.Namespace], int
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="leadbook", parents=[GLOBAL],
-                                     description="Leadbook: the lead tracker that says what to do today.")
-    parser.set_defaults(func=cmd_app, needs_store=False, writes=False)
-    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+    from models.leads import EDITABLE
+
+    parser = argparse.ArgumentParser(prog="leadbook", parents=[GLOBAL], description=(
+        "Leadbook: the lead tracker that says what to do today. Without a command, its window opens."))
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)  # none: main starts the window
 
     command = partial(add_command, sub)
 
@@ -417,7 +421,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=0, help="at most this many, newest first (default: all)")
 
     p = command("today", cmd_today, "the follow-up checklist", json_flag=True)
-    p.add_argument("--limit", type=int, default=today.PER_SECTION, help="items per section (default %(default)s)")
+    p.add_argument("--limit", type=int, default=today_items.PER_SECTION, help="items per section (default %(default)s)")
     p.add_argument("--mine", action="store_true", help="only your leads and unclaimed ones (default: everyone's)")
 
     p = command("show", cmd_show, "a lead with its timeline", json_flag=True)
@@ -504,16 +508,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    # Without a command the window starts, before the commands' parser and the models it names load.
+    window, rest = GLOBAL.parse_known_args(argv)
+    args = build_parser().parse_args(argv) if rest else window
     args.data_dir = (getattr(args, "data_dir", None) or default_data_dir()).expanduser()
     logging.basicConfig(level=os.environ.get("LEADBOOK_LOG", "WARNING").upper(),
                         format="%(levelname)s %(name)s: %(message)s")
     try:
-        if args.needs_store:
-            db.open_database(args.data_dir)
-            db.transaction(stages.ensure_defaults)
-        return (db.transaction if args.writes else db.call)(args.func, args)
+        return cmd_app(args) if args is window else run_command(args)
     except LeadbookError as exc:  # database failures arrive translated, as StoreError
         print(f"leadbook: {exc}", file=sys.stderr)
         return 1
@@ -521,6 +523,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except KeyboardInterrupt:
         return 130
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """A command, in one transaction when it writes; the store closed after it."""
+    from models import db
+
+    try:
+        if args.needs_store:
+            db.open_store(args.data_dir)
+        return (db.transaction if args.writes else db.call)(args.func, args)
     finally:
         db.close_database()
 

@@ -14,7 +14,6 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from models import db
 from models.errors import LeadbookError
 
 from .tasks import TaskRunner
@@ -22,6 +21,13 @@ from .tasks import TaskRunner
 log = logging.getLogger("leadbook.desktop")
 Done = Callable[[Any], None] | None
 Failed = Callable[[str], None] | None
+
+
+def _db():
+    """models.db, loaded with the store (Controller.open_store): the window paints Today before the ORM loads."""
+    from models import db
+
+    return db
 
 
 class Controller(QObject):
@@ -32,22 +38,39 @@ class Controller(QObject):
     mail_status_changed = Signal(str)  # "checked 2 min ago", an account error
 
     def __init__(self, data_dir: Path, tasks: TaskRunner | None = None, parent: QObject | None = None,
-                 first_today: db.ReadAhead | None = None):
+                 first_today: Any = None):
+        """first_today, Today as read before the window was built ((mine, Today), models.first_read), leaves the
+        store closed until open_store(): work asked for meanwhile waits for it. Without, the store is open."""
         super().__init__(parent)
         self.data_dir = data_dir
         self.tasks = tasks or TaskRunner(parent=self)
         self._first_today = first_today
+        self._waiting: list[tuple] | None = [] if first_today is not None else None
 
-    def take_first_today(self) -> db.ReadAhead | None:
+    def take_first_today(self) -> Any:
         """Today as read at start-up, once, and only while nothing has been written since."""
-        ahead, self._first_today = self._first_today, None
-        return ahead
+        first, self._first_today = self._first_today, None
+        return first
+
+    def open_store(self) -> None:
+        """Open the data folder's store (LeadbookError when it cannot be), then run the work that waited."""
+        _db().open_store(self.data_dir)
+        waiting, self._waiting = self._waiting or [], None
+        for work, finished, write in waiting:
+            self.tasks.run(work, finished, write=write)
+
+    def _submit(self, work: Callable[[], Any], finished: Callable[[Any, BaseException | None], None],
+                write: bool = False) -> None:
+        if self._waiting is not None:
+            self._waiting.append((work, finished, write))
+        else:
+            self.tasks.run(work, finished, write=write)
 
     # --- work off the UI thread ---------------------------------------------------------------
 
     def read(self, func: Callable[[], Any], done: Done, failed: Failed = None) -> None:
         """Run a query off the UI thread and hand its result to done on the UI thread."""
-        self.tasks.run(lambda: db.call(func), lambda result, error: self._finish(result, error, done, failed))
+        self._submit(lambda: _db().call(func), lambda result, error: self._finish(result, error, done, failed))
 
     def write(self, func: Callable[[], Any], done: Done = None, success: str | None = None,
               failed: Failed = None) -> None:
@@ -62,7 +85,7 @@ class Controller(QObject):
                     self.inform(success)
                 self.data_changed.emit()
 
-        self.tasks.run(lambda: db.transaction(func), finished, write=True)
+        self._submit(lambda: _db().transaction(func), finished, write=True)
 
     def run(self, func: Callable[[], Any], done: Done = None, failed: Failed = None, *,
             changes_data: bool = False) -> None:
@@ -73,7 +96,7 @@ class Controller(QObject):
             if self._finish(result, error, done, failed) and changes_data:
                 self.data_changed.emit()
 
-        self.tasks.run(lambda: db.call(func), finished, write=changes_data)
+        self._submit(lambda: _db().call(func), finished, write=changes_data)
 
     def wait(self, msecs: int = 10_000) -> bool:
         """Let running work finish (at exit, in tests)."""

@@ -75,11 +75,10 @@ def _save(widget: QWidget, path: Path) -> Path:
 
 def render_demo(out_dir: Path) -> list[Path]:
     """render_all over fresh demo data in a temporary folder: never the user's data folder."""
-    from models import demo, stages
+    from models import demo
 
     with tempfile.TemporaryDirectory(prefix="leadbook-screenshots-") as folder:
-        db.open_database(folder)
-        db.transaction(stages.ensure_defaults)
+        db.open_store(folder)
         db.transaction(demo.generate, 300, seed=7)
         try:
             return render_all(Path(folder), out_dir)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
 
-from models import today as today_query
+from models import today_items
 
 _ROOT = QModelIndex()
 
@@ -18,17 +18,17 @@ class TodayModel(QAbstractItemModel):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self._sections: list[tuple[str, int, list[today_query.TodayItem]]] = []
-        self.today: today_query.Today | None = None
+        self._sections: list[tuple[str, int, list[today_items.TodayItem]]] = []
+        self.today: today_items.Today | None = None
 
-    def set_today(self, result: today_query.Today) -> None:
+    def set_today(self, result: today_items.Today) -> None:
         self.beginResetModel()
         self.today = result
         self._sections = [(name, result.counts.get(name, 0), result.sections.get(name, []))
-                          for name in today_query.SECTIONS if result.sections.get(name)]
+                          for name in today_items.SECTIONS if result.sections.get(name)]
         self.endResetModel()
 
-    def set_contacts(self, result: today_query.Today, contacts: dict[str, str]) -> None:
+    def set_contacts(self, result: today_items.Today, contacts: dict[str, str]) -> None:
         if result is self.today:  # not a late answer for an older Today
             result.contacts = contacts
             for row, (_name, _count, items) in enumerate(self._sections):
@@ -77,7 +77,7 @@ class TodayModel(QAbstractItemModel):
         if index.internalId() == 0:
             name, count, _items = self._sections[index.row()]
             if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-                return f"{today_query.TITLES[name]} ({count})"
+                return f"{today_items.TITLES[name]} ({count})"
             if role == SECTION_ROLE:
                 return name
             if role == COUNT_ROLE:
@@ -117,7 +117,7 @@ class TodayModel(QAbstractItemModel):
     def at_place(self, section: str, row: int) -> QModelIndex:
         """The item now at (section, row): else the next one down, else the last one above it."""
         names = [name for name, _count, _items in self._sections]
-        order = list(today_query.SECTIONS)
+        order = list(today_items.SECTIONS)
         for number, (name, _count, items) in enumerate(self._sections):
             if name == section and row < len(items):
                 return self.index(row, 0, self.index(number, 0))

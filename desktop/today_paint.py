@@ -7,7 +7,7 @@ from PySide6.QtCore import QEvent, QModelIndex, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QHelpEvent, QMouseEvent, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QToolTip
 
-from models import today as today_query
+from models import today_items
 
 from . import resources
 from .today_model import CONTACT_ROLE, COUNT_ROLE, ITEM_ROLE, SECTION_ROLE
@@ -32,7 +32,7 @@ def urgency_color(urgency: str, dark: bool) -> QColor | None:
     return None
 
 
-def action_available(item: today_query.TodayItem, key: str) -> bool:
+def action_available(item: today_items.TodayItem, key: str) -> bool:
     if key in ("done", "snooze"):
         return item.section != "done_today" and item.followup_id is not None
     if key == "email":
@@ -98,7 +98,7 @@ class TodayDelegate(QStyledItemDelegate):
             self._paint_header(painter, option, index, fm, pad)
             painter.restore()
             return
-        item: today_query.TodayItem = index.data(ITEM_ROLE)
+        item: today_items.TodayItem = index.data(ITEM_ROLE)
         opt.text = ""
         if style:
             style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, opt, painter, widget)
@@ -181,7 +181,7 @@ class TodayDelegate(QStyledItemDelegate):
         font.setPointSizeF(option.font.pointSizeF() * 1.05 if option.font.pointSizeF() > 0 else 10)
         hfm = QFontMetrics(font)
         rect = option.rect.adjusted(pad * 2, pad if index.row() else 0, -pad, 0)
-        title = today_query.TITLES[name]
+        title = today_items.TITLES[name]
         color = palette.color(QPalette.ColorRole.Text)
         if name == "overdue":
             color = OVERDUE_DARK if is_dark(palette) else OVERDUE_LIGHT

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QKeyEvent, QKeySequence
+from PySide6.QtGui import QDesktopServices, QKeyEvent, QKeySequence, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -29,8 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from models import followups, members
-from models import today as today_query
+from models import today_items
 
 from . import resources, widgets
 from .controller import Controller
@@ -39,6 +38,8 @@ from .today_paint import ACTIONS, TodayDelegate, action_available
 from .widgets import LiveView, view_title
 
 if TYPE_CHECKING:
+    from models import followups, members
+
     from . import followup_dialogs
 
 log = logging.getLogger("leadbook.desktop.today")
@@ -82,6 +83,7 @@ class TodayTree(QTreeView):
 
 class TodayView(LiveView):
     loaded = Signal()  # a refresh has been applied to the model (tests, benchmarks)
+    painted = Signal()  # once: the first paint showing what Today loaded (the start opens the store after it)
 
     def __init__(self, controller: Controller, parent: QWidget | None = None):
         super().__init__(controller, parent)
@@ -89,6 +91,7 @@ class TodayView(LiveView):
         self._loading = False
         self._again = False
         self.load_ms = 0.0
+        self._painted = False
         self.done_dialog: followup_dialogs.DoneDialog | None = None
         self.snooze_menu: followup_dialogs.SnoozeMenu | None = None
         self._undo: followups.Undo | None = None
@@ -217,11 +220,15 @@ class TodayView(LiveView):
             return
         self._loading = True
         started = time.perf_counter()
-        ahead = self.controller.take_first_today()
-        self.controller.read(ahead.result if ahead else members.my_today,
-                             lambda scoped: self._on_loaded(*scoped, started))
+        first = self.controller.take_first_today()
+        if first is not None:  # read while Qt loaded (models.first_read): shown now, the store opens after
+            self._on_loaded(*first, started)
+            return
+        from models import members  # the store's modules load once Today has painted, here and below
 
-    def _on_loaded(self, mine: bool, result: today_query.Today, started: float) -> None:
+        self.controller.read(members.my_today, lambda scoped: self._on_loaded(*scoped, started))
+
+    def _on_loaded(self, mine: bool, result: today_items.Today, started: float) -> None:
         self.scope.setChecked(mine)
         self.scope.setText(SCOPES[mine])
         current = self.current_item()
@@ -229,7 +236,9 @@ class TodayView(LiveView):
         had_focus = self.tree.hasFocus()
         self.model.set_today(result)
         if not result.contacts:  # after this paint: the phone formatter's import would hold it back
-            QTimer.singleShot(0, partial(self.controller.read, partial(today_query.contact_lines, result),
+            from models.today import contact_lines
+
+            QTimer.singleShot(0, partial(self.controller.read, partial(contact_lines, result),
                                          partial(self.model.set_contacts, result)))
         self.load_ms = (time.perf_counter() - started) * 1000
         self._loading = False
@@ -250,13 +259,21 @@ class TodayView(LiveView):
             self.tree.setFocus()
         self._update_buttons()
         log.debug("today loaded in %.1f ms", self.load_ms)
+        if not self._painted:
+            self.update()  # the whole view, so the paint that says "painted" follows this load
         self.loaded.emit()
         if self._again:
             self._again = False
             self.refresh()
 
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        super().paintEvent(event)
+        if not self._painted and self.model.today is not None:
+            self._painted = True
+            QTimer.singleShot(0, self.painted.emit)  # once the list has painted too, in this same pass
+
     # --- the current row -----------------------------------------------------------------------
-    def current_item(self) -> today_query.TodayItem | None:
+    def current_item(self) -> today_items.TodayItem | None:
         return self.tree.currentIndex().data(ITEM_ROLE) if self.tree.currentIndex().isValid() else None
 
     def _update_buttons(self, *_args) -> None:
@@ -280,9 +297,13 @@ class TodayView(LiveView):
         """Mine + unclaimed (True) or everyone's (False), remembered for this computer."""
         self.scope.setChecked(mine)
         self.scope.setText(SCOPES[mine])
+        from models import members
+
         self.controller.write(partial(members.show_mine_today, mine))
 
-    def _claim(self, item: today_query.TodayItem) -> None:
+    def _claim(self, item: today_items.TodayItem) -> None:
+        from models import members
+
         self.controller.write(partial(members.claim, item.lead_id), self._on_claimed)
 
     def _on_claimed(self, claimed: members.Claimed) -> None:
@@ -290,24 +311,24 @@ class TodayView(LiveView):
         self.controller.inform(f"{claimed.lead_name} is now yours{was}." if claimed.changed
                                else f"{claimed.lead_name} is already yours.")
 
-    def _open(self, item: today_query.TodayItem) -> None:
+    def _open(self, item: today_items.TodayItem) -> None:
         self.controller.open_lead(item.lead_id)
 
-    def _email(self, item: today_query.TodayItem) -> None:
+    def _email(self, item: today_items.TodayItem) -> None:
         from models.detail import reply_subject  # loads the lead detail's modules: not needed to paint Today
 
         address = item.email or ""
         self.controller.read(partial(reply_subject, item.lead_id),
                              lambda subject: self._open_url(mailto_url(address, subject)))
 
-    def _call(self, item: today_query.TodayItem) -> None:
+    def _call(self, item: today_items.TodayItem) -> None:
         self._open_url(tel_url(item.phone or ""))
 
     def _open_url(self, url: QUrl) -> None:
         if not QDesktopServices.openUrl(url):
             self.controller.warn(f"No program is set up to open {url.scheme()}: links.")
 
-    def _done(self, item: today_query.TodayItem) -> None:
+    def _done(self, item: today_items.TodayItem) -> None:
         from . import followup_dialogs  # on first use: Today paints without the dialogs' imports
 
         dialog = followup_dialogs.DoneDialog(self.controller, item.lead_id, item.name, self)
@@ -317,12 +338,14 @@ class TodayView(LiveView):
         dialog.destroyed.connect(lambda: setattr(self, "done_dialog", None))
         dialog.open()
 
-    def _complete(self, item: today_query.TodayItem, choice: followups.DoneChoice) -> None:
+    def _complete(self, item: today_items.TodayItem, choice: followups.DoneChoice) -> None:
+        from models import followups
+
         success = (f"{item.name} closed as {choice.close}." if choice.close else f"Done: {item.name}.")
         self.controller.write(partial(followups.complete, item.lead_id, choice), self._offer_undo,
                               success=success)
 
-    def _snooze(self, item: today_query.TodayItem) -> None:
+    def _snooze(self, item: today_items.TodayItem) -> None:
         from . import followup_dialogs
 
         menu = followup_dialogs.SnoozeMenu(self)
@@ -331,7 +354,9 @@ class TodayView(LiveView):
         rect = self.tree.visualRect(self.tree.currentIndex())
         menu.popup(self.tree.viewport().mapToGlobal(rect.center()))
 
-    def snooze_to(self, item: today_query.TodayItem, due) -> None:
+    def snooze_to(self, item: today_items.TodayItem, due) -> None:
+        from models import followups
+
         self.controller.write(partial(followups.snooze, item.lead_id, due), self._offer_undo)
 
     # --- undo ----------------------------------------------------------------------------------
@@ -356,4 +381,6 @@ class TodayView(LiveView):
             return
         self._undo = None
         self._hide_undo()
+        from models import followups
+
         self.controller.write(partial(followups.undo, info), success=f"Undone: {info.text}.")

@@ -103,7 +103,7 @@ class MainWindow(QMainWindow):
         self._add_actions()
         self._restore_state()
         self.nav.setCurrentRow(0)
-        QTimer.singleShot(0, self._mark_demo)  # after Today's read is on its way
+        QTimer.singleShot(300, self._mark_demo)  # with the Review count: the store's modules load after Today paints
 
     def _add_actions(self) -> None:
         def action(text: str, shortcut: QKeySequence | str, slot, icon: str | None = None) -> QAction:

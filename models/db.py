@@ -2,19 +2,14 @@
 from __future__ import annotations
 
 import logging
-import os
-import pickle
-import select
-import signal
 import sqlite3
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import peewee as pw
 
-from . import migrations, writes
+from . import migrations, stages, writes
 from .errors import StoreError
 from .tables import database
 
@@ -56,6 +51,13 @@ def open_database(folder: Path | str, *, migrate: bool = True) -> Path:
     except pw.DatabaseError as exc:
         database.close()
         raise translate(exc, path) from None
+    return path
+
+
+def open_store(folder: Path | str) -> Path:
+    """open_database with the stages a new store starts with: how the window and the commands open theirs."""
+    path = open_database(folder)
+    transaction(stages.ensure_defaults)
     return path
 
 
@@ -150,73 +152,6 @@ def call(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return func(*args, **kwargs)
     except (pw.DatabaseError, sqlite3.Error) as exc:
         raise translate(exc, database.database) from exc
-
-
-class ReadAhead:
-    """A query started now, its result taken later (once): the window starts Today's read before Qt loads.
-
-    Where the system can fork, a child process with a connection of its own runs it on the other core
-    (a thread would wait for the GIL that loading Qt's libraries holds); the answer comes back pickled
-    through a pipe. Elsewhere, or if the child gives no answer in time, the query runs where the result is
-    taken. A connection this process holds is left alone in the child: SQLite forbids using one across a
-    fork.
-    """
-
-    DEADLINE = 10.0  # seconds: a child held up longer (a locked database) is not waited for
-
-    def __init__(self, folder: Path, func: Callable[[], Any]) -> None:
-        self._func = func
-        self._pid, self._pipe = 0, -1
-        if hasattr(os, "fork") and (folder / DB_NAME).exists():
-            read, write = os.pipe()
-            self._pid = os.fork()
-            if self._pid == 0:
-                os.close(read)
-                self._answer(folder, func, write)
-            os.close(write)
-            self._pipe = read
-
-    @staticmethod
-    def _answer(folder: Path, func: Callable[[], Any], pipe: int) -> None:
-        """In the child: open the store read-only as it is (an older schema is the parent's to upgrade),
-        run func, write its pickled result, and leave without running the parent's exit handlers."""
-        try:
-            inherited = database._state.conn  # noqa: F841 - kept, never closed: SQLite forbids using it here
-            database._state.reset()
-            database.init(f"file:{folder / DB_NAME}?mode=ro", uri=True, pragmas={"cache_size": PRAGMAS["cache_size"]})
-            if database.execute_sql("PRAGMA user_version").fetchone()[0] == schema_version():
-                data = memoryview(pickle.dumps(func(), pickle.HIGHEST_PROTOCOL))
-                while data:
-                    data = data[os.write(pipe, data):]
-        finally:
-            os._exit(0)
-
-    def result(self) -> Any:
-        if self._pid:
-            answer = self._collect()
-            if answer is not None:
-                return answer
-        return call(self._func)
-
-    def _collect(self) -> Any:
-        """The child's answer, or None when it gave none within the deadline."""
-        chunks, deadline = [], time.monotonic() + self.DEADLINE
-        try:
-            while select.select([self._pipe], [], [], max(0.0, deadline - time.monotonic()))[0]:
-                chunk = os.read(self._pipe, 1 << 16)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-            else:
-                os.kill(self._pid, signal.SIGKILL)
-        finally:
-            os.close(self._pipe)
-            os.waitpid(self._pid, 0)
-            self._pid = 0
-        try:
-            return pickle.loads(b"".join(chunks)) if chunks else None
-        except (pickle.UnpicklingError, EOFError):  # a child killed half-way
-            return None
 
 
 def released(result: T) -> T:

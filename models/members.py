@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import peewee as pw
 
-from . import leads, settings, today, writes
+from . import leads, settings, today, today_items, writes
 from .errors import InvalidInput, NotFound
 from .tables import Member, database
 
@@ -90,7 +90,7 @@ def claim(lead_ref: str, member_id: str | None = None) -> Claimed:
         return Claimed(lead.id, lead.name, member.id, member.name, previous.name if previous else None, changed)
 
 
-def my_today(limit: int = today.PER_SECTION, contacts: bool = False) -> tuple[bool, today.Today]:
+def my_today(limit: int = today_items.PER_SECTION, contacts: bool = False) -> tuple[bool, today_items.Today]:
     """Today as this machine chose to see it: (mine + unclaimed?, the checklist), with contacts its items'
     contact lines (today.contact_lines)."""
     mine = settings.get(MINE_TODAY) == "1"

@@ -24,7 +24,7 @@ sys.path.insert(1, str(Path(__file__).resolve().parent))  # the other benchmark 
 
 from timing import times  # noqa: E402
 
-from models import db, demo, stages, today  # noqa: E402
+from models import db, demo, stages, today, today_items  # noqa: E402
 from models.clock import local_day_bounds, now  # noqa: E402
 
 TODAY_BUDGET_MS = 5.0
@@ -54,9 +54,9 @@ def section_store(args: argparse.Namespace) -> bool:
             moment = now()
             con = sqlite3.connect(path)
             con.execute("PRAGMA cache_size = -32000")
-            # The app's own query (today.PER_SECTION a section) is judged; a 200-item list is shown too.
+            # The app's own query (today_items.PER_SECTION a section) is judged; a 200-item list is shown too.
             timed = {}
-            for limit in (today.PER_SECTION, 200):
+            for limit in (today_items.PER_SECTION, 200):
                 orm = lambda limit=limit: today.today(limit=limit, at=moment)  # noqa: E731
                 raw = lambda limit=limit: sql_today(con, moment, limit)  # noqa: E731
                 warm = max(3, args.runs // 10)  # caches, prepared statements
@@ -79,7 +79,7 @@ def section_store(args: argparse.Namespace) -> bool:
         ("database size", f"{size_mb:.1f} MB", "", "", "", None),
     ]
     for limit, (orm_ms, sql_ms, same) in timed.items():
-        judged = limit == today.PER_SECTION
+        judged = limit == today_items.PER_SECTION
         for label, pick in (("median", statistics.median), ("p95", _p95)):
             a, b = pick(orm_ms), pick(sql_ms)
             rows.append((f"Today {limit}/section, {label}", f"{a:.2f} ms", f"{b:.2f} ms", f"{a / b:.2f}x",
@@ -88,7 +88,7 @@ def section_store(args: argparse.Namespace) -> bool:
         rows.append((f"Today {limit}/section = hand SQL", "same items" if same else "DIFFERENT", "", "",
                      "identical", same))
     _table("store", ("measure", "Leadbook", "hand SQL", "ratio", "target", "ok"), rows)
-    shown = ", ".join(f"{name} {result.counts[name]}" for name in today.SECTIONS)
+    shown = ", ".join(f"{name} {result.counts[name]}" for name in today_items.SECTIONS)
     print(f"Today counts ({args.runs} runs after warm-up): {shown}")
     return all(ok for *_, ok in rows if ok is not None)
 
@@ -122,7 +122,8 @@ _STALE_PART = (f"SELECT {_COLUMNS.format(since='l.last_activity_at')} " + _OPEN 
                  "WHERE p.lead_id = l.id AND p.done_at IS NULL AND p.due < ?)")
 
 
-def sql_today(con: sqlite3.Connection, moment: datetime, limit: int = today.PER_SECTION) -> dict[str, tuple[list, int]]:
+def sql_today(con: sqlite3.Connection, moment: datetime,
+              limit: int = today_items.PER_SECTION) -> dict[str, tuple[list, int]]:
     """Every Today section with the same limits and count logic, straight through sqlite3."""
     start, end = local_day_bounds()
     out: dict[str, tuple[list, int]] = {}
@@ -193,8 +194,8 @@ def _plain(value: object) -> object:
     return value.isoformat(" ") if isinstance(value, datetime) else value
 
 
-def _same(result: today.Today, raw: dict[str, tuple[list, int]]) -> bool:
-    for name in today.SECTIONS:
+def _same(result: today_items.Today, raw: dict[str, tuple[list, int]]) -> bool:
+    for name in today_items.SECTIONS:
         rows, count = raw[name]
         if result.counts[name] != count or [i.lead_id for i in result.sections[name]] != [r[0] for r in rows]:
             print(f"  {name}: ORM {result.counts[name]} items, SQL {count}")

@@ -53,16 +53,34 @@ def test_todays_read_ahead_is_taken_once_and_dropped_by_a_write(store, qapp):
     the view must read again."""
     from desktop.controller import Controller
     from desktop.tasks import TaskRunner
+
+    ctrl = Controller(store, TaskRunner(synchronous=True), first_today="today as read at start")
+    assert ctrl.take_first_today() == "today as read at start" and ctrl.take_first_today() is None
+
+    for work in (lambda c: c.write(lambda: leads.add_lead("Written", email="w@example.com")),
+                 lambda c: c.run(lambda: None, changes_data=True)):  # a mail pass writes in transactions of its own
+        ctrl = Controller(store, TaskRunner(synchronous=True), first_today="stale")
+        work(ctrl)
+        assert ctrl.take_first_today() is None
+    ctrl.deleteLater()
+
+
+def test_work_asked_before_the_store_opens_waits_for_it(store, qapp):
+    """Started with Today read ahead, the store opens only when asked (after Today's first paint): reads,
+    writes and runs asked for before then run once it is open, in order, each finishing as usual."""
+    from desktop.controller import Controller
+    from desktop.tasks import TaskRunner
     from models import db
 
-    first = db.ReadAhead(store, lambda: "today as read at start")
-    ctrl = Controller(store, TaskRunner(synchronous=True), first_today=first)
-    assert ctrl.take_first_today() is first and ctrl.take_first_today() is None
-
-    ctrl = Controller(store, TaskRunner(synchronous=True), first_today=db.ReadAhead(store, lambda: "stale"))
-    ctrl.write(lambda: leads.add_lead("Written", email="w@example.com"))
-    assert ctrl.take_first_today() is None
-    ctrl = Controller(store, TaskRunner(synchronous=True), first_today=db.ReadAhead(store, lambda: "stale"))
-    ctrl.run(lambda: None, changes_data=True)  # work that writes in transactions of its own (a mail pass)
-    assert ctrl.take_first_today() is None
+    db.close_database()
+    ctrl = Controller(store, TaskRunner(synchronous=True), first_today=(False, None))
+    done = []
+    ctrl.read(lambda: Lead.select().count(), lambda count: done.append(("read", count)))
+    ctrl.write(lambda: leads.add_lead("Waited", email="waited@example.com"), lambda _lead: done.append("write"))
+    ctrl.run(lambda: Lead.select().count(), lambda count: done.append(("run", count)))
+    assert done == [] and database.is_closed()
+    ctrl.open_store()
+    assert done == [("read", 0), "write", ("run", 1)]
+    ctrl.read(lambda: "now", done.append)
+    assert done[-1] == "now"
     ctrl.deleteLater()

@@ -11,7 +11,7 @@ from PySide6.QtGui import QDesktopServices
 from desktop import followup_dialogs
 from desktop.today_model import CONTACT_ROLE, ITEM_ROLE, TodayModel
 from desktop.today_view import EMPTY_TEXT, TodayView, mailto_url
-from models import leads, members, today, writes
+from models import leads, members, today, today_items, writes
 from models.clock import local_day_bounds, now
 from models.tables import FollowUp, Lead
 from models.timeline import timeline
@@ -55,7 +55,7 @@ def test_sections_and_counts_from_demo_data(view):
     expected = today.today()
     model = view.model
     shown = [model.index(row, 0).data(Qt.ItemDataRole.UserRole + 2) for row in range(model.rowCount())]
-    assert shown == [name for name in today.SECTIONS if expected.sections[name]]
+    assert shown == [name for name in today_items.SECTIONS if expected.sections[name]]
     assert "respond_now" in shown and "overdue" in shown
     for row, name in enumerate(shown):
         header = model.index(row, 0)
@@ -199,7 +199,7 @@ def test_call_action_opens_tel(view, qtbot, monkeypatch):
     """C dials the row's phone number through a tel: link."""
     opened = []
     monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(url) or True))
-    index = next(view.model.find(i.lead_id, s) for s in today.SECTIONS[:-1]
+    index = next(view.model.find(i.lead_id, s) for s in today_items.SECTIONS[:-1]
                  for i in view.model.today.sections[s] if i.phone)
     view.tree.setCurrentIndex(index)
     qtbot.keyClick(view.tree, Qt.Key.Key_C)
@@ -423,21 +423,42 @@ def test_the_done_dialog_is_walked_top_to_bottom_with_tab(view, qtbot):
     dialog.reject()
 
 
-def test_the_first_load_shows_todays_read_ahead(demo, qtbot):
-    """Started with Today already read (the window's start-up), the view shows that read, not a second one."""
+def test_the_first_load_shows_todays_read_ahead_and_says_when_it_is_on_screen(demo, qtbot):
+    """Started with Today already read (the window's start-up), the view shows that read at once, without
+    the store; `painted` follows its first paint (the store opens then), and later loads read from the store."""
     from desktop.controller import Controller
     from desktop.tasks import TaskRunner
-    from models import db
 
     mine, real = members.my_today()
     first = real.sections["respond_now"][0]
-    only_one = today.Today(sections={"due_today": [first]}, counts={"due_today": 1},
-                           contacts={first.lead_id: "read ahead with Today"})
-    ctrl = Controller(demo, TaskRunner(synchronous=True), first_today=db.ReadAhead(demo, lambda: (mine, only_one)))
+    only_one = today_items.Today(sections={"due_today": [first]}, counts={"due_today": 1},
+                                 contacts={first.lead_id: "read ahead with Today"})
+    ctrl = Controller(demo, TaskRunner(synchronous=True), first_today=(mine, only_one))
     widget = TodayView(ctrl)
     qtbot.add_widget(widget)
-    widget.show()
-    assert widget.model.today.counts == {"due_today": 1}  # as read ahead (a copy: it came through a pipe)
+    with qtbot.wait_signal(widget.painted, timeout=3000):
+        widget.show()
+        assert widget.model.today.counts == {"due_today": 1}  # shown before any paint
     assert widget.model.data(widget.model.find(first.lead_id, "due_today"), CONTACT_ROLE) == "read ahead with Today"
     widget.refresh()
+    assert widget.model.today.counts == {"due_today": 1}  # the read waits for the store
+    ctrl.open_store()
     assert widget.model.today.counts == real.counts
+    with qtbot.assert_not_emitted(widget.painted, wait=100):
+        widget.update()  # once only
+
+
+def test_painted_waits_for_the_paint_that_shows_a_read_finished_after_the_first(demo, qtbot):
+    """Read on a worker thread, Today first paints empty-handed; `painted` still comes, with the items."""
+    from desktop.controller import Controller
+
+    ctrl = Controller(demo)
+    widget = TodayView(ctrl)
+    qtbot.add_widget(widget)
+    shown = []
+    widget.painted.connect(lambda: shown.append(widget.model.rowCount()))
+    widget.show()
+    qtbot.waitUntil(lambda: bool(shown), timeout=5000)
+    assert shown[0] > 0
+    ctrl.wait()
+    ctrl.deleteLater()

@@ -1,16 +1,14 @@
 """Opening the database: migrations, newer schemas refused, locks reported clearly."""
 from __future__ import annotations
 
-import os
 import sqlite3
-import time
 
 import peewee as pw
 import pytest
 
 from models import db, leads, migrations
 from models.errors import StoreError
-from models.tables import Lead, MailMessage, database
+from models.tables import Lead, MailMessage
 
 
 def test_fresh_database_is_current_with_wal(tmp_path):
@@ -82,30 +80,3 @@ def test_locked_database_is_reported(store, monkeypatch):
         other.rollback()
         other.close()
     assert Lead.select().count() == 0
-
-
-def test_a_read_ahead_answers_from_another_process_and_leaves_this_connection_alone(store):
-    """Today's start-up read runs in a child with its own read-only connection; the parent's connection,
-    open while it forked, still reads and writes afterwards."""
-    leads.add_lead("Early Bird", email="early@example.com")
-    ahead = db.ReadAhead(store, lambda: ([lead.name for lead in Lead.select()], os.getpid()))
-    names, pid = ahead.result()
-    assert names == ["Early Bird"] and pid != os.getpid()
-    leads.add_lead("Late Owl", email="late@example.com")
-    assert Lead.select().count() == 2
-
-
-def test_a_read_ahead_without_an_answer_runs_where_its_result_is_taken(store, tmp_path):
-    """No database yet, a query that fails in the child, or a child that stalls past the deadline: the
-    query runs in the caller, and its failure is the store's one-sentence error."""
-    assert db.ReadAhead(tmp_path / "empty", lambda: os.getpid()).result() == os.getpid()
-
-    broken = db.ReadAhead(store, lambda: database.execute_sql("SELECT name FROM nowhere"))
-    with pytest.raises(StoreError, match="no such table"):
-        broken.result()
-
-    parent = os.getpid()
-    stalled = db.ReadAhead(store, lambda: time.sleep(30) if os.getpid() != parent else "asked here")
-    stalled.DEADLINE = 0.5
-    started = time.monotonic()
-    assert stalled.result() == "asked here" and time.monotonic() - started < 5

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from models import followups, leads, members, settings, stages, today, writes
+from models import followups, leads, members, settings, stages, today, today_items, writes
 from models.clock import local_day_bounds, now, to_local
 from models.tables import Activity, FollowUp, Lead
 
@@ -93,7 +93,7 @@ def test_every_section_holds_exactly_its_leads(day, checklist):
     }
     named = {v: k for k, v in checklist.items()}
     assert {name: [named.get(i, i) for i in ids[name]] for name in expected} == expected
-    assert set(result.sections) == set(today.SECTIONS)
+    assert set(result.sections) == set(today_items.SECTIONS)
     assert result.counts == {name: len(items) for name, items in result.sections.items()}
     assert result.total_due() == 9
 
@@ -151,7 +151,7 @@ def test_mine_and_unclaimed_keeps_exactly_those_leads(day, checklist):
     others = {lead.id for lead in Lead.select().where(Lead.owner == other)}
     everyone = today.today(at=t0)
     mine = today.today(at=t0, owner=me)
-    for name in today.SECTIONS:
+    for name in today_items.SECTIONS:
         expected = [item for item in everyone.sections[name] if item.lead_id not in others]
         assert mine.sections[name] == expected, name
         assert mine.counts[name] == len(expected), name
