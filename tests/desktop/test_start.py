@@ -1,0 +1,47 @@
+"""The window's start, as `leadbook` runs it: Today painted from the child's read before the ORM loads,
+the store opened right after."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.gui
+
+ROOT = Path(__file__).resolve().parents[2]
+PROBE = r"""
+import sys
+from desktop import app
+
+def report():
+    print("ORM loaded before the paint:", "peewee" in sys.modules, flush=True)
+    app.QApplication.quit()
+
+app.report_painted = report
+from desktop.cli import main
+
+code = main(["--data-dir", sys.argv[1]])
+from models import db, leads
+from models.tables import Lead
+
+print("store open after:", not db.database.is_closed(), flush=True)
+db.transaction(leads.add_lead, "Written after the start", email="after@example.com")
+print("leads:", Lead.select().count(), flush=True)
+sys.exit(code)
+"""
+
+
+def test_the_window_paints_today_before_the_orm_loads_and_opens_the_store_after(tmp_path):
+    """A folder with leads: the first paint needs no peewee (the child read Today), and once it is on
+    screen the store is open for writes."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", LEADBOOK_EXIT_AFTER_PAINT="1",
+               PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    subprocess.run([sys.executable, "-m", "desktop", "--data-dir", str(tmp_path), "demo", "--leads", "20",
+                    "--seed", "1"], env=env, cwd=ROOT, check=True, capture_output=True, timeout=120)
+    done = subprocess.run([sys.executable, "-c", PROBE, str(tmp_path)], env=env, cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines() == ["ORM loaded before the paint: False", "store open after: True", "leads: 21"]
