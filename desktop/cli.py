@@ -19,7 +19,6 @@ from models import today_items
 from models.clock import iso, parse_when
 from models.errors import InvalidInput, LeadbookError
 
-from . import cli_mail, cli_report, cli_team
 from .columns import cell
 
 log = logging.getLogger("leadbook.cli")
@@ -386,6 +385,8 @@ def add_command(parent: Any, name: str, func: Callable[[argparse.Namespace], int
 
 def build_parser() -> argparse.ArgumentParser:
     from models.leads import EDITABLE
+
+    from . import cli_mail, cli_report, cli_team
 
     parser = argparse.ArgumentParser(prog="leadbook", parents=[GLOBAL], description=(
         "Leadbook: the lead tracker that says what to do today. Without a command, its window opens."))
