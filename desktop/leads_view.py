@@ -364,17 +364,22 @@ class LeadsView(LiveView):
     def reschedule_selection(self, due: datetime) -> None:
         """Move the selected open leads' next steps to due, with Ctrl+Z to take it back."""
         ids = self.selected_ids()
-        if ids:  # in short transactions of its own (run, not write): capture may store mail in between
-            self.controller.run(partial(bulk.reschedule, ids, due), self._on_rescheduled, changes_data=True)
+        if ids:
+            self._in_steps(partial(bulk.reschedule, ids, due))
 
-    def _on_rescheduled(self, done: bulk.Rescheduled) -> None:
-        if not done.count:
-            self.controller.inform("None of the selected leads is open: closed leads have no next step.")
+    def _in_steps(self, work: Callable[[], bulk.InSteps]) -> None:
+        """A change to the selection in short transactions of its own (run, not write: capture may store mail
+        in between), with Ctrl+Z to take all of it back."""
+        self.controller.run(work, self._on_done_in_steps, changes_data=True)
+
+    def _on_done_in_steps(self, done: bulk.InSteps) -> None:
+        if not done.undos:
+            self.controller.inform(done.text)
             return
         self._offer_undo(partial(self._undo_all, done))
         self.controller.inform(f"{done.text}. Ctrl+Z to undo.")
 
-    def _undo_all(self, done: bulk.Rescheduled) -> None:
+    def _undo_all(self, done: bulk.InSteps) -> None:
         for token in reversed(done.undos):  # the write thread takes them in this order
             self.controller.write(partial(history.undo, token),
                                   success=f"Undone: {done.text}." if token is done.undos[0] else None)
@@ -392,8 +397,7 @@ class LeadsView(LiveView):
             owner = ask_owner(self, self._owners, len(ids))
             if owner is None:
                 return
-        who = owner or "nobody"
-        self.controller.write(partial(bulk.assign_owner, ids, owner), success=f"Assigned {len(ids):,} leads to {who}.")
+        self._in_steps(partial(bulk.assign_in_steps, ids, owner))
 
     def move_selection(self, stage_id: str) -> None:
         """Move the selected leads to a stage, asking once for what that stage needs."""
@@ -406,8 +410,7 @@ class LeadsView(LiveView):
         answer = stage_dialogs.ask_move(self, stage, self._lost_reasons, what, count=len(ids))
         if answer is None:
             return
-        self.controller.write(partial(bulk.move_leads, ids, stage_id, answer.reason, answer.value),
-                              success=f"Moved {what} to {stage.name}.")
+        self._in_steps(partial(bulk.move_in_steps, ids, stage_id, answer.reason, answer.value))
 
     def export_selection(self, path: str | None = None) -> None:
         """Export the selected leads to path (asks with a file dialog when None); format by extension."""

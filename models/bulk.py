@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
@@ -78,33 +78,65 @@ def give_next_steps(lead_ids: Sequence[str]) -> history.Undo | None:
     return token and dataclasses.replace(token, text=f"Gave {count} lead{'s' if count != 1 else ''} a next step")
 
 
-RESCHEDULE_CHUNK = 300  # leads a transaction: ~0.25 s of the write lock, so capture and the window write between
+STEP = 300  # leads a transaction: ~0.25 s of the write lock, so capture and the window write between
 
 
-class Rescheduled(NamedTuple):
-    count: int  # open leads whose next step moved
-    text: str  # "Next step of 1,204 leads on Mon 7 Dec"
+class InSteps(NamedTuple):
+    count: int  # leads changed
+    text: str  # what was done ("Moved 1,204 leads to Lost"), or why nothing was
     undos: list[history.Undo]  # one a transaction, oldest first: undo them newest first
 
 
-def reschedule(lead_ids: Sequence[str], due: datetime) -> Rescheduled:
+def in_steps(work: Callable[[Sequence[str]], int], lead_ids: Sequence[str]) -> tuple[int, list[history.Undo]]:
+    """work(chunk) over lead_ids, STEP leads a transaction of their own (call it outside one: 50,000 leads
+    would otherwise hold the write lock for most of a minute); (leads changed, an undo for each step).
+    A step that fails takes back the ones before it: all of it or none."""
+    count, undos = 0, []
+    try:
+        for start in range(0, len(lead_ids), STEP):
+            changed, token = db.transaction(history.undoable, "", work, lead_ids[start:start + STEP])
+            count += changed
+            undos += [token] if token else []
+    except BaseException:
+        for token in reversed(undos):
+            db.transaction(history.undo, token)
+        raise
+    return count, undos
+
+
+def _leads(count: int) -> str:
+    return f"{count:,} lead{'s' if count != 1 else ''}"
+
+
+def reschedule(lead_ids: Sequence[str], due: datetime) -> InSteps:
     """Move the next step of every open lead among lead_ids to due (one without a step gets "Follow up"
-    then): a whole import's steps, or a busy week's, put off at once. Runs in its own short transactions
-    (call it outside one): 50,000 leads would otherwise hold the write lock for most of a minute."""
+    then): a whole import's steps, or a busy week's, put off at once, in steps."""
     def move(chunk: Sequence[str]) -> int:
         open_leads = [lead for lead in map(leads.find_lead, chunk) if lead.status == "open"]
         for lead in open_leads:
             leads.schedule_followup(lead, due)
         return len(open_leads)
 
-    count, undos = 0, []
-    for start in range(0, len(lead_ids), RESCHEDULE_CHUNK):
-        moved, token = db.transaction(history.undoable, "", move, lead_ids[start:start + RESCHEDULE_CHUNK])
-        count += moved
-        undos += [token] if token else []
+    count, undos = in_steps(move, lead_ids)
     day = to_local(due)
-    return Rescheduled(count, f"Next step of {count:,} lead{'s' if count != 1 else ''} on {day:%a} {day.day} "
-                              f"{day:%b}", undos)
+    return InSteps(count, f"Next step of {_leads(count)} on {day:%a} {day.day} {day:%b}" if count else
+                   "None of the selected leads is open: closed leads have no next step.", undos)
+
+
+def move_in_steps(lead_ids: Sequence[str], stage_id: str, reason: str | None = None,
+                  value: str | None = None) -> InSteps:
+    """move_leads over a selection of any size, in steps."""
+    stage = Stage.get_or_none(Stage.id == stage_id)
+    count, undos = in_steps(lambda chunk: move_leads(chunk, stage_id, reason, value), lead_ids)
+    name = stage.name if stage else "that stage"
+    return InSteps(count, f"Moved {_leads(count)} to {name}" if count else f"The selected leads are in {name} "
+                                                                           "already.", undos)
+
+
+def assign_in_steps(lead_ids: Sequence[str], owner_name: str) -> InSteps:
+    """assign_owner over a selection of any size, in steps."""
+    count, undos = in_steps(lambda chunk: assign_owner(chunk, owner_name), lead_ids)
+    return InSteps(count, f"Assigned {_leads(count)} to {owner_name.strip() or 'nobody'}", undos)
 
 
 def export_selected(path: str, lead_ids: Sequence[str]) -> int:

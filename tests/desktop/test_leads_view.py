@@ -103,14 +103,18 @@ def test_filters_by_text_stage_and_status(view, qtbot):
     assert view.model.rowCount() == 0 and view.empty.isVisibleTo(view)
 
 
-def test_bulk_move_to_contacted_changes_the_database(view, qtbot):
-    """Moving a selection to Contacted moves every selected lead and nothing else."""
+def test_bulk_move_to_contacted_changes_the_database_and_ctrl_z_takes_it_back(view, qtbot):
+    """Moving a selection to Contacted moves every selected lead and nothing else; Ctrl+Z puts each back."""
     ids = _select_open(view, 4, exclude_stage="Contacted")
+    before = {i: Lead.get_by_id(i).stage_id for i in ids}
     contacted = stages.find_stage("Contacted")
     with qtbot.wait_signal(view.loaded, timeout=5000):
         view.move_selection(contacted.id)
     assert {Lead.get_by_id(i).stage_id for i in ids} == {contacted.id}
     assert sorted(view.selected_ids()) == sorted(ids), "the selection survives the refresh"
+    with qtbot.wait_signal(view.loaded, timeout=5000):
+        view.undo_action.trigger()
+    assert {i: Lead.get_by_id(i).stage_id for i in ids} == before
 
 
 def test_bulk_move_to_lost_asks_once_for_the_selection(view, qtbot, monkeypatch):
@@ -132,7 +136,8 @@ def test_bulk_move_to_lost_asks_once_for_the_selection(view, qtbot, monkeypatch)
 
 
 def test_bulk_assign_owner_changes_the_database(view, qtbot, monkeypatch):
-    """Assigning an owner to a selection sets it on every selected lead; a new name adds a team member."""
+    """Assigning an owner to a selection sets it on every selected lead; a new name adds a team member; Ctrl+Z
+    takes the last assignment back."""
     ids = _select_open(view, 5)
     monkeypatch.setattr(leads_view, "ask_owner", lambda parent, names, count: "Pat Newman")
     with qtbot.wait_signal(view.loaded, timeout=5000):
@@ -142,6 +147,9 @@ def test_bulk_assign_owner_changes_the_database(view, qtbot, monkeypatch):
     with qtbot.wait_signal(view.loaded, timeout=5000):
         view.assign_selection("")  # unclaim
     assert {Lead.get_by_id(i).owner_id for i in ids} == {None}
+    with qtbot.wait_signal(view.loaded, timeout=5000):
+        view.undo_action.trigger()  # the last assignment only
+    assert {Lead.get_by_id(i).owner_id for i in ids} == {pat.id}
 
 
 def test_export_selection_writes_only_the_selected_leads(view, tmp_path, monkeypatch):

@@ -118,7 +118,7 @@ def test_reschedule_moves_open_leads_steps_in_short_transactions_and_undoes(thre
     writes.delete(FollowUp.get((FollowUp.lead == ben) & FollowUp.done_at.is_null()))
     before = {f.lead_id: (f.due, f.title) for f in FollowUp.select().where(FollowUp.done_at.is_null())}
     later = (now() + timedelta(days=9)).replace(microsecond=0)
-    monkeypatch.setattr(bulk, "RESCHEDULE_CHUNK", 1)
+    monkeypatch.setattr(bulk, "STEP", 1)
     done = bulk.reschedule(three, later)
     pending = {f.lead_id: (f.due, f.title) for f in FollowUp.select().where(FollowUp.done_at.is_null())}
     assert pending == {ann: (later, before[ann][1]), ben: (later, "Follow up")}
@@ -129,3 +129,32 @@ def test_reschedule_moves_open_leads_steps_in_short_transactions_and_undoes(thre
     assert Lead.select().where(Lead.name == "Written Between").exists()
     assert {f.lead_id: (f.due, f.title) for f in FollowUp.select().where(
         FollowUp.done_at.is_null() & FollowUp.lead.in_(three))} == before
+
+
+def test_a_selection_moves_and_gets_its_owner_in_steps_each_undone(three, monkeypatch):
+    """Moving or assigning a selection runs a few leads a transaction; undoing the steps newest first puts
+    every lead back as it was, and nothing written between the steps."""
+    monkeypatch.setattr(bulk, "STEP", 2)
+    quoted = stages.find_stage("Quoted")
+    moved = bulk.move_in_steps(three, quoted.id)
+    assert (moved.count, moved.text, len(moved.undos)) == (3, "Moved 3 leads to Quoted", 2)
+    assert {Lead.get_by_id(i).stage_id for i in three} == {quoted.id}
+    again = bulk.move_in_steps(three, quoted.id)
+    assert (again.count, again.undos, again.text) == (0, [], "The selected leads are in Quoted already.")
+    owned = bulk.assign_in_steps(three, "Pat Newman")
+    assert owned.text == "Assigned 3 leads to Pat Newman" and len(owned.undos) == 2
+    leads.add_lead("Written Between", email="between@example.com")
+    for done in (owned, moved):
+        for token in reversed(done.undos):
+            db.transaction(history.undo, token)
+    assert [(Lead.get_by_id(i).stage.name, Lead.get_by_id(i).owner_id) for i in three] == [("New", None)] * 3
+    assert Lead.select().where(Lead.name == "Written Between").exists()
+
+
+def test_a_step_that_fails_takes_back_the_steps_before_it(three, monkeypatch):
+    """All of it or none: a lead gone by the second step leaves the first step's leads where they were."""
+    monkeypatch.setattr(bulk, "STEP", 2)
+    contacted = stages.find_stage("Contacted")
+    with pytest.raises(NotFound):
+        bulk.move_in_steps([*three[:2], "no-such-lead"], contacted.id)
+    assert {Lead.get_by_id(i).stage.name for i in three} == {"New"}
