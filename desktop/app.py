@@ -129,10 +129,19 @@ def run(data_dir: Path, ahead: ReadAhead | None = None) -> int:
     return app.exec()
 
 
+HOUSEKEEPING_EVERY_MS = 3_600_000  # a window left open for days still backs up and counts each day
+
+
 def start_background(controller: Controller, window: MainWindow) -> None:
     """Mail, tray and team sync, once Today has painted: their imports (keyring, imapclient, the
-    classifier) would otherwise double the time to the first useful window. Housekeeping after them,
-    off the UI thread (the outbox would otherwise grow as large as the data)."""
+    classifier) would otherwise double the time to the first useful window. Housekeeping after them and
+    every hour, off the UI thread (the outbox would otherwise grow as large as the data)."""
+    def keep_house() -> None:
+        controller.run(lambda: housekeeping(controller.data_dir))
+
     QTimer.singleShot(300, lambda: start_mail_watch(controller, window))
     QTimer.singleShot(1000, lambda: start_team_watch(controller, window))
-    QTimer.singleShot(2000, lambda: controller.run(lambda: housekeeping(controller.data_dir)))
+    QTimer.singleShot(2000, keep_house)
+    window.housekeeping = QTimer(window, interval=HOUSEKEEPING_EVERY_MS)
+    window.housekeeping.timeout.connect(keep_house)
+    window.housekeeping.start()

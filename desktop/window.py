@@ -94,6 +94,7 @@ class MainWindow(QMainWindow):
 
         self.mail_watchers = None  # desktop.mail_watch.MailWatchers, set by app.run
         self.team_watch = None  # desktop.team_watch.TeamWatch, set by app.run
+        self.housekeeping: QTimer | None = None  # hourly, set by app.run
         controller.data_changed.connect(self._count_review)
         QTimer.singleShot(300, self._count_review)  # as mail watching starts: the mail store's imports wait
 

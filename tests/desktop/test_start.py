@@ -45,3 +45,18 @@ def test_the_window_paints_today_before_the_orm_loads_and_opens_the_store_after(
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.splitlines() == ["ORM loaded before the paint: False", "store open after: True", "leads: 21"]
+
+
+def test_housekeeping_runs_again_while_the_window_stays_open(window, monkeypatch, qtbot):
+    """A window left open for days still makes its daily backup and counts each day: housekeeping repeats."""
+    from desktop import app
+
+    kept = []
+    monkeypatch.setattr(app, "HOUSEKEEPING_EVERY_MS", 50)
+    monkeypatch.setattr(app, "housekeeping", kept.append)
+    monkeypatch.setattr(app, "start_mail_watch", lambda controller, window: None)
+    monkeypatch.setattr(app, "start_team_watch", lambda controller, window: None)
+    app.start_background(window.controller, window)
+    qtbot.waitUntil(lambda: len(kept) >= 3, timeout=2000)
+    assert set(kept) == {window.controller.data_dir}
+    window.housekeeping.stop()
