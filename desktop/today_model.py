@@ -11,6 +11,9 @@ ITEM_ROLE = Qt.ItemDataRole.UserRole + 1  # the TodayItem (items only)
 SECTION_ROLE = Qt.ItemDataRole.UserRole + 2  # the section key ("overdue")
 COUNT_ROLE = Qt.ItemDataRole.UserRole + 3  # how many in the section (headers)
 CONTACT_ROLE = Qt.ItemDataRole.UserRole + 4  # the email, else the phone formatted to read (items)
+# Qt asks for these once per row per layout (a thousand times to show Today): combined once, not per call.
+_ITEM_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+_NO_FLAGS = Qt.ItemFlag.NoItemFlags
 
 
 class TodayModel(QAbstractItemModel):
@@ -43,11 +46,9 @@ class TodayModel(QAbstractItemModel):
 
     # structure: internalId 0 = a section row; n > 0 = an item of section n - 1
     def index(self, row: int, column: int, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> QModelIndex:
-        if not self.hasIndex(row, column, parent):
+        if column != 0 or row < 0 or row >= self.rowCount(parent):  # hasIndex() would ask two virtuals
             return QModelIndex()
-        if not parent.isValid():
-            return self.createIndex(row, column, 0)
-        return self.createIndex(row, column, parent.row() + 1)
+        return self.createIndex(row, 0, parent.row() + 1 if parent.isValid() else 0)
 
     def parent(self, child: QModelIndex | QPersistentModelIndex = _ROOT) -> QModelIndex:  # type: ignore[override]
         if not child.isValid() or child.internalId() == 0:
@@ -65,11 +66,9 @@ class TodayModel(QAbstractItemModel):
         return 1
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        if index.internalId() == 0:
-            return Qt.ItemFlag.NoItemFlags  # headers: arrow keys skip them
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+        if not index.isValid() or index.internalId() == 0:
+            return _NO_FLAGS  # headers: arrow keys skip them
+        return _ITEM_FLAGS
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
