@@ -52,6 +52,20 @@ def report_painted() -> None:
     QApplication.quit()
 
 
+OPEN_AT_THE_LATEST_MS = 2000  # a window that opens hidden (another desktop, minimised) paints nothing
+
+
+def open_store_when_shown(controller: Controller, window: MainWindow) -> None:
+    """The ORM and the store load once Today is on screen (or after OPEN_AT_THE_LATEST_MS), the background
+    work after them."""
+    def open_once() -> None:
+        if not controller.store_open:
+            open_store_and_start(controller, window)
+
+    window.view("today").painted.connect(open_once)
+    QTimer.singleShot(OPEN_AT_THE_LATEST_MS, window, open_once)
+
+
 def open_store_and_start(controller: Controller, window: MainWindow) -> None:
     """Open the store behind a window already showing Today and start the background work; a store that
     cannot be opened is said in a window, and the app quits."""
@@ -122,8 +136,8 @@ def run(data_dir: Path, ahead: ReadAhead | None = None) -> int:
         today.painted.connect(report_painted)  # connected first: its figure leaves out what follows
     if first is None:
         start_background(controller, window)
-    else:  # the ORM and the store load once Today is on screen, the rest after them
-        today.painted.connect(lambda: open_store_and_start(controller, window))
+    else:
+        open_store_when_shown(controller, window)
     window.show()
     app.aboutToQuit.connect(controller.wait)  # let running reads and writes finish
     return app.exec()
@@ -139,9 +153,9 @@ def start_background(controller: Controller, window: MainWindow) -> None:
     def keep_house() -> None:
         controller.run(lambda: housekeeping(controller.data_dir))
 
-    QTimer.singleShot(300, lambda: start_mail_watch(controller, window))
-    QTimer.singleShot(1000, lambda: start_team_watch(controller, window))
-    QTimer.singleShot(2000, keep_house)
+    QTimer.singleShot(300, window, lambda: start_mail_watch(controller, window))  # dropped with the window
+    QTimer.singleShot(1000, window, lambda: start_team_watch(controller, window))
+    QTimer.singleShot(2000, window, keep_house)
     window.housekeeping = QTimer(window, interval=HOUSEKEEPING_EVERY_MS)
     window.housekeeping.timeout.connect(keep_house)
     window.housekeeping.start()

@@ -52,6 +52,10 @@ class Controller(QObject):
         first, self._first_today = self._first_today, None
         return first
 
+    @property
+    def store_open(self) -> bool:
+        return self._waiting is None
+
     def open_store(self) -> None:
         """Open the data folder's store (LeadbookError when it cannot be), then run the work that waited."""
         _db().open_store(self.data_dir)

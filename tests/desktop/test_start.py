@@ -60,3 +60,21 @@ def test_housekeeping_runs_again_while_the_window_stays_open(window, monkeypatch
     qtbot.waitUntil(lambda: len(kept) >= 3, timeout=2000)
     assert set(kept) == {window.controller.data_dir}
     window.housekeeping.stop()
+
+
+def test_a_window_that_opens_hidden_still_opens_its_store(demo, qtbot, monkeypatch):
+    """Started hidden (another desktop, minimised), Today never paints: the store opens anyway, once."""
+    from desktop import app
+    from models import members
+
+    started = []
+    monkeypatch.setattr(app, "OPEN_AT_THE_LATEST_MS", 100)
+    monkeypatch.setattr(app, "start_background", lambda controller, window: started.append(window))
+    controller, window = app.build(demo, members.my_today(contacts=True))
+    qtbot.add_widget(window)
+    assert not controller.store_open
+    app.open_store_when_shown(controller, window)
+    qtbot.waitUntil(lambda: controller.store_open, timeout=2000)
+    window.show()
+    qtbot.wait(200)  # its first paint asks again
+    assert started == [window]
