@@ -235,8 +235,8 @@ class TodayView(LiveView):
         place = self.model.place(self.tree.currentIndex())
         had_focus = self.tree.hasFocus()
         self.model.set_today(result)
-        if not result.contacts:  # after this paint: the phone formatter's import would hold it back
-            from models.today import contact_lines
+        if not result.contacts and any(result.sections.values()):  # read after this paint: the phone
+            from models.today import contact_lines  # formatter's import would hold the paint back
 
             QTimer.singleShot(0, partial(self.controller.read, partial(contact_lines, result),
                                          partial(self.model.set_contacts, result)))

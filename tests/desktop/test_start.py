@@ -34,17 +34,20 @@ sys.exit(code)
 """
 
 
-def test_the_window_paints_today_before_the_orm_loads_and_opens_the_store_after(tmp_path):
-    """A folder with leads: the first paint needs no peewee (the child read Today), and once it is on
-    screen the store is open for writes."""
+@pytest.mark.parametrize(("setup", "leads"), [(("demo", "--leads", "20", "--seed", "1"), 20),
+                                              (("config", "user_name", "Dana"), 0)], ids=["leads", "no leads yet"])
+def test_the_window_paints_today_before_the_orm_loads_and_opens_the_store_after(tmp_path, setup, leads):
+    """A folder with leads, or set up without any (Today says how to get some): the first paint needs no
+    peewee (the child read Today), and once it is on screen the store is open for writes."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", LEADBOOK_EXIT_AFTER_PAINT="1",
                PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    subprocess.run([sys.executable, "-m", "desktop", "--data-dir", str(tmp_path), "demo", "--leads", "20",
-                    "--seed", "1"], env=env, cwd=ROOT, check=True, capture_output=True, timeout=120)
+    subprocess.run([sys.executable, "-m", "desktop", "--data-dir", str(tmp_path), *setup], env=env, cwd=ROOT,
+                   check=True, capture_output=True, timeout=120)
     done = subprocess.run([sys.executable, "-c", PROBE, str(tmp_path)], env=env, cwd=ROOT, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.splitlines() == ["ORM loaded before the paint: False", "store open after: True", "leads: 21"]
+    assert done.stdout.splitlines() == ["ORM loaded before the paint: False", "store open after: True",
+                                        f"leads: {leads + 1}"]
 
 
 def test_housekeeping_runs_again_while_the_window_stays_open(window, monkeypatch, qtbot):
