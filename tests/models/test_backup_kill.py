@@ -2,6 +2,7 @@
 and a restore killed right after its swap still tells team sync that the rows changed (its baseline)."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -32,8 +33,9 @@ backup._copy(Slow(), dest)
 """
 
 
-def _baselines() -> list[str]:
-    return [data for (data,) in database.execute_sql("SELECT data FROM outbox WHERE op = 'baseline' ORDER BY seq")]
+def _baselines() -> list[dict[str, str]]:
+    return [json.loads(data)
+            for (data,) in database.execute_sql("SELECT data FROM outbox WHERE op = 'baseline' ORDER BY seq")]
 
 
 def test_temporaries_of_a_killed_copy_are_removed_at_the_next_start(store, tmp_path):
@@ -71,7 +73,7 @@ def test_a_restore_killed_after_its_swap_records_its_baseline_at_the_next_start(
         backup._copy(conn, store / db.DB_NAME, mark="restored from the backup saved.sqlite3")
     db.open_database(store)  # the next start
     assert [lead.name for lead in leads.live()] == ["Kept in the backup"]
-    assert _baselines()[before:] == ['{"why": "restored from the backup saved.sqlite3"}']
+    assert _baselines()[before:] == [{"why": "restored from the backup saved.sqlite3"}]
     assert database.execute_sql("SELECT 1 FROM setting WHERE key = ?", (db.RESTORED,)).fetchone() is None
     db.close_database()
     db.open_database(store)
@@ -85,5 +87,5 @@ def test_a_whole_restore_records_one_baseline(store, tmp_path):
     saved = backup.backup_to(tmp_path / "saved.sqlite3")
     before = len(_baselines())
     backup.restore_from(store, saved)
-    assert _baselines()[before:] == ['{"why": "restored from the backup saved.sqlite3"}']
+    assert _baselines()[before:] == [{"why": "restored from the backup saved.sqlite3"}]
     assert database.execute_sql("SELECT count(*) FROM setting WHERE key = ?", (db.RESTORED,)).fetchone()[0] == 0
