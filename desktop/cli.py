@@ -5,7 +5,6 @@ Headless commands never import Qt, so they start fast and need no display.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
@@ -15,7 +14,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from models import today_items
 from models.clock import iso, parse_when
 from models.errors import InvalidInput, LeadbookError
 
@@ -37,6 +35,8 @@ def default_data_dir() -> Path:
 def emit(args: argparse.Namespace, data: Any, text: str) -> None:
     """Print JSON with --json, the human text otherwise."""
     if getattr(args, "json", False):
+        import json
+
         print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
     elif text:
         print(text)
@@ -142,7 +142,7 @@ NOTHING_TODAY = "Nothing to do today: every lead has a next step in the future."
 
 
 def cmd_today(args: argparse.Namespace) -> int:
-    from models import members, today
+    from models import members, today, today_items
 
     result = today.today(limit=args.limit, owner=(members.my_member_id() or "") if args.mine else None)
     data: dict[str, Any] = {
@@ -384,6 +384,7 @@ def add_command(parent: Any, name: str, func: Callable[[argparse.Namespace], int
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from models import today_items
     from models.leads import EDITABLE
 
     from . import cli_mail, cli_report, cli_team
