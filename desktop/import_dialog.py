@@ -2,16 +2,15 @@
 goes, status words to place, duplicates and problems), then the import with progress, cancel and undo.
 
 The plan and the import run off the UI thread (models.importing); progress is read from a counter the
-worker updates, by a timer here, so no signal crosses threads outside the controller.
+worker updates, by the bar's timer (desktop/progress.py), so no signal crosses threads outside the controller.
 """
 from __future__ import annotations
 
-import threading
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -19,7 +18,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPlainTextEdit,
-    QProgressBar,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -32,6 +30,7 @@ from models.import_columns import CHOICES, DETAILS, IGNORE, LABEL
 from models.import_report import counts, describe
 
 from .controller import Controller
+from .progress import Progress, ProgressBar
 from .widgets import button_row
 
 FILE_FILTER = "Leads (*.csv *.xlsx *.vcf);;CSV (*.csv);;Excel (*.xlsx);;vCard (*.vcf)"
@@ -50,17 +49,6 @@ def plural(count: int, noun: str) -> str:
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
-class Progress:
-    """Shared with the worker: how far it got, and whether the user asked it to stop."""
-
-    def __init__(self) -> None:
-        self.done = self.total = 0
-        self.stop = threading.Event()
-
-    def __call__(self, done: int, total: int) -> None:  # the worker's progress callback
-        self.done, self.total = done, total
-
-
 class ImportDialog(QDialog):
     planned = Signal()  # a plan is shown (tests)
     finished_import = Signal()  # the import (or its undo) ended (tests)
@@ -73,7 +61,6 @@ class ImportDialog(QDialog):
         self.result: importing.ImportResult | None = None
         self.overrides: dict[str, str] = {}
         self.values: dict[str, str] = {}
-        self.progress_state: Progress | None = None
         self.setWindowTitle(f"Import {self.path.name}")
         self.resize(760, 640)
 
@@ -98,10 +85,7 @@ class ImportDialog(QDialog):
         self.merge.toggled.connect(self.replan)
         self.problems = QPlainTextEdit(readOnly=True)
         self.problems.setMaximumBlockCount(500)
-        self.progress = QProgressBar()
-        self.progress.setVisible(False)
-        self._poll = QTimer(self, interval=100)
-        self._poll.timeout.connect(self._show_progress)
+        self.progress = ProgressBar()
 
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel)
@@ -209,26 +193,13 @@ class ImportDialog(QDialog):
                             failed=self._failed, changes_data=True)
 
     def _running(self, state: Progress, text: str) -> None:
-        self.progress_state = state
-        self.progress.setVisible(True)
-        self.progress.setRange(0, 0)
-        self.progress.setFormat(text)
+        self.progress.follow(state, text)
         for widget in (self.import_button, self.undo_button, self.columns, self.words, self.merge):
             widget.setEnabled(False)
         self.cancel_button.setText("Stop")
-        self._poll.start()
-
-    def _show_progress(self) -> None:
-        state = self.progress_state
-        if state is not None and state.total:
-            self.progress.setRange(0, state.total)
-            self.progress.setValue(state.done)
-            self.progress.setFormat(f"{state.done:,} of {state.total:,}")
 
     def _stopped(self) -> None:
-        self._poll.stop()
-        self.progress_state = None
-        self.progress.setVisible(False)
+        self.progress.stop()
         self.cancel_button.setText("Close")
 
     def _imported(self, result: importing.ImportResult) -> None:
@@ -265,14 +236,14 @@ class ImportDialog(QDialog):
         self.finished_import.emit()
 
     def cancel(self) -> None:
-        if self.progress_state is not None:
-            self.progress_state.stop.set()  # the worker stops between batches and takes back what it wrote
+        if self.progress.state is not None:
+            self.progress.state.stop.set()  # the worker stops between batches and takes back what it wrote
             self.cancel_button.setEnabled(False)
         else:
             self.reject()
 
     def keyPressEvent(self, event: Any) -> None:  # noqa: N802 - Esc while importing stops, not hides
-        if event.key() == Qt.Key.Key_Escape and self.progress_state is not None:
+        if event.key() == Qt.Key.Key_Escape and self.progress.state is not None:
             self.cancel()
             return
         super().keyPressEvent(event)

@@ -35,6 +35,7 @@ from models.bulk import LeadTable
 from . import money, resources, stage_dialogs, widgets
 from .controller import Controller
 from .leads_model import COLUMNS, DUE_COLUMN, HEADER_KEY, LEAD_ID_ROLE, NAME_COLUMN, SHOWN, LeadsTableModel
+from .progress import Progress, ProgressBar
 from .widgets import LiveView, view_title
 
 log = logging.getLogger("leadbook.desktop.leads")
@@ -122,6 +123,9 @@ class LeadsView(LiveView):
         self.count_label = QLabel()
         self.count_label.setForegroundRole(widgets.MUTED_ROLE)
         actions.addWidget(self.count_label)
+        self.progress = ProgressBar()  # a change to a big selection, as far as it got
+        self.progress.setFixedWidth(self.fontMetrics().horizontalAdvance("0") * 24)  # "12,345 of 50,000"
+        actions.addWidget(self.progress)
         actions.addStretch(1)
         self.assign_button = QToolButton(text="Assign owner…")
         self.assign_button.clicked.connect(lambda: self.assign_selection())
@@ -367,12 +371,20 @@ class LeadsView(LiveView):
         if ids:
             self._in_steps(partial(bulk.reschedule, ids, due))
 
-    def _in_steps(self, work: Callable[[], bulk.InSteps]) -> None:
+    def _in_steps(self, work: Callable[..., bulk.InSteps]) -> None:
         """A change to the selection in short transactions of its own (run, not write: capture may store mail
-        in between), with Ctrl+Z to take all of it back."""
-        self.controller.run(work, self._on_done_in_steps, changes_data=True)
+        in between), its progress shown, with Ctrl+Z to take all of it back."""
+        state = Progress()
+        self.progress.follow(state, "Working…")
+        self.controller.run(partial(work, progress=state), self._on_done_in_steps, self._on_failed_in_steps,
+                            changes_data=True)
+
+    def _on_failed_in_steps(self, error: str) -> None:
+        self.progress.stop()
+        self.controller.warn(error)  # all or nothing: the steps done before were taken back
 
     def _on_done_in_steps(self, done: bulk.InSteps) -> None:
+        self.progress.stop()
         if not done.undos:
             self.controller.inform(done.text)
             return

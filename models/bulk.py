@@ -87,7 +87,11 @@ class InSteps(NamedTuple):
     undos: list[history.Undo]  # one a transaction, oldest first: undo them newest first
 
 
-def in_steps(work: Callable[[Sequence[str]], int], lead_ids: Sequence[str]) -> tuple[int, list[history.Undo]]:
+Progress = Callable[[int, int], None] | None  # told (leads done, of how many) after each step
+
+
+def in_steps(work: Callable[[Sequence[str]], int], lead_ids: Sequence[str],
+             progress: Progress = None) -> tuple[int, list[history.Undo]]:
     """work(chunk) over lead_ids, STEP leads a transaction of their own (call it outside one: 50,000 leads
     would otherwise hold the write lock for most of a minute); (leads changed, an undo for each step).
     A step that fails takes back the ones before it: all of it or none."""
@@ -97,6 +101,8 @@ def in_steps(work: Callable[[Sequence[str]], int], lead_ids: Sequence[str]) -> t
             changed, token = db.transaction(history.undoable, "", work, lead_ids[start:start + STEP])
             count += changed
             undos += [token] if token else []
+            if progress:
+                progress(min(start + STEP, len(lead_ids)), len(lead_ids))
     except BaseException:
         for token in reversed(undos):
             db.transaction(history.undo, token)
@@ -108,7 +114,7 @@ def _leads(count: int) -> str:
     return f"{count:,} lead{'s' if count != 1 else ''}"
 
 
-def reschedule(lead_ids: Sequence[str], due: datetime) -> InSteps:
+def reschedule(lead_ids: Sequence[str], due: datetime, progress: Progress = None) -> InSteps:
     """Move the next step of every open lead among lead_ids to due (one without a step gets "Follow up"
     then): a whole import's steps, or a busy week's, put off at once, in steps."""
     def move(chunk: Sequence[str]) -> int:
@@ -117,25 +123,25 @@ def reschedule(lead_ids: Sequence[str], due: datetime) -> InSteps:
             leads.schedule_followup(lead, due)
         return len(open_leads)
 
-    count, undos = in_steps(move, lead_ids)
+    count, undos = in_steps(move, lead_ids, progress)
     day = to_local(due)
     return InSteps(count, f"Next step of {_leads(count)} on {day:%a} {day.day} {day:%b}" if count else
                    "None of the selected leads is open: closed leads have no next step.", undos)
 
 
-def move_in_steps(lead_ids: Sequence[str], stage_id: str, reason: str | None = None,
-                  value: str | None = None) -> InSteps:
+def move_in_steps(lead_ids: Sequence[str], stage_id: str, reason: str | None = None, value: str | None = None,
+                  progress: Progress = None) -> InSteps:
     """move_leads over a selection of any size, in steps."""
     stage = Stage.get_or_none(Stage.id == stage_id)
-    count, undos = in_steps(lambda chunk: move_leads(chunk, stage_id, reason, value), lead_ids)
+    count, undos = in_steps(lambda chunk: move_leads(chunk, stage_id, reason, value), lead_ids, progress)
     name = stage.name if stage else "that stage"
     return InSteps(count, f"Moved {_leads(count)} to {name}" if count else f"The selected leads are in {name} "
                                                                            "already.", undos)
 
 
-def assign_in_steps(lead_ids: Sequence[str], owner_name: str) -> InSteps:
+def assign_in_steps(lead_ids: Sequence[str], owner_name: str, progress: Progress = None) -> InSteps:
     """assign_owner over a selection of any size, in steps."""
-    count, undos = in_steps(lambda chunk: assign_owner(chunk, owner_name), lead_ids)
+    count, undos = in_steps(lambda chunk: assign_owner(chunk, owner_name), lead_ids, progress)
     return InSteps(count, f"Assigned {_leads(count)} to {owner_name.strip() or 'nobody'}", undos)
 
 

@@ -314,3 +314,19 @@ def test_next_step_puts_off_the_selected_leads_steps_and_ctrl_z_takes_it_back(vi
     assert set(after) == set(before) and len(set(after.values())) == 1 and set(after.values()) != set(before.values())
     view.undo_action.trigger()
     assert pending(ids) == before
+
+
+def test_a_bulk_change_that_fails_says_so_and_hides_its_progress(view, qtbot, monkeypatch):
+    """A failed change to the selection is said in one sentence, and its progress bar goes away."""
+    from models.errors import StoreError
+
+    def failing(lead_ids, owner, progress):
+        progress(0, len(lead_ids))
+        raise StoreError("The disk is full: nothing of this change was saved.")
+
+    _select_open(view, 3)
+    monkeypatch.setattr(leads_view.bulk, "assign_in_steps", failing)
+    with qtbot.wait_signal(view.controller.message, timeout=2000) as said:
+        view.assign_selection("Pat Newman")
+    assert said.args == ["error", "The disk is full: nothing of this change was saved."]
+    assert not view.progress.isVisibleTo(view)

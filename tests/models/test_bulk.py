@@ -132,12 +132,14 @@ def test_reschedule_moves_open_leads_steps_in_short_transactions_and_undoes(thre
 
 
 def test_a_selection_moves_and_gets_its_owner_in_steps_each_undone(three, monkeypatch):
-    """Moving or assigning a selection runs a few leads a transaction; undoing the steps newest first puts
-    every lead back as it was, and nothing written between the steps."""
+    """Moving or assigning a selection runs a few leads a transaction, telling how far it got after each;
+    undoing the steps newest first puts every lead back as it was, and nothing written between the steps."""
     monkeypatch.setattr(bulk, "STEP", 2)
     quoted = stages.find_stage("Quoted")
-    moved = bulk.move_in_steps(three, quoted.id)
+    told = []
+    moved = bulk.move_in_steps(three, quoted.id, progress=lambda done, total: told.append((done, total)))
     assert (moved.count, moved.text, len(moved.undos)) == (3, "Moved 3 leads to Quoted", 2)
+    assert told == [(2, 3), (3, 3)]
     assert {Lead.get_by_id(i).stage_id for i in three} == {quoted.id}
     again = bulk.move_in_steps(three, quoted.id)
     assert (again.count, again.undos, again.text) == (0, [], "The selected leads are in Quoted already.")
