@@ -19,6 +19,7 @@ ROWS = "".join(f"Person {i},Firma {i % 3},,\n" for i in range(7))  # no email, n
 @pytest.fixture
 def small_batches(store, monkeypatch):
     monkeypatch.setattr(import_apply, "BATCH", 3)
+    monkeypatch.setattr(import_apply, "BATCH_RANGE", (3, 3))
     return store
 
 
@@ -96,6 +97,22 @@ def test_batches_release_the_write_lock_and_report_progress(small_batches, tmp_p
     result = importing.apply_import(importing.plan_import(path), progress=progress)
     assert seen == [(3, 7), (6, 7), (7, 7)] and result.added == 7
     assert len(result.undo.batches) == 3
+
+
+@pytest.mark.parametrize(("seconds", "written"), [
+    (1000.0, [4, 10, 19, 31, 40]),  # quick transactions: each grows by half, up to the most
+    (0.0, [4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 32, 34, 36, 38, 40]),  # slow: the fewest
+])
+def test_transactions_are_sized_by_how_long_the_last_ones_took(store, tmp_path, monkeypatch, seconds, written):
+    """After the first (BATCH rows) a transaction gets what takes about TRANSACTION_S at the rate so far, within
+    BATCH_RANGE: bigger on a fast machine, smaller on a busy one."""
+    monkeypatch.setattr(import_apply, "BATCH", 4)
+    monkeypatch.setattr(import_apply, "BATCH_RANGE", (2, 12))
+    monkeypatch.setattr(import_apply, "TRANSACTION_S", seconds)
+    path = csv_file(tmp_path, "Name,Company\n" + "".join(f"Person {i},Firma {i}\n" for i in range(40)))
+    seen = []
+    importing.apply_import(importing.plan_import(path), progress=lambda done, total: seen.append(done))
+    assert seen == written
 
 
 def test_undo_takes_the_whole_import_back(small_batches, tmp_path):
