@@ -22,8 +22,8 @@ if TYPE_CHECKING:
     from .importing import ImportPlan, ImportRow
 
 BATCH = 1000  # rows' work in the first transaction (~100 ms); later ones are sized to take about TRANSACTION_S
-BATCH_RANGE = (250, 2500)  # the least and most rows' work a transaction gets
-TRANSACTION_S = 0.2  # the window never waits long for the write lock (a checkpoint or a busy core add to it)
+BATCH_RANGE = (250, 2000)  # the least and most rows' work a transaction gets
+TRANSACTION_S = 0.15  # the window never waits long for the write lock (a checkpoint or a busy core add to it)
 MERGE_COST = 10  # a row merged into a lead it repeats takes about as long as ten new ones (~1 ms: its own statements)
 UNDO_RECORDS = 500  # outbox records undone a transaction (~0.5 ms each: a check, a delete and its record)
 DETAILS_NOTE = "Imported details"
@@ -113,7 +113,7 @@ class _Pace:
     """The rows' work the next transaction gets: BATCH at first, then what takes about TRANSACTION_S at the rate
     the transactions so far went, within BATCH_RANGE and at most half as much again as the last. A fast machine
     writes fewer, bigger transactions (fewer commits, fewer rewrites of the email, phone and name indexes'
-    pages: 50,000 rows ~0.4 s sooner), a busy one smaller ones."""
+    pages: 50,000 rows ~0.3-0.5 s sooner at ~2,000 rows), a busy one smaller ones."""
 
     def __init__(self) -> None:
         self.size = BATCH
