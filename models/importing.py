@@ -118,12 +118,12 @@ def _plan(path: Path, overrides: dict[str, str] | None, duplicates: str,
         work += [(named, where, line, cells) for line, cells in sheet.rows]
         sheet.rows.clear()
     rows, rejected = clean_all(cleaner, work)
-    ids = import_duplicates.living_ids([lead_id for *_, lead_id in rows])
-    rows = [(*row[:4], lead_id) for row, lead_id in zip(rows, ids, strict=True)]
-    planned = import_duplicates.find([(line, fields, lead_id) for _, line, fields, _, lead_id in rows], duplicates)
+    ids = import_duplicates.living_ids([row[4] for row in rows])
+    planned = import_duplicates.find([(row[1], row[2], lead_id) for row, lead_id in zip(rows, ids, strict=True)],
+                                     duplicates)
     out = tuple(ImportRow(line, fields, action, of, reason, dup_line, sheet, tuple(details), lead_id, dup_row)
-                for (sheet, line, fields, details, lead_id), (action, of, reason, dup_line, dup_row)
-                in zip(rows, planned, strict=True))
+                for (sheet, line, fields, details, _), lead_id, (action, of, reason, dup_line, dup_row)
+                in zip(rows, ids, planned, strict=True))
     return ImportPlan(
         path, {c: f for c, f in columns.items() if f in FIELDS}, tuple(c for c, f in columns.items() if f == IGNORE),
         out, tuple(rejected), duplicates, profile_name, tuple(header), columns,
