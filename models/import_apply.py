@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import peewee as pw
+
 from . import history, import_duplicates, insights, leads, members, search, settings, stages, writes
 from .clock import now
 from .errors import InvalidInput, RuleError
@@ -68,7 +70,7 @@ def apply_import(plan: ImportPlan, skip_invalid: bool = False, progress: Callabl
     written = 0
     try:
         pace = _Pace()
-        with _fewer_checkpoints():
+        with _bulk_settings():
             for indexes in _batches(plan.rows, pace):
                 if cancel is not None and cancel():
                     raise Cancelled
@@ -94,18 +96,27 @@ def apply_import(plan: ImportPlan, skip_invalid: bool = False, progress: Callabl
 
 
 @contextmanager
-def _fewer_checkpoints() -> Iterator[None]:
-    """SQLite copies the WAL back into the database when a commit leaves it over 1000 pages: for an import
-    that is after nearly every batch. Every few batches instead (not once at the end: the WAL would grow to
-    hundreds of MB, and its file keeps that size); unless the caller's transaction holds the batches."""
+def _bulk_settings() -> Iterator[None]:
+    """Two settings of this connection while the batches run, unless the caller's transaction holds them:
+
+    - SQLite copies the WAL back into the database when a commit leaves it over 1000 pages: for an import
+      that is after nearly every batch. Every few batches instead (not once at the end: the WAL would grow
+      to hundreds of MB, and its file keeps that size).
+    - Foreign keys are not checked row by row (a lookup of the lead for each of its entries and steps, of
+      the stage and owner for each lead: 50,000 rows ~0.4 s): the entries and steps belong to leads of their
+      own batch, and _Batch.check_parents checks the stages and owners a batch used once, in its
+      transaction."""
     if database.in_transaction():
         yield
         return
     every = database.execute_sql("PRAGMA wal_autocheckpoint").fetchone()[0]
+    keys = database.execute_sql("PRAGMA foreign_keys").fetchone()[0]
     database.execute_sql(f"PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES}")
+    database.execute_sql("PRAGMA foreign_keys = OFF")
     try:
         yield
     finally:
+        database.execute_sql(f"PRAGMA foreign_keys = {int(keys)}")
         database.execute_sql(f"PRAGMA wal_autocheckpoint = {int(every)}")
 
 
@@ -171,6 +182,7 @@ def _apply_rows(plan: ImportPlan, indexes: list[int], batch: _Batch, target_of: 
         target = target_of.get(index) or row.duplicate_of or target_of.get(row.duplicate_row)
         if target is not None:
             _merge(Lead.get_by_id(target), row, batch)
+    batch.check_parents()
     return len(merges), skipped
 
 
@@ -237,6 +249,7 @@ class _Batch:
         self.stages = {stage.name: stage for stage in stages.all_stages()}
         self.reasons = stages.lost_reasons()
         self.owners: dict[str, Member] = {}
+        self.parents: dict[str, set[str]] = {"stage": set(), "member": set()}  # ids this batch's rows refer to
         self.added = 0
         self.random = _random_hex()
         self.leads: list[dict[str, Any]] = []
@@ -248,7 +261,19 @@ class _Batch:
             return None
         if name.casefold() not in self.owners:
             self.owners[name.casefold()] = members.find_member(name)  # someone new joins the team
-        return self.owners[name.casefold()]
+        owner = self.owners[name.casefold()]
+        self.parents["member"].add(owner.id)
+        return owner
+
+    def check_parents(self) -> None:
+        """What the leads' foreign keys check (off while importing: see _bulk_settings), once a batch: the stages
+        and owners its leads got still exist (another program may have removed one since an earlier batch)."""
+        for table, ids in self.parents.items():
+            found = database.execute_sql(f"SELECT count(*) FROM {table} WHERE id IN ({', '.join('?' * len(ids))})",
+                                         list(ids)).fetchone()[0] if ids else 0
+            if found != len(ids):
+                raise pw.IntegrityError("FOREIGN KEY constraint failed")
+            ids.clear()
 
     def add(self, row: ImportRow) -> str:
         """The lead as if the owner had moved it into its stage at the import: answered then (Today does not ask
@@ -268,6 +293,7 @@ class _Batch:
         if row.details:  # what has no field of its own, on the timeline beside the inquiry
             self._log(lead, "note", received, DETAILS_NOTE, _details_text(row))
         stage = self.stages.get(f.get("stage", "")) or first
+        self.parents["stage"].add(stage.id)
         if f.get("value") is not None:  # edit_lead(value=...)
             lead["value"] = f["value"]
             self._log(lead, "edit", moment, "Changed value")

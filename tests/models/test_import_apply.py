@@ -7,9 +7,10 @@ import sqlite3
 import uuid
 from datetime import datetime, timedelta
 
+import peewee as pw
 import pytest
 
-from models import db, export, import_apply, importing, leads, stages, today, writes
+from models import db, export, import_apply, importing, leads, members, stages, today, writes
 from models.errors import RuleError
 from models.tables import Activity, FollowUp, Lead
 
@@ -259,3 +260,32 @@ def test_the_records_of_an_import_hold_its_rows_as_stored(store, tmp_path):
     assert sorted(table for table, _, _ in records) == ["activity", "activity", "activity", "follow_up", "lead"]
     for table, row_id, data in records:
         assert json.loads(data) == writes.stored_row(table, row_id)
+
+
+@pytest.mark.parametrize(("column", "table", "before_batch"), [("Status", "stage", 1), ("Owner", "member", 2)])
+def test_a_stage_or_owner_removed_meanwhile_fails_the_import_as_its_foreign_key_would(
+        small_batches, tmp_path, column, table, before_batch):
+    """Foreign keys are off while importing, checked once a batch instead: a stage or team member another program
+    removed since an earlier batch fails the import and all of it is taken back; the keys are on again after."""
+    path = csv_file(tmp_path, f"Name,{column}\n" + "".join(f"Person {i},{'Quoted' if table == 'stage' else 'Sam'}\n"
+                                                         for i in range(7)))
+    members.find_member("Sam")  # on the team before the import
+    plan = importing.plan_import(path)
+    calls = []
+
+    def cancel() -> bool:  # asked before each batch
+        calls.append(1)
+        if len(calls) == before_batch:
+            other = sqlite3.connect(small_batches / db.DB_NAME)  # another program, without foreign keys
+            name = "Quoted" if table == "stage" else "Sam"
+            other.execute(f"DELETE FROM {table} WHERE name = ?", [name])
+            other.commit()
+            other.close()
+        return False
+
+    with pytest.raises(pw.IntegrityError, match="FOREIGN KEY"):
+        importing.apply_import(plan, cancel=cancel)
+    assert Lead.select().count() == 0 and len(calls) == before_batch
+    assert db.database.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
+    result = importing.apply_import(importing.plan_import(csv_file(tmp_path, "Name\nAda\n", "ok.csv")))
+    assert result.added == 1 and db.database.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
