@@ -359,9 +359,9 @@ class BatchStore:
 
     Storing then follows the decisions in order, store_next() by store_next(), in the
     caller's transaction: a new inquiry's three rows (lead, entry, step) are gathered and
-    written together (writes.insert_many) with the message rows; what changes existing
-    rows (a second inquiry, a reply, our answer) runs the usual rules on rows read once per
-    transaction. Call finish() before each commit.
+    written together (writes.insert_many) with the message rows, and so are the timeline entries
+    of mail in and out (entry()); what changes existing rows (a second inquiry, a reply, our
+    answer) runs the usual rules on rows read once per transaction. Call finish() before each commit.
     """
 
     def __init__(self, known: DbKnown | None = None, context: StoreContext | None = None) -> None:
@@ -379,6 +379,8 @@ class BatchStore:
         self._new: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = []
         self._unwritten: set[str] = set()  # ids of the gathered new leads
         self._messages: list[Stored] = []
+        self._entries: list[dict[str, Any]] = []  # timeline entries gathered (entry()), written in finish()
+        self._answered: dict[str, datetime] = {}  # lead id -> the newest "email_out" of them
         self._leads: dict[str, Lead] = {}  # rows read this transaction, shared by every rule that changes them
         self._read = _Read()  # the database's answers read for the whole batch (look_up), while judging
 
@@ -518,7 +520,7 @@ class BatchStore:
         elif verdict.mail is not None and verdict.verdict in ("reply", "outgoing"):
             lead = self.lead(row.lead_id)
             apply = _apply_reply if verdict.verdict == "reply" else _apply_outgoing
-            row.lead_id = apply(lead, row, self.context) if lead is not None else None
+            row.lead_id = apply(lead, row, self) if lead is not None else None
         self._messages.append(row)
         return row
 
@@ -536,9 +538,32 @@ class BatchStore:
         self._leads[lead_id] = self._leads[live]
         return self._leads[live]
 
+    def entry(self, lead: Lead, kind: str, summary: str, *, body: str | None, at: datetime, author: str,
+              message_id: str, activity_id: str | None = None) -> None:
+        """leads.log for an entry of mail in or out, or a note (kinds no trigger reads): the row is written with
+        the others in finish(), in one statement; the lead's last activity moves at once, as with log."""
+        values = dict(lead=lead.id, kind=kind, at=at, summary=summary, body=body, author=author, message_id=message_id)
+        if activity_id:
+            values["id"] = activity_id
+        if kind == "email_out":
+            self._answered[lead.id] = max(at, self._answered.get(lead.id, at))
+        self._entries.append(values)
+        if at > lead.last_activity_at:
+            writes.update(lead, last_activity_at=at)
+
+    def last_answer(self, lead_id: str) -> datetime | None:
+        """When we last wrote to the lead (an "email_out" entry stored or gathered), or None."""
+        stored = _one("SELECT max(at) FROM activity WHERE lead_id = ? AND kind = 'email_out'", (lead_id,))
+        stored = datetime.fromisoformat(stored) if isinstance(stored, str) else stored
+        gathered = self._answered.get(lead_id)
+        return gathered if stored is None or (gathered is not None and gathered > stored) else stored
+
     def finish(self) -> None:
         """Write what is gathered and forget the rows read: call it before the transaction commits."""
         self._write_leads()
+        if self._entries:  # after the leads: an entry may be a new lead's
+            writes.insert_many(Activity, self._entries)
+            self._entries, self._answered = [], {}
         if self._messages:
             database.cursor().executemany(_INSERT, map(_values, self._messages))
             self._messages = []
@@ -573,8 +598,8 @@ class BatchStore:
         fill = {k: v for k, v in fields.items() if v and not getattr(twin, k)}
         if fill:
             writes.update(twin, **fill)
-        leads.log(twin, "email_in" if message else "note", "Another inquiry from the same contact", body=message,
-                  at=received, author=self.context.author, message_id=row.message_id)
+        self.entry(twin, "email_in" if message else "note", "Another inquiry from the same contact", body=message,
+                   at=received, author=self.context.author, message_id=row.message_id)
 
 
 def _plan_fields(verdict: Any, row: Stored, context: StoreContext) -> tuple[dict[str, Any], str | None]:
@@ -636,30 +661,29 @@ def _create_lead(row: MailMessage, fields: dict[str, str | None], source: str | 
     return lead.id
 
 
-def _apply_reply(lead: Lead, row: Stored, context: StoreContext) -> str:
+def _apply_reply(lead: Lead, row: Stored, store: BatchStore) -> str:
     """The lead wrote back: on the timeline, and their turn becomes ours."""
     activity_id = _activity_id("email_in", row.message_id)
     if _one("SELECT 1 FROM activity WHERE id = ?", (activity_id,)):
         return lead.id
     at = row.received_at or now()
-    leads.log(lead, "email_in", f"Reply: {row.subject}" if row.subject else "Reply received", body=row.body,
-              at=at, author=row.from_name or row.from_addr, message_id=row.message_id, activity_id=activity_id)
-    last_out = _one("SELECT max(at) FROM activity WHERE lead_id = ? AND kind = 'email_out'", (lead.id,))
-    last_out = datetime.fromisoformat(last_out) if isinstance(last_out, str) else last_out
+    store.entry(lead, "email_in", f"Reply: {row.subject}" if row.subject else "Reply received", body=row.body,
+                at=at, author=row.from_name or row.from_addr, message_id=row.message_id, activity_id=activity_id)
+    last_out = store.last_answer(lead.id)
     if lead.status == "open" and (last_out is None or at > last_out):
         if lead.awaiting_since is None or at < lead.awaiting_since:
             writes.update(lead, awaiting_since=at)
     return lead.id
 
 
-def _apply_outgoing(lead: Lead, row: Stored, context: StoreContext) -> str:
+def _apply_outgoing(lead: Lead, row: Stored, store: BatchStore) -> str:
     """We answered: logged, first response time, New → Contacted, "respond" done, next step set."""
     activity_id = _activity_id("email_out", row.message_id)
     if _one("SELECT 1 FROM activity WHERE id = ?", (activity_id,)):
         return lead.id
-    at = row.received_at or now()
-    leads.log(lead, "email_out", f"Replied: {row.subject}" if row.subject else "Replied by email",
-              body=row.body, at=at, author=context.author, message_id=row.message_id, activity_id=activity_id)
+    at, context = row.received_at or now(), store.context
+    store.entry(lead, "email_out", f"Replied: {row.subject}" if row.subject else "Replied by email",
+                body=row.body, at=at, author=context.author, message_id=row.message_id, activity_id=activity_id)
     awaiting = lead.awaiting_since
     leads.record_response(lead, at, author=context.author, open_stages=context.open_stages)
     if awaiting is not None and awaiting > at:  # their newer reply (read earlier this pass) still waits

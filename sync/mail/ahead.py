@@ -12,10 +12,11 @@ The hand-over is cheap: raw bytes go there, and a verdict comes back as plain tu
 parts storing never reads (headers, HTML). The process is plain `python -m sync.mail.ahead`
 speaking pickles over its pipes (multiprocessing would re-run the app's main module), at a lower
 priority, so the process holding the write lock keeps its core. Capture judges batches itself
-until the process has started, and for good after a crash or a batch slower than TAKE_SECONDS;
-while it has to wait for answers, it keeps the end of each batch (up to nine tenths, when another
-program has taken the second core) and judges that the same way meanwhile (judge_all), so neither
-side idles for long.
+until the process has started, and for good after a crash or a batch slower than TAKE_SECONDS.
+It keeps the end of each batch and judges that the same way meanwhile (judge_all): as much as
+makes both sides take as long per batch, from how long each took for the batch before (up to
+nine tenths stay here when another program has taken the second core), so neither side idles
+for long.
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import IO, Any, NamedTuple
@@ -40,8 +42,7 @@ log = logging.getLogger("leadbook.mail")
 
 TAKE_SECONDS = 60.0  # a batch the second process has not judged by then is judged here, and it stops
 READY = b"ready\n"  # the process's first words: imports done, batches welcome
-WAITED = 0.002  # seconds: capture waited for an answer; it keeps more of the next batches to judge itself
-PART_STEP, SMALLEST_PART = 0.05, 0.1  # of a batch handed over: by how much it changes, the least
+SMALLEST_PART = 0.1  # of a batch handed over, at least
 NICENESS = 5  # the second process yields its core to the one storing (and holding the write lock)
 
 
@@ -158,15 +159,18 @@ class Ahead:
     """One second process for a pass: start() it early, submit() batches, take() their judgements
     in the same order (None: judge the batch here), close() at the end of the pass."""
 
-    _part = 1.0  # of each batch handed over; capture judges the rest the same way meanwhile
+    _part = 1.0  # of each batch handed over; capture judges the rest the same way meanwhile (balance())
 
     def __init__(self, database: str | None = None) -> None:
         self._database = database  # the file the second process reads the owner's data from
         self._process: subprocess.Popen[bytes] | None = None
         self._requests: queue.Queue[Any] = queue.Queue()
-        self._answers: queue.Queue[list[Any] | None] = queue.Queue()
+        self._answers: queue.Queue[tuple[float, list[Any]] | None] = queue.Queue()  # (when it came, answer)
+        self._submitted: deque[float] = deque()  # when each batch waiting for its answer was handed over
+        self._answered = 0.0  # when the last answer came
         self._ready = threading.Event()
         self._waiting = 0
+        self._taken: float | None = None  # when the last batch was taken: capture's own time counts from there
         self.broken = False
 
     def start(self) -> None:
@@ -193,11 +197,13 @@ class Ahead:
             return 0
         handed = max(1, round(len(raws) * self._part))
         self._requests.put((list(raws[:handed]), frozenset(me), sent_folder))
+        self._submitted.append(time.perf_counter())
         self._waiting += 1
         return handed
 
-    def take(self, count: int) -> list[Judged | None] | None:
-        """The judgements of the oldest batch submitted, or None (the process failed: judge here)."""
+    def take(self, count: int, own: tuple[int, float] = (0, 0.0)) -> list[Judged | None] | None:
+        """The judgements of the oldest batch submitted, or None (the process failed: judge here).
+        `own`: how many of the batch's messages capture judged itself meanwhile, in how many seconds."""
         if self.broken or not self._waiting:
             return None
         self._waiting -= 1
@@ -206,26 +212,40 @@ class Ahead:
             answer = self._answers.get(timeout=TAKE_SECONDS)
         except queue.Empty:
             answer = None
-        waited = time.perf_counter() - started > WAITED
-        self._part = max(SMALLEST_PART, self._part - PART_STEP) if waited else min(1.0, self._part + PART_STEP)
-        if answer is None or len(answer) != count:
+        if answer is None or len(answer[1]) != count:
             log.warning("the second process failed; judging mail in this one")
             self.close()
             return None
-        return [None if packed is None else _unpack(packed) for packed in answer]
+        answered, packed = answer
+        took = answered - max(self._submitted.popleft(), self._answered)  # from when it could start on it
+        self._answered = answered
+        if self._taken is not None:
+            self.balance((count, took), own, started - self._taken)
+        self._taken = time.perf_counter()
+        return [None if p is None else _unpack(p) for p in packed]
+
+    def balance(self, theirs: tuple[int, float], own: tuple[int, float], busy: float) -> None:
+        """Hand over as much of the next batches as makes both sides take as long per batch: `theirs` and
+        `own` are (messages, seconds judging them) in the second process (the hand-over included) and
+        here, `busy` the seconds capture worked since the batch before was taken (its own judging included)."""
+        (handed, child), (kept, here) = theirs, own
+        if not handed:
+            return
+        per_child = child / handed
+        per_own = here / kept if kept else per_child  # nothing judged here yet: as fast as there, say
+        rest = max(0.0, busy - here)  # checking and storing, which stay here whatever the part
+        size = handed + kept
+        even = (rest + size * per_own) / ((per_child + per_own) * size)  # handed·child = rest + kept·own
+        self._part = min(1.0, max(SMALLEST_PART, (self._part + even) / 2))  # halfway: one slow batch is noise
 
     def close(self) -> None:
-        """End the process (the pass is over, or it failed)."""
+        """End the process (the pass is over, or it failed): it ends when its input closes, which the
+        pass does not wait for (a thread does, and kills it should it linger)."""
         self.broken = True
         self._requests.put(None)
         process, self._process = self._process, None
-        if process is None:
-            return
-        try:
-            process.wait(timeout=1)  # it ends when its input closes
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        if process is not None:
+            threading.Thread(target=_end, args=(process,), name="leadbook-judge-ahead", daemon=True).start()
 
     def _sender(self, process: subprocess.Popen[bytes]) -> None:
         assert process.stdin is not None
@@ -247,9 +267,18 @@ class Ahead:
                 raise EOFError("the second process did not start")
             self._ready.set()
             while True:
-                self._answers.put(_receive(process.stdout))
+                answer = _receive(process.stdout)
+                self._answers.put((time.perf_counter(), answer))
         except Exception:  # noqa: BLE001 - it ended or answered nonsense: take() says so
             self._answers.put(None)
+
+
+def _end(process: subprocess.Popen[bytes]) -> None:
+    try:
+        process.wait(timeout=1)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def serve(requests: IO[bytes], answers: IO[bytes]) -> None:

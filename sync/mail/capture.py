@@ -14,6 +14,7 @@ in order before they are stored, so the verdicts are the ones judging here would
 """
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import sqlite3
@@ -223,8 +224,9 @@ def _take(ahead: Ahead, chunk: imap.Batch, handed: int, me: Collection[str], sen
     """The batch's judgements: the second process's, and the rest judged here the same way meanwhile."""
     if not handed:
         return None
+    started = time.perf_counter()
     own = judge_all([raw for _, raw in chunk.messages[handed:]], me, sent_folder, known)
-    theirs = ahead.take(handed)
+    theirs = ahead.take(handed, (len(own), time.perf_counter() - started))
     return None if theirs is None else theirs + own
 
 
@@ -249,25 +251,32 @@ def capture_folder(client: IMAPClient, account: MailAccount, folder: str, result
 
     With `ahead`, batches are read two ahead of the one being stored, on a thread of their own (the
     server and the socket take their time meanwhile; one read at a time, so the connection is never
-    shared), and the next is judged meanwhile by the second process (ahead.py), which a full first
-    batch starts: a short folder never does. A read that fails is raised once the batches read
-    before it are stored."""
+    shared), and the next is judged meanwhile by the second process (ahead.py), which a folder with
+    a batch or more to read starts (if the pass has not) before its first is read: a short folder is
+    judged here, a batch at a time. A read that fails is raised once the batches read before it are
+    stored."""
     cursor = MailCursor.get_or_none((MailCursor.account == account.id) & (MailCursor.folder == folder))
     state = (cursor.uidvalidity, cursor.last_uid) if cursor else None
     each: dict[str, Any] = dict(sent_folder=sent_folder, me=me, known=known, context=context or StoreContext(),
                                 on_progress=on_progress)
-    chunks = imap.fetch_folder(client, folder, state, account.since, batch=batch)
-    if ahead is None:
-        for chunk in chunks:
+    many = False  # a batch or more to read
+
+    def counted(count: int) -> None:
+        nonlocal many
+        many = count >= batch
+        if ahead is not None and many:
+            ahead.start()  # while the first batch is read: ready sooner
+
+    chunks = imap.fetch_folder(client, folder, state, account.since, batch=batch, on_count=counted)
+    first = next(chunks, None)
+    if first is None:
+        return
+    if ahead is None or not many:
+        for chunk in itertools.chain([first], chunks):
             _store_chunk(chunk, None, account, result, **each)
             if should_stop is not None and should_stop():
                 return
         return
-    first = next(chunks, None)
-    if first is None:
-        return
-    if len(first.messages) >= batch:
-        ahead.start()
     waiting = deque([(first, _hand(ahead, first, me, sent_folder))])  # read, not stored: (batch, how many handed)
     failure: Exception | None = None
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="leadbook-imap-read") as reader:
@@ -292,14 +301,15 @@ def capture_folder(client: IMAPClient, account: MailAccount, folder: str, result
 def run_pass(client: IMAPClient, account: MailAccount, result: PassResult | None = None, *, batch: int = 200,
              on_progress: Callable[[PassResult], None] | None = None,
              should_stop: Callable[[], bool] | None = None, limit: float = PASS_SECONDS,
-             ahead: bool = True) -> PassResult:
+             ahead: bool | Ahead = True) -> PassResult:
     """A pass over one account's folders on an open connection.
 
     A missing folder is recorded and the other folders still read; a network error
     propagates (the caller reconnects or backs off). After `limit` seconds (and a batch at
     least) the pass stops between batches and says it is unfinished; every network command
     has its own deadline too (imap.Client), so a pass ends within about limit + one deadline.
-    `ahead`: judge batches in a second process while others are stored (ahead.py).
+    `ahead`: judge batches in a second process while others are stored (ahead.py), maybe one the caller
+    started already; the pass ends it.
     """
     result = result or PassResult(account.name)
     started = time.perf_counter()
@@ -317,7 +327,7 @@ def run_pass(client: IMAPClient, account: MailAccount, result: PassResult | None
     folders = account_folders(account)
     sent = account.sent_folder or imap.find_sent_folder(client)
     plan = [(f, False) for f in folders] + ([(sent, True)] if sent and sent not in folders else [])
-    judge_ahead = Ahead(database.database) if ahead else None
+    judge_ahead = ahead if isinstance(ahead, Ahead) else Ahead(database.database) if ahead else None
     try:
         with checkpoints_aside():  # a long pass's copying back runs beside it
             for folder, is_sent in plan:
@@ -347,14 +357,18 @@ def capture_account(account: MailAccount, credential: imap.Credential | None = N
                     on_progress: Callable[[PassResult], None] | None = None, *, batch: int = 200,
                     timeout: float = 30) -> PassResult:
     """Connect, make one pass, disconnect. Never raises: failures are in result.errors and
-    in the account's last_error."""
+    in the account's last_error. An account's first pass reads all its mail since `since`: the second
+    process (ahead.py) starts with the connection, so it is ready by the first batch."""
     result = PassResult(account.name)
     started = time.perf_counter()
     client = None
+    judge_ahead = Ahead(database.database)
     try:
+        if not MailCursor.select().where(MailCursor.account == account.id).exists():
+            judge_ahead.start()
         credential = credential or oauth.account_credential(account)
         client = imap.connect(account, credential, timeout=timeout, ssl_context=ssl_context)
-        run_pass(client, account, result, batch=batch, on_progress=on_progress)
+        run_pass(client, account, result, batch=batch, on_progress=on_progress, ahead=judge_ahead)
     except LeadbookError as exc:
         result.errors.append(str(exc))
     except (pw.DatabaseError, sqlite3.Error) as exc:  # a full disk, a lock held too long
@@ -368,6 +382,7 @@ def capture_account(account: MailAccount, credential: imap.Credential | None = N
             text = str(exc).replace(password, "***") if password else str(exc)
             result.errors.append(f"Mail account '{account.name}': the pass failed ({type(exc).__name__}: {text}).")
     finally:
+        judge_ahead.close()  # the pass ends it; not when connecting failed
         if client is not None:
             imap.disconnect(client)
         result.seconds = time.perf_counter() - started

@@ -414,12 +414,14 @@ def _text(exc: BaseException) -> str:
 
 
 def fetch_folder(client: IMAPClient, folder: str, cursor: tuple[int, int] | None, since: datetime | None,
-                 batch: int = 200, max_bytes: int = HUGE) -> Iterator[Batch]:
+                 batch: int = 200, max_bytes: int = HUGE,
+                 on_count: Callable[[int], None] | None = None) -> Iterator[Batch]:
     """Read a folder from its cursor (uidvalidity, last uid) on, in batches of (uid, raw bytes).
 
     Only mail whose arrival date is on or after `since` is read, on every run: the first
     run never walks the whole history, and mail appended later with an old date stays
-    out too. The last batch (or an empty one) carries the cursor to save.
+    out too. The last batch (or an empty one) carries the cursor to save. `on_count` hears
+    how many messages there are to read before the first is read.
     """
     info = select_readonly(client, folder)
     uidvalidity = int(info[b"UIDVALIDITY"])
@@ -432,6 +434,8 @@ def fetch_folder(client: IMAPClient, folder: str, cursor: tuple[int, int] | None
         criteria += ["SINCE", since.date()]
     # "last+1:*" always matches the newest message, even when it is older than last+1
     uids = sorted(u for u in client.search(criteria or ["ALL"]) if u > last)
+    if on_count is not None:
+        on_count(len(uids))
     if not uids:
         uidnext = int(info.get(b"UIDNEXT") or last + 1)
         yield Batch(folder, uidvalidity, reset, [], max(last, uidnext - 1))

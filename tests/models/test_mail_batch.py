@@ -170,3 +170,31 @@ def _decided() -> dict[str, list[tuple]]:
                                  "LEFT JOIN lead AS l ON l.id = m.lead_id"),
             "lead": rows("SELECT name, email, phone, status, merged_into IS NULL FROM lead"),
             "activity": rows("SELECT l.name, a.kind, a.summary FROM activity AS a JOIN lead AS l ON l.id = a.lead_id")}
+
+
+def test_entries_gathered_in_a_transaction_count_as_stored(tmp_path):
+    """One transaction holding our answer and, after it, the lead's replies (a folder with both, as Gmail's All
+    Mail): a reply older than our answer leaves the lead answered, a newer one makes it wait, as when each is
+    stored on its own."""
+    from datetime import UTC, datetime, timedelta
+
+    start = datetime.now(UTC) - timedelta(hours=5)
+    inquiry = samples.wpforms(name="Nina Berg", email="nina.berg@example.com", when=start)
+    thread = samples.mid_of(inquiry)
+    late = samples.reply_from("nina.berg@example.com", thread, when=start + timedelta(hours=3))
+    messages = [("INBOX", inquiry),
+                ("INBOX", samples.owner_reply("nina.berg@example.com", thread, when=start + timedelta(hours=2))),
+                ("INBOX", samples.reply_from("nina.berg@example.com", thread, when=start + timedelta(hours=1))),
+                ("INBOX", late)]
+    results = []
+    for name, store in (("one", one_at_a_time), ("batch", as_capture_does)):
+        _open(tmp_path / name)
+        try:
+            store(messages)
+            results.append((stable(), database.execute_sql("SELECT awaiting_since FROM lead").fetchall()))
+        finally:
+            db.close_database()
+    (one, awaiting), (batch, awaiting_batch) = results
+    assert batch == one and awaiting_batch == awaiting
+    assert str(awaiting[0][0])[:16] == str(start + timedelta(hours=3))[:16]
+    assert [kind for _l, kind, *_r in one["activity"]].count("email_in") == 2

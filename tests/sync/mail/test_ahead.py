@@ -66,11 +66,11 @@ def test_a_pass_judged_ahead_stores_what_a_pass_judged_here_stores(imap_server, 
     inbox, sent = a_busy_inbox()
     taken, judged_here = [], {True: 0, False: 0}
     real_take, real_classify, real_start = ahead.Ahead.take, capture_mod.safe_classify, ahead.Ahead.start
-    monkeypatch.setattr(ahead.Ahead, "take", lambda self, n: taken.append(real_take(self, n)) or taken[-1])
+    monkeypatch.setattr(ahead.Ahead, "take", lambda self, *args: taken.append(real_take(self, *args)) or taken[-1])
     # a pass this short would be over before the process has started: wait for it
     monkeypatch.setattr(ahead.Ahead, "start", lambda self: real_start(self) or self._ready.wait(30))
     monkeypatch.setattr(ahead.Ahead, "_part", part, raising=False)  # and hand over this part of each batch
-    monkeypatch.setattr(ahead, "PART_STEP", 0)
+    monkeypatch.setattr(ahead.Ahead, "balance", lambda self, *args: None)
     results = {}
     for judge_ahead in (True, False):
         def judge_here(*args, judge_ahead=judge_ahead):
@@ -170,3 +170,35 @@ def test_capture_judges_alone_when_the_second_process_fails(mailbox, monkeypatch
     result = capture_mod.capture_account(account_for(mailbox), batch=2)
     assert result.ok, result.errors
     assert result.counts == {"lead": 8} and Lead.select().count() == 8
+
+
+def test_the_part_handed_over_makes_both_sides_take_as_long_per_batch():
+    """balance(): from what each side measured, the second process gets as much of a batch as makes its
+    judging take as long as capture's storing and judging the rest; at least a tenth, at most all of it."""
+    helper = ahead.Ahead()
+    for _ in range(30):  # it moves halfway each batch: one slow batch is noise
+        helper.balance((100, 0.3), (100, 0.1), 0.05 + 0.1)  # there 3 ms a message, here 1 ms, storing 50 ms
+    handed = 200 * helper._part
+    assert handed * 0.003 == pytest.approx(0.05 + (200 - handed) * 0.001, rel=1e-3)
+    for _ in range(30):
+        helper.balance((100, 10.0), (100, 0.1), 0.15)  # another program took the second core
+    assert helper._part == ahead.SMALLEST_PART
+    for _ in range(30):
+        helper.balance((100, 0.01), (100, 0.1), 0.15)  # there it is ten times as fast
+    assert helper._part == 1.0
+
+
+@pytest.mark.imap
+def test_a_first_pass_starts_the_second_process_before_it_connects(mailbox, monkeypatch):
+    """An account's first pass reads all its mail: the process starts before connecting, to be ready by the
+    first batch; a later pass starts it only for a folder with a batch or more to read."""
+    events = []
+    real_start, real_connect = ahead.Ahead.start, imap.connect
+    monkeypatch.setattr(ahead.Ahead, "start", lambda self: events.append("start") or real_start(self))
+    monkeypatch.setattr(imap, "connect", lambda *args, **kw: events.append("connect") or real_connect(*args, **kw))
+    account = account_for(mailbox)
+    for new, expected in ((3, ["start", "connect", "start"]), (1, ["connect"]), (2, ["connect", "start"])):
+        mailbox.append_many("INBOX", [samples.newsletter() for _ in range(new)])
+        events.clear()
+        result = capture_mod.capture_account(account, batch=2)
+        assert result.ok and result.counts == {"ignored": new} and events == expected

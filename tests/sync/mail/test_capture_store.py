@@ -56,7 +56,7 @@ def test_a_batch_that_fails_to_store_is_stored_a_message_at_a_time(account, monk
     first = samples.wpforms(name="Nina Berg", email="nina.berg@example.com")
     reply = samples.reply_from("nina.berg@example.com", samples.mid_of(first))
 
-    def broken(lead, row, context):
+    def broken(lead, row, store):
         raise RuntimeError("a bug in a rule")
 
     monkeypatch.setattr("models.mail._apply_reply", broken)
