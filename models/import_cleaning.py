@@ -26,10 +26,10 @@ Rejected = tuple[int, str]
 
 
 def clean_all(cleaner: RowCleaner, rows: list[Row]) -> tuple[list[Cleaned], list[Rejected]]:
-    """Every row cleaned, in file order, with its fingerprint id; rows left in the list as they are cleaned."""
+    """Every row cleaned, in file order, with its fingerprint id; the list is emptied (rows let go once cleaned)."""
     half = len(rows) // 2 if len(rows) >= PARALLEL_ROWS and hasattr(os, "fork") else len(rows)
     rest = rows[half:]
-    helper = _Helper(cleaner, rest) if rest else None
+    helper = _Helper.start(cleaner, rest) if rest else None
     first = deque(rows[:half])  # each row's cells let go once cleaned
     rows.clear()
     started = time.monotonic()
@@ -61,9 +61,21 @@ class _Helper:
     """A forked child cleaning rows with a copy of the cleaner; its answer (rows, rejected, the cleaner's
     warnings and unknown words) comes back through a pipe."""
 
+    @classmethod
+    def start(cls, cleaner: RowCleaner, rows: list[Row]) -> _Helper | None:
+        try:
+            return cls(cleaner, rows)
+        except OSError:  # no process to spare (a limit, no memory): this one cleans them all
+            return None
+
     def __init__(self, cleaner: RowCleaner, rows: list[Row]) -> None:
         self.pipe, write = os.pipe()
-        self.pid = os.fork()
+        try:
+            self.pid = os.fork()
+        except OSError:
+            os.close(self.pipe)
+            os.close(write)
+            raise
         if self.pid == 0:
             status = 1
             try:

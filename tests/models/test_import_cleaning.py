@@ -72,3 +72,13 @@ def test_without_fork_one_process_cleans_it_all(messy, monkeypatch):
     monkeypatch.setattr(import_cleaning, "PARALLEL_ROWS", 2)
     monkeypatch.delattr(import_cleaning.os, "fork")
     assert plan_of(messy) == one
+
+
+def test_a_fork_that_fails_leaves_it_all_to_this_process(messy, monkeypatch):
+    """No process to spare (a limit reached, no memory): the plan is made here, the same, no pipe left open."""
+    one = serial(messy, monkeypatch)
+    monkeypatch.setattr(import_cleaning, "PARALLEL_ROWS", 2)
+    monkeypatch.setattr(import_cleaning.os, "fork", lambda: (_ for _ in ()).throw(BlockingIOError(11, "no")))
+    before = len(os.listdir("/proc/self/fd"))
+    assert plan_of(messy) == one
+    assert len(os.listdir("/proc/self/fd")) == before
