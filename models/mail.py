@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import operator
 import uuid
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
@@ -288,8 +289,15 @@ def _stamp(value: datetime | None) -> str | None:
     return None if value is None else str(value)  # the text form peewee stores and reads back
 
 
-def _values(row: Stored) -> tuple[Any, ...]:
-    return tuple(_stamp(v) if isinstance(v, datetime) else v for v in (getattr(row, c) for c in _COLUMNS))
+_ROW = operator.attrgetter(*_COLUMNS)
+_TIMES = tuple(n for n, f in enumerate(Stored.__dataclass_fields__.values()) if "datetime" in str(f.type))
+
+
+def _values(row: Stored) -> list[Any]:
+    values = list(_ROW(row))
+    for n in _TIMES:
+        values[n] = _stamp(values[n])
+    return values
 
 
 def _message_id(item: Item) -> str:
@@ -669,9 +677,9 @@ def _apply_reply(lead: Lead, row: Stored, store: BatchStore) -> str:
     at = row.received_at or now()
     store.entry(lead, "email_in", f"Reply: {row.subject}" if row.subject else "Reply received", body=row.body,
                 at=at, author=row.from_name or row.from_addr, message_id=row.message_id, activity_id=activity_id)
-    last_out = store.last_answer(lead.id)
-    if lead.status == "open" and (last_out is None or at > last_out):
-        if lead.awaiting_since is None or at < lead.awaiting_since:
+    if lead.status == "open" and (lead.awaiting_since is None or at < lead.awaiting_since):
+        last_out = store.last_answer(lead.id)  # read only where it decides: a lead with many entries makes it slow
+        if last_out is None or at > last_out:
             writes.update(lead, awaiting_since=at)
     return lead.id
 
