@@ -1,19 +1,16 @@
 """Writing an import plan: new leads built with models.leads.new_lead_rows (the definition add_lead uses) and
-written with writes.insert_many in transactions of about TRANSACTION_S each, so the window's own writes
+written with writes.insert_many in transactions of about BATCH new leads' work, so the window's own writes
 are not locked out for long; progress and cancel between batches; undo of the whole import from the batches' outbox
 records (models.history), which also takes back a cancelled or failed import."""
 from __future__ import annotations
 
 import json
 import os
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
-
-import peewee as pw
 
 from . import history, import_duplicates, insights, leads, members, search, settings, stages, writes
 from .clock import now
@@ -23,9 +20,7 @@ from .tables import Activity, FollowUp, Lead, Member, database
 if TYPE_CHECKING:
     from .importing import ImportPlan, ImportRow
 
-BATCH = 1000  # rows' work in the first transaction (~100 ms); later ones are sized to take about TRANSACTION_S
-BATCH_RANGE = (250, 2000)  # the least and most rows' work a transaction gets
-TRANSACTION_S = 0.15  # the window never waits long for the write lock (a checkpoint or a busy core add to it)
+BATCH = 1000  # new leads a transaction (~100-300 ms): the window never waits long for the write lock
 MERGE_COST = 10  # a row merged into a lead it repeats takes about as long as ten new ones (~1 ms: its own statements)
 UNDO_RECORDS = 500  # outbox records undone a transaction (~0.5 ms each: a check, a delete and its record)
 DETAILS_NOTE = "Imported details"
@@ -54,7 +49,7 @@ class Cancelled(Exception):
 
 def apply_import(plan: ImportPlan, skip_invalid: bool = False, progress: Callable[[int, int], None] | None = None,
                  cancel: Callable[[], bool] | None = None) -> ImportResult:
-    """Write a plan in transactions sized by _Pace: every row, or (on any error, or when cancel() says so
+    """Write a plan in transactions of about BATCH rows' work: every row, or (on any error, or when cancel() says so
     between batches) none, since the batches written are undone. The result's undo takes it all back."""
     if plan.rejected and not skip_invalid:
         first_line, first_reason = plan.rejected[0]
@@ -69,17 +64,14 @@ def apply_import(plan: ImportPlan, skip_invalid: bool = False, progress: Callabl
     merged = skipped = 0
     written = 0
     try:
-        pace = _Pace()
-        with _bulk_settings():
-            for indexes in _batches(plan.rows, pace):
+        with _fewer_checkpoints():
+            for indexes in _batches(plan.rows):
                 if cancel is not None and cancel():
                     raise Cancelled
-                started = time.perf_counter()
                 with database.atomic("IMMEDIATE"):
                     before = writes.last_seq()
                     counts = _apply_rows(plan, indexes, batch, target_of)
                     after = writes.last_seq()
-                pace.took(time.perf_counter() - started)
                 merged, skipped = merged + counts[0], skipped + counts[1]
                 if after > before:
                     done.append(history.Undo(text, before + 1, after))
@@ -96,50 +88,24 @@ def apply_import(plan: ImportPlan, skip_invalid: bool = False, progress: Callabl
 
 
 @contextmanager
-def _bulk_settings() -> Iterator[None]:
-    """Two settings of this connection while the batches run, unless the caller's transaction holds them:
-
-    - SQLite copies the WAL back into the database when a commit leaves it over 1000 pages: for an import
-      that is after nearly every batch. Every few batches instead (not once at the end: the WAL would grow
-      to hundreds of MB, and its file keeps that size).
-    - Foreign keys are not checked row by row (a lookup of the lead for each of its entries and steps, of
-      the stage and owner for each lead: 50,000 rows ~0.4 s): the entries and steps belong to leads of their
-      own batch, and _Batch.check_parents checks the stages and owners a batch used once, in its
-      transaction."""
+def _fewer_checkpoints() -> Iterator[None]:
+    """SQLite copies the WAL back into the database when a commit leaves it over 1000 pages: for an import
+    that is after nearly every batch. Every few batches instead (not once at the end: the WAL would grow to
+    hundreds of MB, and its file keeps that size); unless the caller's transaction holds the batches."""
     if database.in_transaction():
         yield
         return
     every = database.execute_sql("PRAGMA wal_autocheckpoint").fetchone()[0]
-    keys = database.execute_sql("PRAGMA foreign_keys").fetchone()[0]
     database.execute_sql(f"PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES}")
-    database.execute_sql("PRAGMA foreign_keys = OFF")
     try:
         yield
     finally:
-        database.execute_sql(f"PRAGMA foreign_keys = {int(keys)}")
         database.execute_sql(f"PRAGMA wal_autocheckpoint = {int(every)}")
 
 
-class _Pace:
-    """The rows' work the next transaction gets: BATCH at first, then what takes about TRANSACTION_S at the rate
-    the transactions so far went, within BATCH_RANGE and at most half as much again as the last. A fast machine
-    writes fewer, bigger transactions (fewer commits, fewer rewrites of the email, phone and name indexes'
-    pages: 50,000 rows ~0.3-0.5 s sooner at ~2,000 rows), a busy one smaller ones."""
-
-    def __init__(self) -> None:
-        self.size = BATCH
-        self.rate = 0.0  # work a second, the last transactions' average
-
-    def took(self, seconds: float) -> None:
-        rate = self.size / max(seconds, 0.001)
-        self.rate = (self.rate + rate) / 2 if self.rate else rate
-        low, high = BATCH_RANGE
-        self.size = round(max(low, min(high, self.size * 1.5, self.rate * TRANSACTION_S)))
-
-
-def _batches(rows: tuple[ImportRow, ...], pace: _Pace) -> Iterator[list[int]]:
+def _batches(rows: tuple[ImportRow, ...]) -> Iterator[list[int]]:
     """Row indexes a transaction, in the order they are written: new leads by id, then the rest in file order;
-    each transaction about pace.size rows' work (a merge counts MERGE_COST), read as the transaction starts.
+    each transaction about BATCH rows' work (a merge counts MERGE_COST).
 
     Ids are fingerprints, as good as random; in file order every batch would touch a page of each
     index keyed by id (the lead's own, the board's and the insights' covering indexes, the timeline's
@@ -152,7 +118,7 @@ def _batches(rows: tuple[ImportRow, ...], pace: _Pace) -> Iterator[list[int]]:
     for index in adds + [i for i, row in enumerate(rows) if row.action != "add"]:
         indexes.append(index)
         work += MERGE_COST if rows[index].action == "merge" else 1
-        if work >= pace.size:
+        if work >= BATCH:
             yield indexes
             indexes, work = [], 0
     if indexes:
@@ -182,7 +148,6 @@ def _apply_rows(plan: ImportPlan, indexes: list[int], batch: _Batch, target_of: 
         target = target_of.get(index) or row.duplicate_of or target_of.get(row.duplicate_row)
         if target is not None:
             _merge(Lead.get_by_id(target), row, batch)
-    batch.check_parents()
     return len(merges), skipped
 
 
@@ -249,7 +214,6 @@ class _Batch:
         self.stages = {stage.name: stage for stage in stages.all_stages()}
         self.reasons = stages.lost_reasons()
         self.owners: dict[str, Member] = {}
-        self.parents: dict[str, set[str]] = {"stage": set(), "member": set()}  # ids this batch's rows refer to
         self.added = 0
         self.random = _random_hex()
         self.leads: list[dict[str, Any]] = []
@@ -261,19 +225,7 @@ class _Batch:
             return None
         if name.casefold() not in self.owners:
             self.owners[name.casefold()] = members.find_member(name)  # someone new joins the team
-        owner = self.owners[name.casefold()]
-        self.parents["member"].add(owner.id)
-        return owner
-
-    def check_parents(self) -> None:
-        """What the leads' foreign keys check (off while importing: see _bulk_settings), once a batch: the stages
-        and owners its leads got still exist (another program may have removed one since an earlier batch)."""
-        for table, ids in self.parents.items():
-            found = database.execute_sql(f"SELECT count(*) FROM {table} WHERE id IN ({', '.join('?' * len(ids))})",
-                                         list(ids)).fetchone()[0] if ids else 0
-            if found != len(ids):
-                raise pw.IntegrityError("FOREIGN KEY constraint failed")
-            ids.clear()
+        return self.owners[name.casefold()]
 
     def add(self, row: ImportRow) -> str:
         """The lead as if the owner had moved it into its stage at the import: answered then (Today does not ask
@@ -293,7 +245,6 @@ class _Batch:
         if row.details:  # what has no field of its own, on the timeline beside the inquiry
             self._log(lead, "note", received, DETAILS_NOTE, _details_text(row))
         stage = self.stages.get(f.get("stage", "")) or first
-        self.parents["stage"].add(stage.id)
         if f.get("value") is not None:  # edit_lead(value=...)
             lead["value"] = f["value"]
             self._log(lead, "edit", moment, "Changed value")
