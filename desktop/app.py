@@ -6,7 +6,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -19,6 +19,7 @@ from .window import MainWindow
 
 if TYPE_CHECKING:
     from models.first_read import ReadAhead
+    from models.today_items import Today
 
 log = logging.getLogger("leadbook.desktop")
 
@@ -32,7 +33,7 @@ def create_app() -> QApplication:
     return app
 
 
-def build(data_dir: Path, first_today: Any = None) -> tuple[Controller, MainWindow]:
+def build(data_dir: Path, first_today: tuple[bool, Today] | None = None) -> tuple[Controller, MainWindow]:
     """The controller and the window (no event loop: tests and screenshots use this). With first_today,
     Today as read before Qt loaded (models.first_read), the store stays closed for run() to open once
     Today has painted; without, it opens now."""

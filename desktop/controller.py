@@ -10,13 +10,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
 from models.errors import LeadbookError
 
 from .tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from models.today_items import Today
 
 log = logging.getLogger("leadbook.desktop")
 Done = Callable[[Any], None] | None
@@ -38,7 +41,7 @@ class Controller(QObject):
     mail_status_changed = Signal(str)  # "checked 2 min ago", an account error
 
     def __init__(self, data_dir: Path, tasks: TaskRunner | None = None, parent: QObject | None = None,
-                 first_today: Any = None):
+                 first_today: tuple[bool, Today] | None = None):
         """first_today, Today as read before the window was built ((mine, Today), models.first_read), leaves the
         store closed until open_store(): work asked for meanwhile waits for it. Without, the store is open."""
         super().__init__(parent)
@@ -47,7 +50,7 @@ class Controller(QObject):
         self._first_today = first_today
         self._waiting: list[tuple] | None = [] if first_today is not None else None
 
-    def take_first_today(self) -> Any:
+    def take_first_today(self) -> tuple[bool, Today] | None:
         """Today as read at start-up, once, and only while nothing has been written since."""
         first, self._first_today = self._first_today, None
         return first

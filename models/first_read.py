@@ -16,7 +16,10 @@ import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .today_items import Today
 
 log = logging.getLogger("leadbook.db")
 
@@ -82,7 +85,7 @@ class ReadAhead:
             return None
 
 
-def first_screen() -> Any:
+def first_screen() -> tuple[bool, Today] | None:
     """What the window shows first: (mine, Today) with contact lines, or None while the first-run
     dialog must come first."""
     from . import members, preferences
