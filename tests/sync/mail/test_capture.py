@@ -284,6 +284,16 @@ def test_starttls_upgrades_the_connection(mailbox):
         imap.disconnect(client)
 
 
+def test_a_plain_loopback_connection_loads_no_certificates(mailbox, monkeypatch):
+    """Unencrypted (allowed to this computer only) is a plain socket: the system's CAs (20-40 ms) stay unread."""
+    monkeypatch.setattr(imap.ssl, "create_default_context", lambda: pytest.fail("a TLS context for plain IMAP"))
+    client = imap.connect(account_for(mailbox), mailbox.password)
+    try:
+        assert not isinstance(client._imap.sock, ssl.SSLSocket)
+    finally:
+        imap.disconnect(client)
+
+
 def test_account_management(private_server):
     """add (tested; password only in the keychain), list, test and remove (messages stay)."""
     mailbox = new_mailbox(private_server)  # its failed login must not slow the shared server
