@@ -123,6 +123,24 @@ def test_reasons_say_why_and_since_when(day, checklist):
     assert items[checklist["due_late"]].since == end - SECOND and items[checklist["later"]].followup_title
 
 
+def test_a_second_read_compiles_no_statement(day, checklist):
+    """Today's statements are compiled once and reused: no value SQLite plans with is bound (a constant
+    matched against a partial index or a LIKE pattern makes it compile the statement on every read)."""
+    from models.tables import _authorize, database
+
+    compiled = []
+    connection = database.connection()
+    connection.set_authorizer(lambda *args: compiled.append(args) or _authorize(*args))  # asked while compiling
+    try:
+        for mine in (False, True):
+            today.today(owner="someone" if mine else None)
+            compiled.clear()
+            today.today(owner="someone" if mine else None)
+            assert compiled == []
+    finally:
+        connection.set_authorizer(_authorize)
+
+
 def test_limit_keeps_true_counts(store):
     """A section cut at the limit still reports how many items there are in all."""
     for n in range(5):
