@@ -112,26 +112,29 @@ def start_team_watch(controller: Controller, window: MainWindow) -> None:
     watch.start()
 
 
+def needs_first_run() -> bool:
+    from models import db, preferences  # only when the read ahead gave no answer
+
+    return db.call(preferences.needs_first_run)
+
+
 def run(data_dir: Path, ahead: ReadAhead | None = None) -> int:
     """The app, Today shown first; ahead reads it while Qt loads (the command line starts it)."""
     app = create_app()
     first = ahead.answer() if ahead else None  # None: no answer, or the first run comes first
     try:
         controller, window = build(data_dir, first)
-        if first is None:
-            from models import db
-            from models.preferences import needs_first_run
-
-            if db.call(needs_first_run):
-                from .first_run import FirstRunDialog
-
-                dialog = FirstRunDialog(controller, window)
-                dialog.exec()
-                if dialog.demo_dir is not None:
-                    return 0  # the demo data opened in a window (and process) of its own
+        first_run = first is None and needs_first_run()  # the read ahead said so when it answered
     except LeadbookError as exc:  # a newer, locked or damaged database: say so in a window
         QMessageBox.critical(None, "Leadbook cannot open its data", str(exc))
         return 1
+    if first_run:
+        from .first_run import FirstRunDialog
+
+        dialog = FirstRunDialog(controller, window)
+        dialog.exec()
+        if dialog.demo_dir is not None:
+            return 0  # the demo data opened in a window (and process) of its own
     today = window.view("today")
     if os.environ.get("LEADBOOK_EXIT_AFTER_PAINT"):
         today.painted.connect(report_painted)  # connected first: its figure leaves out what follows
