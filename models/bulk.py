@@ -2,7 +2,8 @@
 assign an owner, put off their next steps, export; and the rows the Leads table shows.
 
 Each takes lead ids and plain values and returns plain data; called through the
-controller's write, each runs as one transaction.
+controller's write, each runs as one transaction, except the *_in_steps ones (and reschedule),
+which run in short transactions of their own (in_steps).
 """
 from __future__ import annotations
 
