@@ -7,12 +7,11 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from . import history, import_duplicates, insights, leads, members, search, settings, stages, writes
+from . import history, import_duplicates, insights, leads, members, search, settings, stages, wal, writes
 from .clock import now
 from .errors import InvalidInput, RuleError
 from .tables import Activity, FollowUp, Lead, Member, database
@@ -24,7 +23,6 @@ BATCH = 1000  # new leads a transaction (~100-300 ms): the window never waits lo
 MERGE_COST = 10  # a row merged into a lead it repeats takes about as long as ten new ones (~1 ms: its own statements)
 UNDO_RECORDS = 500  # outbox records undone a transaction (~0.5 ms each: a check, a delete and its record)
 DETAILS_NOTE = "Imported details"
-CHECKPOINT_PAGES = 4000  # WAL pages (4 KB) between checkpoints while importing: every few batches
 
 
 @dataclass(frozen=True)
@@ -64,7 +62,7 @@ def apply_import(plan: ImportPlan, skip_invalid: bool = False, progress: Callabl
     merged = skipped = 0
     written = 0
     try:
-        with _fewer_checkpoints():
+        with wal.checkpoints_aside():  # the WAL copied back on the second core meanwhile
             for indexes in _batches(plan.rows):
                 if cancel is not None and cancel():
                     raise Cancelled
@@ -72,6 +70,7 @@ def apply_import(plan: ImportPlan, skip_invalid: bool = False, progress: Callabl
                     before = writes.last_seq()
                     counts = _apply_rows(plan, indexes, batch, target_of)
                     after = writes.last_seq()
+                wal.catch_up()
                 merged, skipped = merged + counts[0], skipped + counts[1]
                 if after > before:
                     done.append(history.Undo(text, before + 1, after))
@@ -85,22 +84,6 @@ def apply_import(plan: ImportPlan, skip_invalid: bool = False, progress: Callabl
         raise
     return ImportResult(batch.added, merged, skipped, len(plan.rejected),
                         undo=ImportUndo(text, tuple(done)) if done else None)
-
-
-@contextmanager
-def _fewer_checkpoints() -> Iterator[None]:
-    """SQLite copies the WAL back into the database when a commit leaves it over 1000 pages: for an import
-    that is after nearly every batch. Every few batches instead (not once at the end: the WAL would grow to
-    hundreds of MB, and its file keeps that size); unless the caller's transaction holds the batches."""
-    if database.in_transaction():
-        yield
-        return
-    every = database.execute_sql("PRAGMA wal_autocheckpoint").fetchone()[0]
-    database.execute_sql(f"PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES}")
-    try:
-        yield
-    finally:
-        database.execute_sql(f"PRAGMA wal_autocheckpoint = {int(every)}")
 
 
 def _batches(rows: tuple[ImportRow, ...]) -> Iterator[list[int]]:

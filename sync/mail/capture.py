@@ -29,7 +29,7 @@ from typing import Any
 import peewee as pw
 from imapclient import IMAPClient
 
-from models import db, settings
+from models import db, settings, wal
 from models.clock import now
 from models.errors import LeadbookError
 from models.mail import BatchStore, DbKnown, Item, StoreContext, Stored, store_verdict
@@ -38,12 +38,11 @@ from models.tables import MailAccount, MailCursor, database
 from . import imap, oauth
 from .ahead import Ahead, Judged, clean_body, judge_all
 from .classify import Fields, Known, Verdict, classify
-from .wal import checkpoints_aside
 
 log = logging.getLogger("leadbook.mail")
 
 STORE_SECONDS = 0.01  # a store transaction takes no more messages after this long (lock held ≤ ~50 ms
-# with writing what it gathered and the commit; the WAL is copied back beside the pass: wal.py)
+# with writing what it gathered and the commit; the WAL is copied back beside the pass: models/wal.py)
 PASS_SECONDS = 600.0  # a pass stops between batches after this long; the next one goes on from the cursor
 
 
@@ -165,6 +164,7 @@ def store_batch(batch: BatchStore, items: list[Item], chunk: imap.Batch, account
             _store_each(items[done:], chunk, account, result, batch.context)
             return
         result.longest_write = max(result.longest_write, time.perf_counter() - started)
+        wal.catch_up()
         for row in rows:
             _count(result, row)
         done += len(rows)
@@ -181,6 +181,7 @@ def _store_each(items: list[Item], chunk: imap.Batch, account: MailAccount, resu
             _move_cursor(account, chunk.folder, chunk.uidvalidity,
                          chunk.last_uid if n == len(items) else item.uid or chunk.last_uid)
         result.longest_write = max(result.longest_write, time.perf_counter() - started)
+        wal.catch_up()
         _count(result, row)
 
 
@@ -329,7 +330,7 @@ def run_pass(client: IMAPClient, account: MailAccount, result: PassResult | None
     plan = [(f, False) for f in folders] + ([(sent, True)] if sent and sent not in folders else [])
     judge_ahead = ahead if isinstance(ahead, Ahead) else Ahead(database.database) if ahead else None
     try:
-        with checkpoints_aside():  # a long pass's copying back runs beside it
+        with wal.checkpoints_aside():  # a long pass's copying back runs beside it
             for folder, is_sent in plan:
                 if stop():
                     break

@@ -1,10 +1,10 @@
-"""The WAL copied back on a thread of its own during a capture pass (sync.mail.wal)."""
+"""The WAL copied back on a thread of its own during long writing (models.wal)."""
 from __future__ import annotations
 
 import time
 
 from models.tables import database
-from sync.mail import wal
+from models import wal
 
 
 def test_a_pass_leaves_checkpoints_to_a_thread_of_their_own(store, monkeypatch):
@@ -24,3 +24,18 @@ def test_a_pass_leaves_checkpoints_to_a_thread_of_their_own(store, monkeypatch):
             time.sleep(0.02)
         assert path.stat().st_size > size + 1_000_000  # copied into the file by the thread
     assert database.execute_sql("PRAGMA wal_autocheckpoint").fetchone()[0] == before == 1000
+
+
+def test_catching_up_between_transactions_keeps_the_wal_small(store, monkeypatch):
+    """A writer that begins its next transaction right after a commit never lets SQLite start the WAL
+    over: without catch_up() between them the WAL grows by all it writes (here ~12 MB)."""
+    monkeypatch.setattr(wal, "LIMIT", 1_000_000)  # bytes
+    path = store / "leadbook.sqlite3-wal"
+    database.execute_sql("CREATE TABLE filler (text)")
+    with wal.checkpoints_aside():
+        for _ in range(30):
+            with database.atomic():
+                database.cursor().executemany("INSERT INTO filler VALUES (?)", [("x" * 1000,)] * 400)
+            wal.catch_up()
+    assert database.execute_sql("SELECT count(*) FROM filler").fetchone()[0] == 12_000
+    assert path.stat().st_size < 3_000_000  # a transaction writes ~0.5 MB
