@@ -34,7 +34,7 @@ from .progress import Progress, ProgressBar
 from .widgets import button_row
 
 FILE_FILTER = "Leads (*.csv *.xlsx *.vcf);;CSV (*.csv);;Excel (*.xlsx);;vCard (*.vcf)"
-CHOICE_TITLES = {DETAILS: "Imported details note", IGNORE: "leave out"}
+CHOICE_TITLES = {DETAILS: "keep on the timeline", IGNORE: "leave out"}
 KEEP_NEW = ""  # an unknown status word's default: the lead comes in as New, the word on its timeline
 
 

@@ -113,8 +113,8 @@ def _flat(record: dict[str, Any]) -> list[Any]:
 
 
 def _with_history(records: Iterator[dict[str, Any]], chunk: int = 500) -> Iterator[dict[str, Any]]:
-    """Records with their notes (the inquiry and the notes on the timeline) and the timeline, a chunk of leads
-    per query so 100k leads never sit in memory."""
+    """Records with their notes (the inquiry, an import's details with it, and the notes on the timeline) and
+    the timeline, a chunk of leads per query so 100k leads never sit in memory."""
     batch: list[dict[str, Any]] = []
     for record in records:
         batch.append(record)
@@ -135,7 +135,9 @@ def _add_history(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
         entries.setdefault(lead_id, []).append({"at": _iso(at), "kind": kind, "summary": summary, "body": body})
     for record in batch:
         timeline = entries.get(record["id"], [])
-        notes = [messages.get(record["id"])] + [e["body"] for e in timeline if e["kind"] == "note"]
+        # the inquiry as its entry says it (an import's details with it), or as the lead keeps it
+        inquiry = next((e["body"] for e in timeline if e["kind"] == "created" and e["body"]), None)
+        notes = [inquiry or messages.get(record["id"])] + [e["body"] for e in timeline if e["kind"] == "note"]
         record["notes"] = "\n\n".join(n for n in notes if n)[:_CELL_MAX] or None
         record["timeline"] = timeline
     return batch

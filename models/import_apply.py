@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 BATCH = 1000  # new leads a transaction (~100-300 ms): the window never waits long for the write lock
 MERGE_COST = 10  # a row merged into a lead it repeats takes about as long as ten new ones (~1 ms: its own statements)
 UNDO_RECORDS = 500  # outbox records undone a transaction (~0.5 ms each: a check, a delete and its record)
-DETAILS_NOTE = "Imported details"
 
 
 @dataclass(frozen=True)
@@ -222,11 +221,12 @@ class _Batch:
             owner_id=owner.id if owner else None, lead_id=row.lead_id or None, respond=False)
         lead.update(first_response_at=moment, imported_at=moment)
         created["id"] = lead["id"][:8] + created["id"][8:]  # still derived from the lead's id, now sorted beside it
+        # what has no field of its own goes with the message, in one entry (a note of its own cost 0.4 s at 50,000)
+        created.update(summary=f"Imported from {self.file_name}, line {row.line}",
+                       body=_with_details(f.get("message"), row))
         self.leads.append(lead)
         self.activities.append(created)
         self.added += 1
-        if row.details:  # what has no field of its own, on the timeline beside the inquiry
-            self._log(lead, "note", received, DETAILS_NOTE, _details_text(row))
         stage = self.stages.get(f.get("stage", "")) or first
         if f.get("value") is not None:  # edit_lead(value=...)
             lead["value"] = f["value"]
@@ -275,8 +275,9 @@ def _random_hex() -> Iterator[str]:
             yield pool[start:start + 23]
 
 
-def _details_text(row: ImportRow) -> str:
-    return "\n".join(f"{label}: {text}" for label, text in row.details)
+def _with_details(message: str | None, row: ImportRow) -> str | None:
+    """The row's message, then a line for each cell no field took (label: text)."""
+    return "\n".join(filter(None, (message, *(f"{label}: {text}" for label, text in row.details)))) or None
 
 
 def _lost_reason(reasons: list[str], text: str | None) -> str:
@@ -294,6 +295,5 @@ def _merge(lead: Lead, row: ImportRow, batch: _Batch) -> None:
         fill["owner"] = owner
     if fill:
         leads.edit_lead(lead, author=batch.author, **fill)
-    body = "\n".join(filter(None, (row.fields.get("message"), _details_text(row))))
-    leads.log(lead, "note", f"Imported again from {batch.file_name}, line {row.line}", body=body or None,
-              author=batch.author)
+    leads.log(lead, "note", f"Imported again from {batch.file_name}, line {row.line}",
+              body=_with_details(row.fields.get("message"), row), author=batch.author)

@@ -1,5 +1,5 @@
 """Which field a spreadsheet column holds: the real exports' layouts (profiles), then generic names in
-several languages. Columns no field fits are kept ("details": the lead's "Imported details" note)
+several languages. Columns no field fits are kept ("details": in the lead's first timeline entry)
 unless a profile knows them for bookkeeping ("ignore": record ids, IP addresses, Mailchimp's LEID)."""
 from __future__ import annotations
 

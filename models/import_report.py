@@ -35,7 +35,7 @@ def describe(plan: ImportPlan) -> list[str]:
         lines.append(f"Sheet '{sheet.name}' ({sheet.rows} rows): {state}, {sheet.why}.")
     lines.append("Columns: " + ", ".join(f"{column} → {field}" for column, field in plan.mapping.items()))
     if plan.kept:
-        lines.append("Kept in each lead's Imported details note: " + ", ".join(plan.kept))
+        lines.append("Kept on each lead's timeline, in its first entry: " + ", ".join(plan.kept))
     if plan.ignored:
         lines.append("Ignored columns: " + ", ".join(plan.ignored))
     for column, words in plan.unknown.items():

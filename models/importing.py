@@ -17,14 +17,14 @@ from typing import Any
 
 from . import import_duplicates
 from .errors import InvalidInput
-from .import_apply import DETAILS_NOTE, Cancelled, ImportResult, ImportUndo, apply_import, undo_import
+from .import_apply import Cancelled, ImportResult, ImportUndo, apply_import, undo_import
 from .import_cleaning import Row, clean_all
 from .import_columns import DETAILS, FIELDS, IGNORE, detect_profile, key, map_columns
 from .import_read import Sheet, read_rows, read_sheets
 from .import_rows import RowCleaner
 from .import_values import StageWords
 
-__all__ = ["DETAILS_NOTE", "FIELDS", "Cancelled", "ImportPlan", "ImportResult", "ImportRow", "ImportUndo",
+__all__ = ["FIELDS", "Cancelled", "ImportPlan", "ImportResult", "ImportRow", "ImportUndo",
            "SheetChoice", "apply_import", "plan_import", "read_rows", "undo_import"]
 
 
@@ -37,7 +37,7 @@ class ImportRow:
     duplicate_reason: str | None = None
     duplicate_line: int | None = None  # the earlier line of this file it duplicates
     sheet: str | None = None
-    details: tuple[tuple[str, str], ...] = ()  # (label, text) for the "Imported details" note
+    details: tuple[tuple[str, str], ...] = ()  # (label, text) for the lead's first timeline entry
     lead_id: str = ""  # the id its lead gets: the same row imported again is the same lead
     duplicate_row: int | None = None  # index in plan.rows of the earlier row it duplicates
 
@@ -61,7 +61,7 @@ class ImportPlan:
     profile: str | None = None  # "Google Contacts", ... or None for a sheet of the user's own
     header: tuple[str, ...] = ()
     columns: dict[str, str] = field(default_factory=dict)  # every column -> field, details, ignore or label
-    kept: tuple[str, ...] = ()  # columns kept in each lead's "Imported details" note
+    kept: tuple[str, ...] = ()  # columns kept in each lead's first timeline entry
     unknown: dict[str, dict[str, int]] = field(default_factory=dict)  # column -> status word -> rows
     warnings: tuple[tuple[int, str, str], ...] = ()  # (line, column, what happened): a cell left blank
     skipped_rows: tuple[tuple[int, str], ...] = ()  # (line, why): totals rows

@@ -160,7 +160,7 @@ def test_import_vendor_exports_end_to_end(tmp_path):
     files = Path(__file__).parent / "models" / "import_files"
     preview = leadbook(tmp_path, "import", str(files / "pipedrive_deals.csv"), "--dry-run")
     assert preview.returncode == 0 and "Looks like a Pipedrive export." in preview.stdout
-    assert "Kept in each lead's Imported details note: Deal - Title" in preview.stdout
+    assert "Kept on each lead's timeline, in its first entry: Deal - Title" in preview.stdout
     assert as_json(tmp_path, "leads") == []
     summary = as_json(tmp_path, "import", str(files / "pipedrive_deals.csv"))
     assert (summary["profile"], summary["added"]) == ("Pipedrive", 4)

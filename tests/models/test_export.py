@@ -83,8 +83,18 @@ def test_round_trip_into_a_fresh_database_loses_nothing(de, tmp_path, fmt):
     messages = {lead.name: lead.message for lead in Lead.select()}
     assert messages["李小龙"] == "=1+2" and messages["Nur Name"] == "Wants a visit on Friday"
     assert messages["Jürgen Weiß"] == "Dach, bitte\nbald"
-    note = Activity.get((Activity.summary == importing.DETAILS_NOTE)
-                        & (Activity.lead == Lead.get(Lead.name == "Nur Name").id)).body
-    assert note.startswith("timeline: ") and "Called" in note
+    entry = Activity.get((Activity.kind == "created") & (Activity.lead == Lead.get(Lead.name == "Nur Name").id)).body
+    assert entry.startswith("Wants a visit on Friday\ntimeline: ") and "Called" in entry
     assert importing.apply_import(importing.plan_import(path)).added == 0
 
+
+
+def test_an_imported_leads_details_are_in_its_exported_notes(de, tmp_path):
+    """What an import kept on the timeline (cells no field took) goes out again in the notes, after the message."""
+    path = tmp_path / "in.csv"
+    path.write_text("Name,Email,Notes,Tags,Street\nAda,ada@example.com,Wants a quote,VIP,Hauptstr. 1\n", encoding="utf-8")
+    importing.apply_import(importing.plan_import(path))
+    export.export_leads(tmp_path / "out.csv", "csv")
+    with (tmp_path / "out.csv").open(encoding="utf-8-sig", newline="") as handle:
+        (row,) = csv.DictReader(handle)
+    assert row["notes"] == "Wants a quote\nTags: VIP\nStreet: Hauptstr. 1"

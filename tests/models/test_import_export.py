@@ -178,7 +178,7 @@ def test_a_rejected_row_means_nothing_is_imported(de, tmp_path):
     assert counts(result) == (6, 0, 0, 1)
     bad_stage = Lead.get(Lead.name == "Bad Stage")
     assert (bad_stage.stage.name, bad_stage.status) == ("New", "open")
-    assert ("note", importing.DETAILS_NOTE, "Stage: Negotiating") in timeline(bad_stage)
+    assert ("created", "Imported from bad.csv, line 5", "Stage: Negotiating") in timeline(bad_stage)
 
 
 def test_failure_midway_rolls_back_everything(de, tmp_path, monkeypatch):
@@ -316,7 +316,9 @@ def test_bulk_import_leaves_the_same_rows_as_the_domain_functions(de, tmp_path, 
     for moment in ("stage_changed_at", "last_activity_at", "closed_at"):
         assert (getattr(imp, moment) is None) == (getattr(ref, moment) is None), moment
     assert imp.first_response_at == imp.imported_at is not None and ref.imported_at is None
-    assert [(k, s.replace("Imp", "Ref"), b) for k, s, b in timeline(imp)] == timeline(ref)
+    (first, *rest), (_, *ref_rest) = timeline(imp), timeline(ref)  # the first says where an import came from
+    assert first == ("created", "Imported from one.csv, line 2", "Hello")
+    assert [(k, s.replace("Imp", "Ref"), b) for k, s, b in rest] == ref_rest
 
     def steps(lead: Lead) -> list[tuple]:
         rows = FollowUp.select().where(FollowUp.lead == lead.id)

@@ -1,5 +1,5 @@
 """Real export layouts (Google, Outlook, Apple/iCloud vCard, HubSpot, Pipedrive, Zoho, Salesforce, Mailchimp)
-import without a mapping and lose nothing: fields filled, the rest in the lead's "Imported details" note."""
+import without a mapping and lose nothing: fields filled, the rest on the lead's timeline, in its first entry."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,8 +21,8 @@ def us(store):
 
 
 def details(lead: Lead) -> str:
-    note = Activity.get_or_none((Activity.lead == lead.id) & (Activity.summary == importing.DETAILS_NOTE))
-    return note.body if note else ""
+    entry = Activity.get((Activity.lead == lead.id) & (Activity.kind == "created"))
+    return entry.body or ""
 
 
 def imported(name: str) -> dict[str, Lead]:
@@ -76,7 +76,7 @@ def test_google_legacy_layout(store):
     by_name = imported("google_contacts_legacy.csv")
     marie = by_name["Marie Dupont"]
     assert (marie.company, marie.phone, marie.email) == ("Dupont & Fils", "+33612345678", "marie@dupont.example.fr")
-    assert details(marie) == "Group Membership: Clients\nOrganization 1 - Title: Directrice"
+    assert details(marie) == "Devis pour la cuisine\nGroup Membership: Clients\nOrganization 1 - Title: Directrice"
     assert details(by_name["Hans Meier"]) == "Phone 1 - Value (Work): +41 79 123 45 67"
 
 

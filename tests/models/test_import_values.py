@@ -51,7 +51,7 @@ def test_unknown_status_never_rejects_and_is_kept(store, tmp_path):
     importing.apply_import(plan)
     lead = Lead.get(Lead.name == "A")
     assert (lead.stage.name, lead.status) == ("New", "open")
-    body = Activity.get((Activity.lead == lead.id) & (Activity.summary == importing.DETAILS_NOTE)).body
+    body = Activity.get((Activity.lead == lead.id) & (Activity.kind == "created")).body
     assert body == "Status: Warm"
 
 

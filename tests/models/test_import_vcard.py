@@ -15,7 +15,7 @@ FILES = Path(__file__).parent / "import_files"
 
 
 def note(lead: Lead) -> str:
-    return Activity.get((Activity.lead == lead.id) & (Activity.summary == importing.DETAILS_NOTE)).body
+    return Activity.get((Activity.lead == lead.id) & (Activity.kind == "created")).body
 
 
 def test_icloud_vcard_keeps_everything(de):
@@ -30,6 +30,7 @@ def test_icloud_vcard_keeps_everything(de):
         "elodie@atelier-lefevre.example.fr", "+33698765432", "Atelier Lefèvre - Design")
     assert elodie.message == "Wants a new shop front, quote by May"
     assert note(elodie).splitlines() == [
+        "Wants a new shop front, quote by May",  # the message first
         "Job Title: Gérante", "Categories: Clients, Paris", "Address 1 (work): 12 Rue de la Paix, 75002 Paris, France",
         "Email 2 (home): elodie.l@gmail.com", "Phone 2 (work): 01 23 45 67 89"]
     assert Lead.get(Lead.email == "kontakt@nurfirma.example").name == "Nur Firma GmbH"
