@@ -1,7 +1,8 @@
-"""Writing an import plan: new leads built with models.leads.new_lead_rows (the definition add_lead uses) and
-written with writes.insert_many in transactions of about BATCH new leads' work, so the window's own writes
-are not locked out for long; progress and cancel between batches; undo of the whole import from the batches' outbox
-records (models.history), which also takes back a cancelled or failed import."""
+"""Writing an import plan: new leads built with models.leads.new_lead_rows (the definition add_lead uses), for a
+big file in a forked child ahead of the batch being written, and written with writes.insert_prepared in
+transactions of about BATCH new leads' work, so the window's own writes are not locked out for long; progress
+and cancel between batches; undo of the whole import from the batches' outbox records (models.history), which
+also takes back a cancelled or failed import."""
 from __future__ import annotations
 
 import json
@@ -9,16 +10,23 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import history, import_duplicates, insights, leads, members, search, settings, stages, wal, writes
 from .clock import now
 from .errors import InvalidInput, RuleError
+from .forked import Child
 from .tables import Activity, FollowUp, Lead, Member, database
 
 if TYPE_CHECKING:
     from .importing import ImportPlan, ImportRow
 
+T = TypeVar("T")
+Made = tuple[list[tuple[int, str]], writes.Prepared, writes.Prepared, writes.Prepared]  # (row index, its lead id),
+# and the rows of those leads, their timeline entries and their next steps
+AHEAD_ROWS = 5_000  # from this many rows on, a forked child makes each batch's rows ahead (below, a fork costs more)
+AHEAD_SECONDS = 10.0  # a batch the child has not made by then is made here, and the child stopped
 BATCH = 1000  # new leads a transaction (~100-300 ms): the window never waits long for the write lock
 MERGE_COST = 10  # a row merged into a lead it repeats takes about as long as ten new ones (~1 ms: its own statements)
 UNDO_RECORDS = 500  # outbox records undone a transaction (~0.5 ms each: a check, a delete and its record)
@@ -60,19 +68,20 @@ def apply_import(plan: ImportPlan, skip_invalid: bool = False, progress: Callabl
     target_of: dict[int, str] = {}  # row index -> the lead id that row became (or joined)
     merged = skipped = 0
     written = 0
+    batches = list(_batches(plan.rows))
+    ahead = None
     try:
         with wal.checkpoints_aside():  # the WAL copied back on the second core meanwhile
-            for indexes in _batches(plan.rows):
+            _recorded(text, done, lambda: batch.find_owners(plan))  # before the child: it cannot add members
+            if len(plan.rows) >= AHEAD_ROWS:
+                ahead = Child.start(lambda: batch.made_ahead(plan, batches))
+            for indexes in batches:
                 if cancel is not None and cancel():
                     raise Cancelled
-                with database.atomic("IMMEDIATE"):
-                    before = writes.last_seq()
-                    counts = _apply_rows(plan, indexes, batch, target_of)
-                    after = writes.last_seq()
-                wal.catch_up()
+                # made before the write lock is taken: by the child, or here should it fail or be late
+                made = (ahead.receive(AHEAD_SECONDS) if ahead else None) or batch.make(plan, indexes)
+                counts = _recorded(text, done, partial(_apply_rows, plan, indexes, batch, target_of, made))
                 merged, skipped = merged + counts[0], skipped + counts[1]
-                if after > before:
-                    done.append(history.Undo(text, before + 1, after))
                 written += len(indexes)
                 if progress is not None:
                     progress(written, len(plan.rows))
@@ -81,8 +90,23 @@ def apply_import(plan: ImportPlan, skip_invalid: bool = False, progress: Callabl
         if isinstance(exc, Cancelled):
             return ImportResult(0, 0, 0, len(plan.rejected), cancelled=True)
         raise
+    finally:
+        if ahead is not None:
+            ahead.stop()
     return ImportResult(batch.added, merged, skipped, len(plan.rejected),
                         undo=ImportUndo(text, tuple(done)) if done else None)
+
+
+def _recorded(text: str, done: list[history.Undo], work: Callable[[], T]) -> T:
+    """work() in a write transaction of its own, its outbox records noted as part of the import (for undo)."""
+    with database.atomic("IMMEDIATE"):
+        before = writes.last_seq()
+        result = work()
+        after = writes.last_seq()
+    wal.catch_up()
+    if after > before:
+        done.append(history.Undo(text, before + 1, after))
+    return result
 
 
 def _batches(rows: tuple[ImportRow, ...]) -> Iterator[list[int]]:
@@ -107,8 +131,9 @@ def _batches(rows: tuple[ImportRow, ...]) -> Iterator[list[int]]:
         yield indexes
 
 
-def _apply_rows(plan: ImportPlan, indexes: list[int], batch: _Batch, target_of: dict[int, str]) -> tuple[int, int]:
-    """One batch of rows, under the write lock: (merged, skipped)."""
+def _apply_rows(plan: ImportPlan, indexes: list[int], batch: _Batch, target_of: dict[int, str], made: Made,
+                ) -> tuple[int, int]:
+    """One batch of rows, under the write lock, with the rows made for its new leads: (merged, skipped)."""
     rows = [(index, plan.rows[index]) for index in indexes]
     adds = [(index, row) for index, row in rows if row.action == "add"]
     merges = [(index, row) for index, row in rows if row.action == "merge"]
@@ -116,16 +141,19 @@ def _apply_rows(plan: ImportPlan, indexes: list[int], batch: _Batch, target_of: 
     # Re-checked under the write lock: a lead may have arrived (mail, sync) since the plan was made.
     known = import_duplicates.known_contacts([row.fields for _, row in adds])
     again = import_duplicates.imported_before([row.lead_id for _, row in adds])
+    lead_of, twins = dict(made[0]), set()
     for index, row in adds:
         twin = again.get(row.lead_id) or import_duplicates.twin(known, import_duplicates.contact_keys(row.fields))
         if twin is None:
-            target_of[index] = batch.add(row)
-        elif plan.duplicates == "merge" and twin[1] != "row":
+            target_of[index] = lead_of[index]
+            continue
+        twins.add(lead_of[index])  # its rows are not written
+        if plan.duplicates == "merge" and twin[1] != "row":
             target_of[index] = twin[0]
             merges.append((index, row))
         else:
             skipped += 1
-    batch.write()
+    batch.write(made, twins)
     for index, row in merges:
         target = target_of.get(index) or row.duplicate_of or target_of.get(row.duplicate_row)
         if target is not None:
@@ -182,10 +210,14 @@ def _refuse_if_touched(token: ImportUndo) -> None:
 
 
 class _Batch:
-    """New leads as rows for writes.insert_many: what add_lead, edit_lead(value=) and move_lead
+    """New leads as rows for writes.insert_prepared: what add_lead, edit_lead(value=) and move_lead
     would leave behind (with the import's own rule: see add), written in a few statements instead of
     ~15 per lead (10,000 leads: about 2 s instead of 30 s). tests/models/test_import_export.py checks
     the two give the same rows.
+
+    make() needs no database (its owners found first: find_owners), so for a big file a forked child
+    (forked.py) makes each batch's rows while this process writes the batch before (50,000 rows:
+    ~0.8 s of Python beside SQLite's work instead of before it).
     """
 
     def __init__(self, file_name: str) -> None:
@@ -201,6 +233,29 @@ class _Batch:
         self.leads: list[dict[str, Any]] = []
         self.activities: list[dict[str, Any]] = []
         self.followups: list[dict[str, Any]] = []
+
+    def find_owners(self, plan: ImportPlan) -> None:
+        """The team members the new leads' owner cells name, added to the team where new."""
+        for name in sorted({row.fields.get("owner") or "" for row in plan.rows if row.action == "add"} - {""}):
+            self.owner(name)
+
+    def made_ahead(self, plan: ImportPlan, batches: list[list[int]]) -> Iterator[Made]:
+        """make() for every batch, in the forked child (with ids random apart from this process's)."""
+        self.random = _random_hex()
+        return (self.make(plan, indexes) for indexes in batches)
+
+    def make(self, plan: ImportPlan, indexes: list[int]) -> Made:
+        """The rows of the new leads among these rows (every row to add: which of them turn out to be duplicates
+        of leads that came in meanwhile is decided under the write lock)."""
+        made = [(index, self.add(plan.rows[index])) for index in indexes if plan.rows[index].action == "add"]
+        stamp = now()
+        prepared = []
+        for model, rows in ((Lead, self.leads), (Activity, self.activities), (FollowUp, self.followups)):
+            for row in rows:
+                row["updated_at"] = stamp
+            prepared.append(writes.prepare(model, rows))
+            rows.clear()
+        return made, *prepared
 
     def owner(self, name: str | None) -> Member | None:
         if not name:
@@ -226,7 +281,6 @@ class _Batch:
                        body=_with_details(f.get("message"), row))
         self.leads.append(lead)
         self.activities.append(created)
-        self.added += 1
         stage = self.stages.get(f.get("stage", "")) or first
         if f.get("value") is not None:  # edit_lead(value=...)
             lead["value"] = f["value"]
@@ -257,14 +311,14 @@ class _Batch:
         x = next(self.random)  # uuid4's 122 random bits less the 32 taken from the lead's id
         return f"{lead_id[:8]}-{x[:4]}-4{x[4:7]}-{'89ab'[int(x[7], 16) & 3]}{x[8:11]}-{x[11:23]}"
 
-    def write(self) -> None:
+    def write(self, made: Made, twins: set[str]) -> None:
+        """The rows made, but those of leads found to be duplicates (twins: their ids)."""
+        _, new_leads, entries, steps = made
         with insights.rows_made_in_bulk():
             with search.indexed_in_bulk():
-                writes.insert_many(Lead, self.leads)
-            for model, rows in ((Activity, self.activities), (FollowUp, self.followups)):
-                writes.insert_many(model, rows)
-        for rows in (self.leads, self.activities, self.followups):
-            rows.clear()
+                self.added += writes.insert_prepared(new_leads.without("id", twins))
+            for rows in (entries, steps):
+                writes.insert_prepared(rows.without("lead_id", twins))
 
 
 def _random_hex() -> Iterator[str]:

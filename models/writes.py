@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,6 +32,25 @@ from .errors import NotFound
 from .tables import SYNCED_TABLES, Synced, database, write_path
 
 T = TypeVar("T", bound=Synced)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Rows of one synced table made ready to insert (prepare(), which needs no database, so a forked child
+    can do it): their stored values in column order and each one's record, as JSON."""
+
+    table: str
+    columns: tuple[str, ...]
+    rows: list[tuple[Any, ...]]
+    records: list[str]
+
+    def without(self, column: str, values: Collection[Any]) -> Prepared:
+        """The rows whose `column` holds none of `values`."""
+        if not values:
+            return self
+        at = self.columns.index(column)
+        kept = [n for n, row in enumerate(self.rows) if row[at] not in values]
+        return Prepared(self.table, self.columns, [self.rows[n] for n in kept], [self.records[n] for n in kept])
 
 
 @dataclass(frozen=True)
@@ -102,6 +121,38 @@ def stored_row(table: str, row_id: str) -> dict[str, Any] | None:
 
 # --- model-level writes: what the domain rules use -------------------------------------------
 
+def prepare(model: type[Synced], rows: list[dict[str, Any]]) -> Prepared:
+    """Complete rows (field name -> value; defaults filled in) as insert_prepared() writes them."""
+    fields = model._meta.sorted_fields
+    for row in rows:  # fill defaults in, so the row and its record are complete
+        if len(row) != len(fields):
+            unknown = row.keys() - model._meta.fields.keys()
+            if unknown:
+                raise ValueError(f"{model.__name__} has no field {', '.join(sorted(unknown))}.")
+            for f in fields:
+                if f.name not in row:
+                    row[f.name] = f.default() if callable(f.default) else f.default
+    names = tuple(f.column_name for f in fields)
+    stored = list(zip(*(_column(f, list(map(itemgetter(f.name), rows))) for f in fields), strict=True))
+    return Prepared(_table(model._meta.table_name), names, stored,
+                    [_json(dict(zip(names, values, strict=True))) for values in stored])
+
+
+def insert_prepared(prepared: Prepared) -> int:
+    """Insert rows prepare() made, each with its record."""
+    if not prepared.rows:
+        return 0
+    sql = (f'INSERT INTO "{_table(prepared.table)}" ({", ".join(map(_quote, prepared.columns))}) '
+           f'VALUES ({", ".join("?" * len(prepared.columns))})')
+    at = prepared.columns.index("id")
+    with _transaction():
+        with write_path(), pw.__exception_wrapper__:
+            database.cursor().executemany(sql, prepared.rows)
+        entries = ((row[at], data, None) for row, data in zip(prepared.rows, prepared.records, strict=True))
+        _record(prepared.table, "insert", entries, encoded=True)
+    return len(prepared.rows)
+
+
 def insert(model: type[T], **values: Any) -> T:
     values.setdefault("updated_at", now())
     row = model(**values)  # fills defaults (a new UUID) and holds foreign keys as ids
@@ -169,7 +220,8 @@ def baseline(why: str) -> None:
         _record("", "baseline", [("", {"why": why}, None)])
 
 
-def _record(table: str, op: str, entries: Iterable[tuple[str, dict[str, Any], dict[str, Any] | None]]) -> None:
+def _record(table: str, op: str, entries: Iterable[tuple[str, Any, Any]], encoded: bool = False) -> None:
+    """Entries (row id, data, old or None): dicts, or their JSON already when `encoded`."""
     if listeners and getattr(_pending, "first", None) is None:
         _pending.first = last_seq() + 1
         database.after_commit(_announce)
@@ -177,10 +229,12 @@ def _record(table: str, op: str, entries: Iterable[tuple[str, dict[str, Any], di
         if listeners:
             if not getattr(_pending, "heard", None):
                 _pending.heard = []
-            _pending.heard.extend(Change(table, row_id, data, deleted=op == "delete") for row_id, data, _old in entries)
+            _pending.heard.extend(Change(table, row_id, json.loads(data) if encoded else data, deleted=op == "delete")
+                                  for row_id, data, _old in entries)
         return
     at = _text(now())
-    params = ((at, table, row_id, op, _json(data), None if old is None else _json(old))
+    params = ((at, table, row_id, op, data, old) if encoded
+              else (at, table, row_id, op, _json(data), None if old is None else _json(old))
               for row_id, data, old in entries)
     with pw.__exception_wrapper__:
         database.cursor().executemany(_OUTBOX, params)
@@ -230,18 +284,7 @@ def _json(value: dict[str, Any]) -> str:
 
 def _flush(model: type[Synced], chunk: list[dict[str, Any]]) -> int:
     """One prepared INSERT run over the chunk (executemany): no giant SQL text to build and parse."""
-    fields = model._meta.sorted_fields
-    for row in chunk:  # fill defaults in, so the row and its record are complete
-        if len(row) != len(fields):
-            unknown = row.keys() - model._meta.fields.keys()
-            if unknown:
-                raise ValueError(f"{model.__name__} has no field {', '.join(sorted(unknown))}.")
-            for f in fields:
-                if f.name not in row:
-                    row[f.name] = f.default() if callable(f.default) else f.default
-    names = [f.column_name for f in fields]
-    columns = zip(*(_column(f, list(map(itemgetter(f.name), chunk))) for f in fields), strict=True)
-    return insert_rows(model._meta.table_name, [dict(zip(names, values, strict=True)) for values in columns])
+    return insert_prepared(prepare(model, chunk))
 
 
 _PLAIN = {pw.TextField: str, pw.FloatField: float, pw.IntegerField: int, pw.DateTimeField: datetime}

@@ -1,10 +1,11 @@
 """Import benchmark: a Google Contacts export of 50,000 rows, planned and imported into a fresh data folder.
 
 Times plan_import (read, map, clean, find duplicates) and apply_import (write in batches) in a child
-process of its own, so its peak memory (max RSS) is the import's, and the longest batch (how long the
-window's writes may wait for the lock). The plan cleans half the rows in a forked child of that process
-(models.import_cleaning): its max RSS is shown beside, most of it pages it shares with the import.
-Targets: whole import <= 5 s, peak <= 150 MB, a batch <= 0.5 s.
+process of its own, so its peak memory (max RSS) is the import's, and the longest transaction (how long
+the window's writes may wait for the lock). The plan cleans half the rows in a forked child of that
+process, and apply makes each batch's rows in another ahead of the batch it writes (models.forked): their
+largest max RSS is shown beside, most of it pages they share with the import.
+Targets: whole import <= 5 s, peak <= 150 MB, the write lock held <= 0.5 s at a time.
 Undo of the whole import is timed after the peak is taken (shown, no target).
 
     python tests/benchmarks/import_bench.py [ROWS]
@@ -26,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-TARGET_S, TARGET_MB, TARGET_BATCH_S = 5.0, 150.0, 0.5
+TARGET_S, TARGET_MB, TARGET_BATCH_S = 5.0, 150.0, 0.5  # the whole import, its peak, the write lock held at a time
 HEADER = ("First Name,Middle Name,Last Name,Phonetic First Name,Phonetic Middle Name,Phonetic Last Name,"
           "Name Prefix,Name Suffix,Nickname,File As,Organization Name,Organization Title,Organization Department,"
           "Birthday,Notes,Photo,Labels,E-mail 1 - Label,E-mail 1 - Value,E-mail 2 - Label,E-mail 2 - Value,"
@@ -70,9 +71,11 @@ def google_contacts(path: Path, rows: int, seed: int = 11) -> None:
 def child(path: str, data: str) -> None:
     """Runs in its own process: the import alone, timed, with its peak memory."""
     from models import db, import_apply, importing, stages
+    from models.tables import database
 
     db.open_database(Path(data))
     stages.ensure_defaults()
+    locks = _timed_transactions(database)
     batches: list[float] = []
     last = [time.perf_counter()]
 
@@ -87,8 +90,9 @@ def child(path: str, data: str) -> None:
     last[0] = planned
     result = importing.apply_import(plan, progress=progress)
     done = time.perf_counter()
+    apply_locks, locks[:] = list(locks), []
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    helper_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the forked cleaner, if any
+    helper_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the forked children, if any
     undo_start = last[0] = time.perf_counter()
     apply_batches, batches[:] = list(batches), []
     importing.undo_import(result.undo, progress=progress)
@@ -96,8 +100,33 @@ def child(path: str, data: str) -> None:
     print(json.dumps({"plan_s": planned - start, "apply_s": done - planned, "total_s": done - start,
                       "peak_mb": peak_mb, "helper_mb": helper_mb, "added": result.added, "skipped": result.skipped,
                       "undo_s": undo_s,
-                      "batch_max_s": max(apply_batches, default=0.0), "undo_batch_max_s": max(batches, default=0.0),
+                      "batch_max_s": max(apply_batches, default=0.0), "lock_max_s": max(apply_locks, default=0.0),
+                      "undo_batch_max_s": max(batches, default=0.0), "undo_lock_max_s": max(locks, default=0.0),
                       "batch_rows": import_apply.BATCH}))
+
+
+def _timed_transactions(database: Any) -> list[float]:
+    """How long each transaction held the database (from BEGIN to its end), in seconds: the window waits that long
+    at most for the write lock."""
+    held: list[float] = []
+    atomic = database.atomic
+
+    class Timed:
+        def __init__(self, *args: Any) -> None:
+            self.inner = atomic(*args)
+
+        def __enter__(self) -> Any:
+            self.started = time.perf_counter()
+            return self.inner.__enter__()
+
+        def __exit__(self, *exc: Any) -> Any:
+            try:
+                return self.inner.__exit__(*exc)
+            finally:
+                held.append(time.perf_counter() - self.started)
+
+    database.atomic = Timed
+    return held
 
 
 def run(rows: int = 50_000) -> dict[str, Any]:
@@ -109,18 +138,18 @@ def run(rows: int = 50_000) -> dict[str, Any]:
                              capture_output=True, text=True, check=True, cwd=ROOT)
         figures = json.loads(out.stdout.strip().splitlines()[-1])
     ok = {"time": figures["total_s"] <= TARGET_S, "memory": figures["peak_mb"] <= TARGET_MB,
-          "batch": figures["batch_max_s"] <= TARGET_BATCH_S}
+          "batch": figures["lock_max_s"] <= TARGET_BATCH_S}
     print(f"{rows:,} Google Contacts rows ({size_mb:.1f} MB CSV): added {figures['added']:,}, "
           f"skipped {figures['skipped']:,} as duplicates")
     print(f"  plan   {figures['plan_s']:6.2f} s")
-    print(f"  apply  {figures['apply_s']:6.2f} s  ({figures['batch_rows']} rows a transaction, the longest "
-          f"{figures['batch_max_s'] * 1000:.0f} ms; target <= {TARGET_BATCH_S * 1000:.0f} ms) "
-          f"{'ok' if ok['batch'] else 'MISSED'}")
+    print(f"  apply  {figures['apply_s']:6.2f} s  ({figures['batch_rows']} rows a transaction holding the write lock "
+          f"{figures['lock_max_s'] * 1000:.0f} ms at most, target <= {TARGET_BATCH_S * 1000:.0f} ms "
+          f"{'ok' if ok['batch'] else 'MISSED'}; {figures['batch_max_s'] * 1000:.0f} ms between batches at most)")
     print(f"  total  {figures['total_s']:6.2f} s  (target <= {TARGET_S:.0f} s) {'ok' if ok['time'] else 'MISSED'}")
     print(f"  peak   {figures['peak_mb']:6.0f} MB (target <= {TARGET_MB:.0f} MB) {'ok' if ok['memory'] else 'MISSED'}; "
-          f"the forked row cleaner {figures['helper_mb']:.0f} MB (max RSS, most of it pages shared with the import)")
-    print(f"  undo   {figures['undo_s']:6.2f} s  (the whole import, batch by batch, the longest "
-          f"{figures['undo_batch_max_s'] * 1000:.0f} ms; no target)")
+          f"the forked children {figures['helper_mb']:.0f} MB (max RSS, most of it pages shared with the import)")
+    print(f"  undo   {figures['undo_s']:6.2f} s  (the whole import, batch by batch, the write lock held "
+          f"{figures['undo_lock_max_s'] * 1000:.0f} ms at most; no target)")
     return figures | {"ok": ok}
 
 

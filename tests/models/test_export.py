@@ -92,7 +92,8 @@ def test_round_trip_into_a_fresh_database_loses_nothing(de, tmp_path, fmt):
 def test_an_imported_leads_details_are_in_its_exported_notes(de, tmp_path):
     """What an import kept on the timeline (cells no field took) goes out again in the notes, after the message."""
     path = tmp_path / "in.csv"
-    path.write_text("Name,Email,Notes,Tags,Street\nAda,ada@example.com,Wants a quote,VIP,Hauptstr. 1\n", encoding="utf-8")
+    path.write_text("Name,Email,Notes,Tags,Street\nAda,ada@example.com,Wants a quote,VIP,Hauptstr. 1\n",
+                    encoding="utf-8")
     importing.apply_import(importing.plan_import(path))
     export.export_leads(tmp_path / "out.csv", "csv")
     with (tmp_path / "out.csv").open(encoding="utf-8-sig", newline="") as handle:

@@ -158,16 +158,16 @@ def test_cancel_between_batches_leaves_nothing(small_batches, tmp_path):
 
 def test_a_failure_in_a_later_batch_takes_back_the_earlier_ones(small_batches, tmp_path, monkeypatch):
     """An error in the third batch leaves no lead of the first two behind, and the error is raised."""
-    real, count = writes.insert_many, []
+    real, count = writes.insert_prepared, []
 
-    def failing(model, rows, batch=500):
-        if model is Lead:
+    def failing(prepared):
+        if prepared.table == "lead":
             count.append(1)
             if len(count) == 3:
                 raise RuntimeError("disk full")
-        return real(model, rows, batch)
+        return real(prepared)
 
-    monkeypatch.setattr(writes, "insert_many", failing)
+    monkeypatch.setattr(writes, "insert_prepared", failing)
     with pytest.raises(RuntimeError, match="disk full"):
         importing.apply_import(importing.plan_import(csv_file(tmp_path, "Name,Company,Email,Phone\n" + ROWS)))
     assert Lead.select().count() == 0 and Activity.select().count() == 0

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from models import import_cleaning, importing
+from models import forked, import_cleaning, importing
 
 ROWS = "".join(
     f"Person {i},p{i}@example.com,{'call me' if i % 5 == 0 else f'+49 171 {1000000 + i}'},"
@@ -41,7 +41,7 @@ def test_both_halves_give_the_plan_of_one_process(messy, monkeypatch):
     forks = []
     real_fork = os.fork
     monkeypatch.setattr(import_cleaning, "PARALLEL_ROWS", 2)
-    monkeypatch.setattr(import_cleaning.os, "fork", lambda: forks.append(1) or real_fork())
+    monkeypatch.setattr(forked.os, "fork", lambda: forks.append(1) or real_fork())
     both = plan_of(messy)
     assert forks == [1] and both == one
     assert len(one[0]) == 80 and len(one[1]) == 2 and one[2] and one[3]["Status"]["Kaputt"] == 16
@@ -51,7 +51,7 @@ def test_a_failed_child_leaves_its_half_to_this_process(messy, monkeypatch):
     """A child that dies before answering: its rows are cleaned here, nothing lost or counted twice."""
     one = serial(messy, monkeypatch)
     monkeypatch.setattr(import_cleaning, "PARALLEL_ROWS", 2)
-    monkeypatch.setattr(import_cleaning.pickle, "dumps", lambda *_: 1 / 0)  # runs only in the child
+    monkeypatch.setattr(forked.pickle, "dumps", lambda *_: 1 / 0)  # runs only in the child
     assert plan_of(messy) == one
 
 
@@ -60,7 +60,7 @@ def test_a_child_that_hangs_is_not_waited_for(messy, monkeypatch):
     one = serial(messy, monkeypatch)
     monkeypatch.setattr(import_cleaning, "PARALLEL_ROWS", 2)
     monkeypatch.setattr(import_cleaning, "SLACK", 0.3)
-    monkeypatch.setattr(import_cleaning.pickle, "dumps", lambda *_: time.sleep(60))
+    monkeypatch.setattr(forked.pickle, "dumps", lambda *_: time.sleep(60))
     started = time.monotonic()
     assert plan_of(messy) == one
     assert time.monotonic() - started < 10
@@ -70,7 +70,7 @@ def test_without_fork_one_process_cleans_it_all(messy, monkeypatch):
     """Where the system cannot fork (Windows) the plan is made here, the same."""
     one = serial(messy, monkeypatch)
     monkeypatch.setattr(import_cleaning, "PARALLEL_ROWS", 2)
-    monkeypatch.delattr(import_cleaning.os, "fork")
+    monkeypatch.delattr(forked.os, "fork")
     assert plan_of(messy) == one
 
 
@@ -78,7 +78,7 @@ def test_a_fork_that_fails_leaves_it_all_to_this_process(messy, monkeypatch):
     """No process to spare (a limit reached, no memory): the plan is made here, the same, no pipe left open."""
     one = serial(messy, monkeypatch)
     monkeypatch.setattr(import_cleaning, "PARALLEL_ROWS", 2)
-    monkeypatch.setattr(import_cleaning.os, "fork", lambda: (_ for _ in ()).throw(BlockingIOError(11, "no")))
+    monkeypatch.setattr(forked.os, "fork", lambda: (_ for _ in ()).throw(BlockingIOError(11, "no")))
     before = len(os.listdir("/proc/self/fd"))
     assert plan_of(messy) == one
     assert len(os.listdir("/proc/self/fd")) == before

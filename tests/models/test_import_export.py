@@ -185,14 +185,14 @@ def test_failure_midway_rolls_back_everything(de, tmp_path, monkeypatch):
     """An error after the leads are written undoes the whole import: one transaction."""
     path = write_csv(tmp_path / "ok.csv", "Name,Email\nA,a@example.com\nB,b@example.com\n")
     plan = importing.plan_import(path)
-    real = writes.insert_many
+    real = writes.insert_prepared
 
-    def failing(model, rows, batch=500):
-        if model is FollowUp:
+    def failing(prepared):
+        if prepared.table == "follow_up":
             raise RuntimeError("disk full")
-        return real(model, rows, batch)
+        return real(prepared)
 
-    monkeypatch.setattr(writes, "insert_many", failing)
+    monkeypatch.setattr(writes, "insert_prepared", failing)
     with pytest.raises(RuntimeError):
         importing.apply_import(plan)
     assert Lead.select().count() == 0 and Activity.select().count() == 0

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import time
 
-from models.tables import database
 from models import wal
+from models.tables import database
 
 
 def test_a_pass_leaves_checkpoints_to_a_thread_of_their_own(store, monkeypatch):

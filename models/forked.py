@@ -1,0 +1,95 @@
+"""Work done in a forked child while this process goes on (the machine's second core): an import cleans
+half its rows there (import_cleaning.py) and makes new leads' rows ahead of the batches it writes
+(import_apply.py).
+
+The child only computes (no database, no Qt): it runs `work`, sends each answer it yields back pickled
+through a pipe, and leaves by os._exit, so the parent's connection and exit handlers are never touched
+from it. It runs ahead as far as the pipe holds. Without fork, or once the child failed or was late, the
+caller does the rest itself.
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import select
+import signal
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+_LENGTH = 8  # bytes of each answer's length before it
+
+
+class Child:
+    """A forked child sending what `work` yields; receive() takes the answers in order."""
+
+    @classmethod
+    def start(cls, work: Callable[[], Iterable[Any]]) -> Child | None:
+        """None where there is no fork or no process to spare (a limit, no memory)."""
+        if not hasattr(os, "fork"):
+            return None
+        try:
+            return cls(work)
+        except OSError:
+            return None
+
+    def __init__(self, work: Callable[[], Iterable[Any]]) -> None:
+        self._pipe, write = os.pipe()
+        try:
+            self._pid: int | None = os.fork()
+        except OSError:
+            os.close(self._pipe)
+            os.close(write)
+            raise
+        if self._pid == 0:
+            status = 1
+            try:
+                os.close(self._pipe)
+                for answer in work():
+                    data = pickle.dumps(answer, pickle.HIGHEST_PROTOCOL)
+                    out = memoryview(len(data).to_bytes(_LENGTH, "big") + data)
+                    while out:
+                        out = out[os.write(write, out):]
+                status = 0  # all of it written
+            finally:
+                os._exit(status)
+        os.close(write)
+
+    def receive(self, deadline: float, arrived: Callable[[], None] | None = None) -> Any | None:
+        """The next answer, or None when there is none within `deadline` seconds or the child failed (it is then
+        stopped, and every later receive() is None too). `arrived` runs once the answer is all here, before it
+        is unpickled (to let go of what it replaces)."""
+        if self._pid is None:
+            return None
+        until = time.monotonic() + deadline
+        head = self._read(_LENGTH, until)
+        data = self._read(int.from_bytes(head, "big"), until) if head is not None else None
+        if data is None:
+            self.stop()
+            return None
+        if arrived is not None:
+            arrived()
+        return pickle.loads(data)  # noqa: S301 - our own child's answer
+
+    def stop(self) -> None:
+        """End the child (done, failed or no longer wanted) and collect it."""
+        if self._pid is None:
+            return
+        pid, self._pid = self._pid, None
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        os.close(self._pipe)
+        os.waitpid(pid, 0)
+
+    def _read(self, size: int, until: float) -> bytearray | None:
+        data = bytearray()
+        while len(data) < size:
+            if not select.select([self._pipe], [], [], max(0.0, until - time.monotonic()))[0]:
+                return None  # late
+            part = os.read(self._pipe, min(size - len(data), 1 << 20))
+            if not part:
+                return None  # ended without (all of) it: failed
+            data += part
+        return data
