@@ -528,7 +528,8 @@ class BatchStore:
         elif verdict.mail is not None and verdict.verdict in ("reply", "outgoing"):
             lead = self.lead(row.lead_id)
             apply = _apply_reply if verdict.verdict == "reply" else _apply_outgoing
-            row.lead_id = apply(lead, row, self) if lead is not None else None
+            with writes.gathered("lead"):  # the rules' changes to the lead: one UPDATE, not three or four
+                row.lead_id = apply(lead, row, self) if lead is not None else None
         self._messages.append(row)
         return row
 

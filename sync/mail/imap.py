@@ -428,11 +428,8 @@ def fetch_folder(client: IMAPClient, folder: str, cursor: tuple[int, int] | None
     uidvalidity = int(info[b"UIDVALIDITY"])
     reset = cursor is not None and cursor[0] != uidvalidity
     last = cursor[1] if cursor is not None and not reset else 0
-    criteria: list[Any] = []
-    if last:
-        criteria += ["UID", f"{last + 1}:*"]
-    if since is not None:
-        criteria += ["SINCE", since.date()]
+    after: list[Any] = ["UID", f"{last + 1}:*"] if last else []
+    criteria = after + (["SINCE", since.date()] if since is not None else [])
     # "last+1:*" always matches the newest message, even when it is older than last+1
     uids = sorted(u for u in client.search(criteria or ["ALL"]) if u > last)
     if on_count is not None:
@@ -441,7 +438,8 @@ def fetch_folder(client: IMAPClient, folder: str, cursor: tuple[int, int] | None
         uidnext = int(info.get(b"UIDNEXT") or last + 1)
         yield Batch(folder, uidvalidity, reset, [], max(last, uidnext - 1))
         return
-    huge = set(client.search([*criteria, "LARGER", max_bytes]))  # the server knows sizes: no FETCH for them
+    # the server knows sizes: no FETCH for them (not with SINCE: Dovecot would read every date again, ~15 ms at 6,000)
+    huge = set(client.search([*after, "LARGER", max_bytes])) & set(uids)
     for start in range(0, len(uids), batch):
         chunk = uids[start:start + batch]
         yield _read(client, folder, uidvalidity, reset and start == 0, chunk, huge)

@@ -229,3 +229,37 @@ def test_a_write_whose_record_fails_is_not_made(store):
     finally:
         database.execute_sql("DROP TRIGGER temp.full_disk")
     assert not Lead.select().where(Lead.name == "Kai").exists()
+
+
+def test_gathered_updates_are_one_update_with_one_record(store):
+    """Three rules changing one lead inside gathered(): the row ends as three updates would leave it, with one
+    record holding the columns that changed (their first values as old), which undo takes back at once."""
+    lead, _ = leads.add_lead("Gathered", email="g@example.com")
+    before, original = writes.last_seq(), writes.stored_row("lead", lead.id)
+    later = now() + timedelta(hours=1)
+    with database.atomic():
+        with writes.gathered("lead"):
+            writes.update(lead, company="First")
+            writes.update(lead, company="Second", last_activity_at=later)
+            writes.update(lead, service="Roof", company="Second")
+    row = writes.stored_row("lead", lead.id)
+    assert (row["company"], row["service"], row["last_activity_at"]) == ("Second", "Roof", str(later))
+    ((table, row_id, op, data),) = outbox(before)
+    data, old = json.loads(data), json.loads(database.execute_sql(
+        "SELECT old FROM outbox WHERE seq > ?", [before]).fetchone()[0])
+    assert (table, row_id, op) == ("lead", lead.id, "update")
+    assert set(data) == {"company", "service", "last_activity_at", "updated_at"}
+    assert old == {c: original[c] for c in data}
+    history.undo(history.Undo("gathered", before + 1, writes.last_seq()))
+    assert writes.stored_row("lead", lead.id) | {"updated_at": None} == original | {"updated_at": None}
+
+
+def test_gathered_updates_are_dropped_with_an_error(store):
+    """An error inside gathered() writes nothing it gathered (a caller's transaction would roll it back too)."""
+    lead, _ = leads.add_lead("Dropped", email="d@example.com")
+    before = writes.last_seq()
+    with pytest.raises(RuntimeError):
+        with writes.gathered("lead"):
+            writes.update(lead, company="Never")
+            raise RuntimeError("a rule failed")
+    assert writes.last_seq() == before and writes.stored_row("lead", lead.id)["company"] is None
