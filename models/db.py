@@ -25,6 +25,7 @@ PRAGMAS = {
     "synchronous": "normal",  # safe with WAL: a power cut loses at most the last commit
     "cache_size": -16_000,  # 16 MB per connection: the UI, two readers and the writer each have one
     "temp_store": "memory",
+    "journal_size_limit": 16_000_000,  # bytes the WAL file keeps when SQLite starts it over (after an import)
 }
 
 

@@ -128,16 +128,19 @@ def _add_history(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if not batch:
         return batch
     entries: dict[str, list[dict[str, Any]]] = {}
-    messages = dict(Lead.select(Lead.id, Lead.message).where(Lead.id.in_([r["id"] for r in batch])).tuples())
+    about = {lead_id: (message, imported) for lead_id, message, imported in Lead.select(
+        Lead.id, Lead.message, Lead.imported_at.is_null(False)).where(Lead.id.in_([r["id"] for r in batch])).tuples()}
     query = (Activity.select(Activity.lead, Activity.at, Activity.kind, Activity.summary, Activity.body)
              .where(Activity.lead.in_([r["id"] for r in batch])).order_by(Activity.at, Activity.id).tuples())
     for lead_id, at, kind, summary, body in database.execute(query):
         entries.setdefault(lead_id, []).append({"at": _iso(at), "kind": kind, "summary": summary, "body": body})
     for record in batch:
         timeline = entries.get(record["id"], [])
-        # the inquiry as its entry says it (an import's details with it), or as the lead keeps it
-        inquiry = next((e["body"] for e in timeline if e["kind"] == "created" and e["body"]), None)
-        notes = [inquiry or messages.get(record["id"])] + [e["body"] for e in timeline if e["kind"] == "note"]
+        message, imported = about.get(record["id"], (None, False))
+        if imported:  # an import's first entry holds its details under the message
+            message = next((e["body"] for e in timeline if e["kind"] == "created" and e["body"]
+                            and e["body"].startswith(message or "")), message)
+        notes = [message] + [e["body"] for e in timeline if e["kind"] == "note"]
         record["notes"] = "\n\n".join(n for n in notes if n)[:_CELL_MAX] or None
         record["timeline"] = timeline
     return batch

@@ -4,14 +4,17 @@ half its rows there (import_cleaning.py) and makes new leads' rows ahead of the 
 
 The child only computes (no database, no Qt): it runs `work`, sends each answer it yields back pickled
 through a pipe, and leaves by os._exit, so the parent's connection and exit handlers are never touched
-from it. It runs ahead as far as the pipe holds. Without fork, or once the child failed or was late, the
-caller does the rest itself.
+from it. Its garbage collector is off: forked from a worker thread, it holds the other threads' objects
+(their database connections among them) with no thread to own them, and collecting them would close
+those connections under the parent. It runs ahead as far as the pipe holds. Without fork, or once the
+child failed or was late, the caller does the rest itself.
 """
 from __future__ import annotations
 
+import gc
 import os
 import pickle
-import select
+import selectors
 import signal
 import time
 from collections.abc import Callable, Iterable
@@ -35,15 +38,18 @@ class Child:
 
     def __init__(self, work: Callable[[], Iterable[Any]]) -> None:
         self._pipe, write = os.pipe()
+        gc.freeze()  # what exists now stays out of any collection in the child (and its pages are not copied)
         try:
             self._pid: int | None = os.fork()
         except OSError:
+            gc.unfreeze()
             os.close(self._pipe)
             os.close(write)
             raise
         if self._pid == 0:
             status = 1
             try:
+                gc.disable()
                 os.close(self._pipe)
                 for answer in work():
                     data = pickle.dumps(answer, pickle.HIGHEST_PROTOCOL)
@@ -53,6 +59,7 @@ class Child:
                 status = 0  # all of it written
             finally:
                 os._exit(status)
+        gc.unfreeze()
         os.close(write)
 
     def receive(self, deadline: float, arrived: Callable[[], None] | None = None) -> Any | None:
@@ -69,7 +76,11 @@ class Child:
             return None
         if arrived is not None:
             arrived()
-        return pickle.loads(data)  # noqa: S301 - our own child's answer
+        try:
+            return pickle.loads(data)  # noqa: S301 - our own child's answer
+        except Exception:  # noqa: BLE001 - a garbled answer is a failed child: the caller does the work
+            self.stop()
+            return None
 
     def stop(self) -> None:
         """End the child (done, failed or no longer wanted) and collect it."""
@@ -85,11 +96,13 @@ class Child:
 
     def _read(self, size: int, until: float) -> bytearray | None:
         data = bytearray()
-        while len(data) < size:
-            if not select.select([self._pipe], [], [], max(0.0, until - time.monotonic()))[0]:
-                return None  # late
-            part = os.read(self._pipe, min(size - len(data), 1 << 20))
-            if not part:
-                return None  # ended without (all of) it: failed
-            data += part
+        with selectors.DefaultSelector() as ready:
+            ready.register(self._pipe, selectors.EVENT_READ)
+            while len(data) < size:
+                if not ready.select(max(0.0, until - time.monotonic())):
+                    return None  # late
+                part = os.read(self._pipe, min(size - len(data), 1 << 20))
+                if not part:
+                    return None  # ended without (all of) it: failed
+                data += part
         return data

@@ -72,8 +72,10 @@ def apply_import(plan: ImportPlan, skip_invalid: bool = False, progress: Callabl
     ahead = None
     try:
         with wal.checkpoints_aside():  # the WAL copied back on the second core meanwhile
-            _recorded(text, done, lambda: batch.find_owners(plan))  # before the child: it cannot add members
-            if len(plan.rows) >= AHEAD_ROWS:
+            owners = sorted({row.fields.get("owner") or "" for row in plan.rows if row.action == "add"} - {""})
+            for start in range(0, len(owners), BATCH):  # found before the child starts: it cannot add members
+                _recorded(text, done, partial(batch.find_owners, owners[start:start + BATCH]))
+            if sum(row.action == "add" for row in plan.rows) >= AHEAD_ROWS:
                 ahead = Child.start(lambda: batch.made_ahead(plan, batches))
             for indexes in batches:
                 if cancel is not None and cancel():
@@ -86,6 +88,8 @@ def apply_import(plan: ImportPlan, skip_invalid: bool = False, progress: Callabl
                 if progress is not None:
                     progress(written, len(plan.rows))
     except BaseException as exc:
+        if ahead is not None:
+            ahead.stop()  # no longer wanted while the batches written are taken back
         _take_back(done)
         if isinstance(exc, Cancelled):
             return ImportResult(0, 0, 0, len(plan.rejected), cancelled=True)
@@ -234,9 +238,9 @@ class _Batch:
         self.activities: list[dict[str, Any]] = []
         self.followups: list[dict[str, Any]] = []
 
-    def find_owners(self, plan: ImportPlan) -> None:
+    def find_owners(self, names: list[str]) -> None:
         """The team members the new leads' owner cells name, added to the team where new."""
-        for name in sorted({row.fields.get("owner") or "" for row in plan.rows if row.action == "add"} - {""}):
+        for name in names:
             self.owner(name)
 
     def made_ahead(self, plan: ImportPlan, batches: list[list[int]]) -> Iterator[Made]:
@@ -256,6 +260,10 @@ class _Batch:
             prepared.append(writes.prepare(model, rows))
             rows.clear()
         return made, *prepared
+
+    def where(self, row: ImportRow) -> str:
+        """The row's place in the file, as the timeline names it: "contacts.xlsx, sheet 'Kunden', line 12"."""
+        return f"{self.file_name}{f', sheet {row.sheet!r}' if row.sheet else ''}, line {row.line}"
 
     def owner(self, name: str | None) -> Member | None:
         if not name:
@@ -277,8 +285,7 @@ class _Batch:
         lead.update(first_response_at=moment, imported_at=moment)
         created["id"] = lead["id"][:8] + created["id"][8:]  # still derived from the lead's id, now sorted beside it
         # what has no field of its own goes with the message, in one entry (a note of its own cost 0.4 s at 50,000)
-        created.update(summary=f"Imported from {self.file_name}, line {row.line}",
-                       body=_with_details(f.get("message"), row))
+        created.update(summary=f"Imported from {self.where(row)}", body=_with_details(f.get("message"), row))
         self.leads.append(lead)
         self.activities.append(created)
         stage = self.stages.get(f.get("stage", "")) or first
@@ -349,5 +356,5 @@ def _merge(lead: Lead, row: ImportRow, batch: _Batch) -> None:
         fill["owner"] = owner
     if fill:
         leads.edit_lead(lead, author=batch.author, **fill)
-    leads.log(lead, "note", f"Imported again from {batch.file_name}, line {row.line}",
+    leads.log(lead, "note", f"Imported again from {batch.where(row)}",
               body=_with_details(row.fields.get("message"), row), author=batch.author)

@@ -28,11 +28,14 @@ def clean_all(cleaner: RowCleaner, rows: list[Row]) -> tuple[list[Cleaned], list
     first = deque(rows[:half])  # each row's cells let go once cleaned
     rows.clear()
     started = time.monotonic()
-    cleaned, rejected = _clean(cleaner, first)
     answer = None
-    if helper is not None:  # once it is all here, the child's half (still uncleaned) is let go before it is unpickled
-        answer = helper.receive(2 * (time.monotonic() - started) + SLACK, arrived=rest.clear)
-        helper.stop()
+    try:
+        cleaned, rejected = _clean(cleaner, first)
+        if helper is not None:  # once it is all here, the child's half (still uncleaned) is let go, then unpickled
+            answer = helper.receive(2 * (time.monotonic() - started) + SLACK, arrived=rest.clear)
+    finally:
+        if helper is not None:
+            helper.stop()
     if answer is None:
         more, more_rejected = _clean(cleaner, deque(rest))
     else:

@@ -55,26 +55,25 @@ class Checkpoints:
         self._wanted.set()
         self._thread.join()
 
-    def catch_up(self) -> None:
+    def catch_up(self) -> bool:
+        """False when a copy is due and this thread is gone (its connection failed): the writer copies."""
         try:
             size = os.path.getsize(self._path + "-wal")
         except OSError:
-            return
+            return True
         grew, self._size = size > self._size, size
         if not grew or size < LIMIT:
-            return
+            return True
         with self._progress:
             after = self._started + 1
             self._wanted.set()
             self._progress.wait_for(lambda: self._finished >= after or self._gone, timeout=WAIT)
+            return not self._gone
 
     def _run(self) -> None:
+        connection = None
         try:
             connection = sqlite3.connect(self._path, timeout=5, isolation_level=None)
-        except sqlite3.Error:
-            log.warning("no checkpoint connection; SQLite checkpoints in the commits", exc_info=True)
-            return
-        try:
             while True:
                 self._wanted.wait(EVERY)
                 self._wanted.clear()
@@ -86,10 +85,11 @@ class Checkpoints:
                 with self._progress:
                     self._finished += 1
                     self._progress.notify_all()
-        except sqlite3.Error:  # the next commit on any connection checkpoints instead
-            log.warning("a checkpoint failed", exc_info=True)
+        except sqlite3.Error:  # catch_up() has the writer copy instead
+            log.warning("the checkpoint thread failed; the writer copies the WAL back itself", exc_info=True)
         finally:
-            connection.close()
+            if connection is not None:
+                connection.close()
             with self._progress:
                 self._gone = True
                 self._progress.notify_all()
@@ -99,8 +99,8 @@ def catch_up() -> None:
     """Call between two of this thread's write transactions inside checkpoints_aside(): keeps the WAL
     from growing without end (Checkpoints)."""
     checkpoints = getattr(_aside, "checkpoints", None)
-    if checkpoints is not None:
-        checkpoints.catch_up()
+    if checkpoints is not None and not checkpoints.catch_up():
+        database.execute_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 @contextmanager
@@ -112,7 +112,9 @@ def checkpoints_aside() -> Iterator[None]:
         yield
         return
     every = database.execute_sql("PRAGMA wal_autocheckpoint").fetchone()[0]
+    limit = database.execute_sql("PRAGMA journal_size_limit").fetchone()[0]
     database.execute_sql("PRAGMA wal_autocheckpoint = 0")
+    database.execute_sql("PRAGMA journal_size_limit = -1")  # cutting the file at each new start costs 5% of an import
     before, _aside.checkpoints = getattr(_aside, "checkpoints", None), Checkpoints(path)
     checkpoints = _aside.checkpoints
     try:
@@ -121,3 +123,4 @@ def checkpoints_aside() -> Iterator[None]:
         _aside.checkpoints = before
         checkpoints.stop()
         database.execute_sql(f"PRAGMA wal_autocheckpoint = {int(every)}")
+        database.execute_sql(f"PRAGMA journal_size_limit = {int(limit)}")

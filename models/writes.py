@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -71,12 +71,8 @@ def insert_rows(table: str, rows: list[dict[str, Any]]) -> int:
     if not rows:
         return 0
     columns = list(rows[0])
-    sql = f'INSERT INTO "{_table(table)}" ({", ".join(map(_quote, columns))}) VALUES ({", ".join("?" * len(columns))})'
     getter = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
-    with _transaction():
-        with write_path(), pw.__exception_wrapper__:
-            database.cursor().executemany(sql, map(getter, rows))
-        _record(table, "insert", ((row["id"], row, None) for row in rows))
+    _insert(table, columns, map(getter, rows), ((row["id"], row, None) for row in rows))
     return len(rows)
 
 
@@ -185,15 +181,20 @@ def insert_prepared(prepared: Prepared) -> int:
     """Insert rows prepare() made, each with its record."""
     if not prepared.rows:
         return 0
-    sql = (f'INSERT INTO "{_table(prepared.table)}" ({", ".join(map(_quote, prepared.columns))}) '
-           f'VALUES ({", ".join("?" * len(prepared.columns))})')
     at = prepared.columns.index("id")
+    entries = ((row[at], data, None) for row, data in zip(prepared.rows, prepared.records, strict=True))
+    _insert(prepared.table, prepared.columns, prepared.rows, entries, encoded=True)
+    return len(prepared.rows)
+
+
+def _insert(table: str, columns: Sequence[str], values: Iterable[Sequence[Any]],
+            entries: Iterable[tuple[str, Any, None]], encoded: bool = False) -> None:
+    """One INSERT run over the rows (executemany), and their records (see _record)."""
+    sql = f'INSERT INTO "{_table(table)}" ({", ".join(map(_quote, columns))}) VALUES ({", ".join("?" * len(columns))})'
     with _transaction():
         with write_path(), pw.__exception_wrapper__:
-            database.cursor().executemany(sql, prepared.rows)
-        entries = ((row[at], data, None) for row, data in zip(prepared.rows, prepared.records, strict=True))
-        _record(prepared.table, "insert", entries, encoded=True)
-    return len(prepared.rows)
+            database.cursor().executemany(sql, values)
+        _record(table, "insert", entries, encoded)
 
 
 def insert(model: type[T], **values: Any) -> T:

@@ -3,13 +3,15 @@ process makes, duplicates that arrive meanwhile still caught, owners found befor
 the child fails, hangs or cannot start."""
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import time
 
 import pytest
 
-from models import db, forked, import_apply, importing, leads, stages
-from models.tables import Activity, FollowUp, Lead, Member
+from models import db, forked, import_apply, importing, leads, stages, writes
+from models.tables import Activity, FollowUp, Lead, Member, database
 
 ROWS = "".join(f"Person {i},p{i}@example.com,{'Sam Porter' if i % 4 == 0 else ''},{'Won' if i % 5 == 0 else ''},"
                f"{'VIP' if i % 3 == 0 else ''}\n" for i in range(12))
@@ -30,6 +32,20 @@ def fresh(folder) -> None:
     stages.ensure_defaults()
 
 
+@pytest.fixture
+def made_here(monkeypatch) -> list[int]:
+    """How many batches this process made the rows of itself (the child's makes are not counted)."""
+    real, here, parent = import_apply._Batch.make, [], os.getpid()
+
+    def make(self, plan, indexes):
+        if os.getpid() == parent:
+            here.append(1)
+        return real(self, plan, indexes)
+
+    monkeypatch.setattr(import_apply._Batch, "make", make)
+    return here
+
+
 def imported(path, ahead: bool, monkeypatch) -> tuple[list, list, list]:
     """The import's leads, timeline entries and steps, without what differs by design (random ids, times)."""
     with monkeypatch.context() as m:
@@ -43,15 +59,19 @@ def imported(path, ahead: bool, monkeypatch) -> tuple[list, list, list]:
     return people, entries, steps
 
 
-def test_rows_made_in_the_child_are_the_rows_made_here(file, monkeypatch):
-    forks = []
-    real_fork = os.fork
-    monkeypatch.setattr(forked.os, "fork", lambda: forks.append(1) or real_fork())
+def test_rows_made_in_the_child_are_the_rows_made_here(file, monkeypatch, made_here):
+    """The same leads, entries and steps, every batch's rows made by the child, each outbox record the row as
+    stored."""
     here = imported(file, False, monkeypatch)
-    assert forks == []
+    assert len(made_here) == 4
     fresh(file.parent / "second")
+    before = writes.last_seq()
     there = imported(file, True, monkeypatch)
-    assert forks == [1] and there == here
+    assert len(made_here) == 4 and there == here  # none more made here
+    records = database.execute_sql("SELECT tbl, row_id, data FROM outbox WHERE seq > ? AND op = 'insert'",
+                                   [before]).fetchall()
+    assert len(records) > 30 and all(json.loads(data) == writes.stored_row(table, row_id)
+                                     for table, row_id, data in records)
     assert len(here[0]) == 12 and ("Person 0", "Imported from big.csv, line 2", "Tags: VIP") in \
         [(name, summary, body) for name, kind, summary, body in here[1] if kind == "created"]
     assert Member.select().where(Member.name == "Sam Porter").count() == 1  # found once, before the child
@@ -68,10 +88,11 @@ def test_a_lead_that_arrives_meanwhile_is_not_written_twice(file, monkeypatch):
     assert not Activity.select().where(Activity.summary.contains("line 9")).exists()  # Person 7's rows: none
 
 
-@pytest.mark.parametrize("trouble", ["fails", "fails later", "hangs", "cannot fork"])
-def test_without_the_childs_rows_they_are_made_here(file, monkeypatch, trouble):
+@pytest.mark.parametrize("trouble, own", [("fails", 4), ("fails later", 2), ("hangs", 4), ("cannot fork", 4)])
+def test_without_the_childs_rows_they_are_made_here(file, monkeypatch, made_here, trouble, own):
     here = imported(file, False, monkeypatch)
     fresh(file.parent / "second")
+    made_here.clear()
     if trouble == "fails":
         monkeypatch.setattr(forked.pickle, "dumps", lambda *_: 1 / 0)  # runs only in the child
     elif trouble == "fails later":  # after two batches: the rest made here, with ids of their own
@@ -84,4 +105,27 @@ def test_without_the_childs_rows_they_are_made_here(file, monkeypatch, trouble):
         monkeypatch.setattr(forked.os, "fork", lambda: (_ for _ in ()).throw(BlockingIOError(11, "no")))
     started = time.monotonic()
     assert imported(file, True, monkeypatch) == here
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < 10 and len(made_here) == own
+
+
+def pipes() -> list[str]:
+    """This process's open pipes (SQLite keeps a closed connection's file open a while: not counted)."""
+    found = []
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(FileNotFoundError):  # the listing's own
+            found.append(os.readlink(f"/proc/self/fd/{fd}"))
+    return sorted(name for name in found if name.startswith("pipe:"))
+
+
+def test_a_cancelled_import_leaves_no_child_or_pipe_behind(file, monkeypatch):
+    """Stopped after the first batch: everything taken back, the child stopped and waited for, no pipe left open."""
+    monkeypatch.setattr(import_apply, "AHEAD_ROWS", 1)
+    forks, real_fork = [], os.fork
+    monkeypatch.setattr(forked.os, "fork", lambda: forks.append(pid := real_fork()) or pid)
+    plan, asked = importing.plan_import(file), []
+    before = pipes()
+    result = importing.apply_import(plan, cancel=lambda: asked.append(1) or len(asked) > 1)
+    assert result.cancelled and Lead.select().count() == 0 and Member.select().count() == 0
+    assert pipes() == before
+    with pytest.raises(ChildProcessError):
+        os.waitpid(forks[0], os.WNOHANG)
