@@ -211,9 +211,11 @@ def _body(verdict: Any) -> str:
 
 
 class StoreContext:
-    """Per-pass answers that would otherwise cost a query per message (phone region, author, stages)."""
+    """Per-pass answers that would otherwise cost a query per message (phone region, author, stages), and
+    phone numbers normalised once (a batch asks for each inquiry's twice; ~25 µs each)."""
 
     def __init__(self) -> None:
+        self._phones: dict[str | None, str | None] = {}
         self._region: str | None = None
         self._author: str | None = None
         self._first: Stage | None = None
@@ -224,6 +226,15 @@ class StoreContext:
         if self._region is None:
             self._region = settings.phone_region()
         return self._region
+
+    def phone(self, text: str | None) -> str | None:
+        """normalise_phone in the pass's region, or None where it refuses."""
+        if text not in self._phones:
+            try:
+                self._phones[text] = normalise_phone(text, self.region)
+            except InvalidInput:
+                self._phones[text] = None
+        return self._phones[text]
 
     @property
     def author(self) -> str:
@@ -642,10 +653,7 @@ def _usable(fields: dict[str, str | None], context: StoreContext) -> dict[str, s
         out["email"] = normalise_email(out.get("email"))
     except InvalidInput:
         out["email"] = None
-    try:
-        out["phone"] = normalise_phone(out.get("phone"), context.region)
-    except InvalidInput:
-        out["phone"] = None
+    out["phone"] = context.phone(out.get("phone"))
     return out
 
 

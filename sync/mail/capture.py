@@ -41,7 +41,7 @@ from .classify import Fields, Known, Verdict, classify
 
 log = logging.getLogger("leadbook.mail")
 
-STORE_SECONDS = 0.01  # a store transaction takes no more messages after this long (lock held ≤ ~50 ms
+STORE_SECONDS = 0.02  # a store transaction takes no more messages after this long (lock held ≤ ~35 ms
 # with writing what it gathered and the commit; the WAL is copied back beside the pass: models/wal.py)
 PASS_SECONDS = 600.0  # a pass stops between batches after this long; the next one goes on from the cursor
 
