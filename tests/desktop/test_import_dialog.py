@@ -91,3 +91,28 @@ def test_export_all_writes_every_lead(window, qtbot, tmp_path, monkeypatch):
     window.controller.wait()
     lines = target.read_text(encoding="utf-8-sig").splitlines()
     assert len(lines) - 1 >= Lead.select().where(Lead.merged_into.is_null()).count() > 0
+
+
+def test_a_big_import_from_the_window_makes_its_rows_in_a_forked_child(store, qapp, qtbot, tmp_path, monkeypatch):
+    """The window imports on its worker thread while the UI thread holds a connection of its own; the rows made
+    by the forked child arrive, that connection still reads, and Undo import takes them back."""
+    from desktop.controller import Controller
+    from desktop.tasks import TaskRunner
+    from models import forked, import_apply
+
+    forks, fork = [], forked.os.fork
+    monkeypatch.setattr(forked.os, "fork", lambda: forks.append(1) or fork())
+    monkeypatch.setattr(import_apply, "AHEAD_ROWS", 1)
+    monkeypatch.setattr(import_apply, "BATCH", 5)
+    path = tmp_path / "big.csv"
+    path.write_text("Name,Email\n" + "".join(f"P{i},p{i}@example.com\n" for i in range(40)), encoding="utf-8")
+    assert Lead.select().count() == 0  # the UI thread's own connection is open
+    controller = Controller(store, TaskRunner())
+    dialog = _dialog(controller, qtbot, path)
+    with qtbot.wait_signal(dialog.finished_import, timeout=20000):
+        dialog.import_button.click()
+    assert dialog.result.added == 40 and Lead.select().count() == 40 and forks == [1]
+    with qtbot.wait_signal(dialog.finished_import, timeout=20000):
+        dialog.undo_button.click()
+    assert Lead.select().count() == 0
+    controller.deleteLater()
