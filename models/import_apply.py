@@ -27,7 +27,7 @@ Made = tuple[list[tuple[int, str]], writes.Prepared, writes.Prepared, writes.Pre
 # and the rows of those leads, their timeline entries and their next steps
 AHEAD_ROWS = 5_000  # from this many rows on, a forked child makes each batch's rows ahead (below, a fork costs more)
 AHEAD_SECONDS = 10.0  # a batch the child has not made by then is made here, and the child stopped
-BATCH = 1000  # new leads a transaction (~100-300 ms): the window never waits long for the write lock
+BATCH = 1000  # new leads a transaction (~70 ms of the write lock): the window never waits long for it
 MERGE_COST = 10  # a row merged into a lead it repeats takes about as long as ten new ones (~1 ms: its own statements)
 UNDO_RECORDS = 500  # outbox records undone a transaction (~0.5 ms each: a check, a delete and its record)
 
