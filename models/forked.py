@@ -12,15 +12,32 @@ child failed or was late, the caller does the rest itself.
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import pickle
 import selectors
 import signal
 import time
+import traceback
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 _LENGTH = 8  # bytes of each answer's length before it
+
+log = logging.getLogger("leadbook.db")
+
+
+class Failed(NamedTuple):
+    """What a child sends instead of an answer when its work raised."""
+
+    why: str  # the traceback
+
+
+def _send(pipe: int, answer: Any) -> None:
+    data = pickle.dumps(answer, pickle.HIGHEST_PROTOCOL)
+    out = memoryview(len(data).to_bytes(_LENGTH, "big") + data)
+    while out:
+        out = out[os.write(pipe, out):]
 
 
 class Child:
@@ -51,12 +68,13 @@ class Child:
             try:
                 gc.disable()
                 os.close(self._pipe)
-                for answer in work():
-                    data = pickle.dumps(answer, pickle.HIGHEST_PROTOCOL)
-                    out = memoryview(len(data).to_bytes(_LENGTH, "big") + data)
-                    while out:
-                        out = out[os.write(write, out):]
-                status = 0  # all of it written
+                try:
+                    for answer in work():
+                        _send(write, answer)
+                except Exception:  # noqa: BLE001 - said to the parent, which logs it and does the work itself
+                    _send(write, Failed(traceback.format_exc()))
+                else:
+                    status = 0  # all of it written
             finally:
                 os._exit(status)
         gc.unfreeze()
@@ -77,10 +95,14 @@ class Child:
         if arrived is not None:
             arrived()
         try:
-            return pickle.loads(data)  # noqa: S301 - our own child's answer
+            answer = pickle.loads(data)  # noqa: S301 - our own child's answer
         except Exception:  # noqa: BLE001 - a garbled answer is a failed child: the caller does the work
+            answer = Failed("its answer could not be read")
+        if isinstance(answer, Failed):
+            log.warning("a forked child failed; this process does its work:\n%s", answer.why)
             self.stop()
             return None
+        return answer
 
     def stop(self) -> None:
         """End the child (done, failed or no longer wanted) and collect it."""

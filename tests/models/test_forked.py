@@ -58,3 +58,14 @@ def collected(pid: int) -> bool:
     except ChildProcessError:
         return True
     return False
+
+
+def test_a_child_whose_work_raises_says_why(caplog):
+    """The traceback comes back and is logged; the caller gets None and does the work itself."""
+    def work():
+        yield 1
+        raise ValueError("row 7 has no name")
+
+    child = forked.Child.start(work)
+    assert child.receive(5) == 1 and child.receive(5) is None
+    assert "ValueError: row 7 has no name" in caplog.text
