@@ -7,7 +7,7 @@ through a pipe, and leaves by os._exit, so the parent's connection and exit hand
 from it. Its garbage collector is off: forked from a worker thread, it holds the other threads' objects
 (their database connections among them) with no thread to own them, and collecting them would close
 those connections under the parent. It runs ahead as far as the pipe holds. Without fork, or once the
-child failed or was late, the caller does the rest itself.
+child failed (its traceback is logged) or was late, the caller does the rest itself.
 """
 from __future__ import annotations
 
