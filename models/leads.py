@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -79,6 +79,9 @@ def log(lead: Lead, kind: str, summary: str, *, body: str | None = None, at: dat
     if at > lead.last_activity_at:
         writes.update(lead, last_activity_at=at)
     return activity
+
+
+Logger = Callable[..., Any]  # log's signature: what rules call to add a timeline entry
 
 
 def _default_due(stage: Stage, start: datetime | None = None) -> datetime:
@@ -240,12 +243,12 @@ def complete_followup(lead: Lead, *, outcome: str | None = None, next_due: datet
                       next_title: str | None = None, close: str | None = None, reason: str | None = None,
                       value: Any = None, author: str | None = None,
                       open_stages: Sequence[Stage] | None = None, pending: FollowUp | None = None,
-                      ) -> FollowUp | None:
+                      logger: Logger | None = None) -> FollowUp | None:
     """Tick off the pending step; then either schedule the next one or close the lead (won/lost).
 
     Without a date the next step falls due after the stage's interval. Returns the next step.
-    Capture passes what it read already in this transaction: the open stages (as record_response's)
-    and the pending step.
+    Capture passes what it read already in this transaction (the open stages, as record_response's,
+    and the pending step) and its batch's gatherer of timeline entries (`logger`, as record_response's).
     """
     if lead.status != "open":
         raise RuleError(f"{lead.name} is {lead.status}: there is no follow-up to complete.")
@@ -253,9 +256,9 @@ def complete_followup(lead: Lead, *, outcome: str | None = None, next_due: datet
         pending = pending or pending_followup(lead)
         if pending is not None:
             writes.update(pending, done_at=now(), outcome=outcome)
-            log(lead, "followup", f"Done: {pending.title}", body=outcome, author=author)
+            (logger or log)(lead, "followup", f"Done: {pending.title}", body=outcome, author=author)
             if pending.title == RESPOND:
-                record_response(lead, now(), author=author, open_stages=open_stages)
+                record_response(lead, now(), author=author, open_stages=open_stages, logger=logger)
         if close:
             move_lead(lead, stages.closing_stage(close), reason=reason, value=value, author=author)
             return None
@@ -303,12 +306,13 @@ def move_lead(lead: Lead, stage: Stage, *, reason: str | None = None, value: Any
 
 
 def record_response(lead: Lead, at: datetime, author: str | None = None,
-                    open_stages: Sequence[Stage] | None = None) -> None:
+                    open_stages: Sequence[Stage] | None = None, logger: Logger | None = None) -> None:
     """We answered the lead: first response time, our turn over, New moves on to the next stage.
 
     Used by ticking off "Respond to inquiry" and by reply tracking from the Sent folder.
     The caller holds the transaction and keeps the follow-up invariant. Capture passes the
-    open stages it read once for the pass (a query per reply cost half of logging one).
+    open stages it read once for the pass (a query per reply cost half of logging one), and a
+    `logger` that gathers the timeline entry with its batch's others (one INSERT for them all).
     """
     changes: dict[str, Any] = {"awaiting_since": None}
     if lead.first_response_at is None or at < lead.first_response_at:
@@ -317,7 +321,7 @@ def record_response(lead: Lead, at: datetime, author: str | None = None,
     first, *rest = stages.open_stages() if open_stages is None else open_stages
     if lead.status == "open" and lead.stage_id == first.id and rest:
         writes.update(lead, stage=rest[0], stage_changed_at=at)
-        log(lead, "stage", f"{first.name} → {rest[0].name} (we replied)", at=at, author=author)
+        (logger or log)(lead, "stage", f"{first.name} → {rest[0].name} (we replied)", at=at, author=author)
 
 
 def reopen_inquiry(lead: Lead, due: datetime, author: str | None = None) -> None:

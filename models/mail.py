@@ -18,6 +18,7 @@ import json
 import operator
 import uuid
 from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
@@ -328,23 +329,37 @@ def _stored_row(item: Item) -> Stored:
         body=(item.body if item.body is not None else _body(verdict))[:BODY_LIMIT], lead_id=None, created_at=now())
 
 
-def _read(model: type[Any], where: str, params: Sequence[Any]) -> Any:
-    """model.get_or_none without building a query: what peewee does with the row it reads."""
-    fields = model._meta.sorted_fields
-    found = database.execute_sql(f"SELECT {', '.join(f.column_name for f in fields)} FROM {model._meta.table_name} "
-                                 f"WHERE {where} LIMIT 1", params).fetchone()
-    if found is None:
-        return None
-    row = model(__no_default__=1, **{f.name: f.python_value(v) for f, v in zip(fields, found, strict=True)})
+def _select(model: type[Any]) -> str:
+    return f"SELECT {', '.join(f.column_name for f in model._meta.sorted_fields)} FROM {model._meta.table_name}"
+
+
+def _model(model: type[Any], found: Sequence[Any]) -> Any:
+    """The model object of a row read with _select: what peewee does with the row it reads."""
+    row = model(__no_default__=1, **{f.name: f.python_value(v)
+                                     for f, v in zip(model._meta.sorted_fields, found, strict=True)})
     row._dirty.clear()
     return row
 
 
-def _read_lead(lead_id: str) -> Lead:
-    lead = _read(Lead, "id = ?", (lead_id,))
-    if lead is None:
-        raise NotFound(f"There is no lead {lead_id}.")
-    return lead
+def _read(model: type[Any], where: str, params: Sequence[Any]) -> Any:
+    """model.get_or_none without building a query."""
+    found = database.execute_sql(f"{_select(model)} WHERE {where} LIMIT 1", params).fetchone()
+    return None if found is None else _model(model, found)
+
+
+_LEAD_COLUMNS = tuple(f.column_name for f in Lead._meta.sorted_fields)
+_MERGED = _LEAD_COLUMNS.index("merged_into")
+_STEP_LEAD = [f.column_name for f in FollowUp._meta.sorted_fields].index("lead_id")
+
+
+class _Ahead:
+    """What a store transaction's messages will read, read when it begins (BatchStore.storing)."""
+
+    def __init__(self) -> None:
+        self.entries: set[str] = set()  # activity ids looked up
+        self.logged: set[str] = set()  # of those, the ones stored
+        self.leads: dict[str, tuple[Any, ...]] = {}  # lead id -> its row (_select), until the lead is read
+        self.steps: dict[str, FollowUp | None] = {}  # lead id -> its pending step (BatchStore.pending_step)
 
 
 class _Read:
@@ -380,7 +395,7 @@ class BatchStore:
     caller's transaction: a new inquiry's three rows (lead, entry, step) are gathered and
     written together (writes.insert_many) with the message rows, and so are the timeline entries
     of mail in and out (entry()); what changes existing rows (a second inquiry, a reply, our
-    answer) runs the usual rules on rows read once per transaction. Call finish() before each commit.
+    answer) runs the usual rules on rows read once per transaction. Store inside storing().
     """
 
     def __init__(self, known: DbKnown | None = None, context: StoreContext | None = None) -> None:
@@ -398,9 +413,11 @@ class BatchStore:
         self._new: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = []
         self._unwritten: set[str] = set()  # ids of the gathered new leads
         self._messages: list[Stored] = []
-        self._entries: list[dict[str, Any]] = []  # timeline entries gathered (entry()), written in finish()
+        self._entries: list[dict[str, Any]] = []  # timeline entries gathered (entry()), written in _finish()
         self._answered: dict[str, datetime] = {}  # lead id -> the newest "email_out" of them
         self._leads: dict[str, Lead] = {}  # rows read this transaction, shared by every rule that changes them
+        self._ahead = _Ahead()  # what the transaction's messages will read, read at once when it begins (storing)
+        self._know: Any = None  # hands a lead row read to writes.gathered, while storing
         self._read = _Read()  # the database's answers read for the whole batch (look_up), while judging
 
     # --- judging (the classify.Known protocol, over the database and the decisions so far)
@@ -527,6 +544,52 @@ class BatchStore:
 
     # --- storing (in the caller's transaction) -------------------------------------------------
 
+    @contextmanager
+    def storing(self) -> Iterator[None]:
+        """Store messages inside (store_next) in the caller's transaction: the rows the waiting messages' rules
+        read are read at once first, each lead's changes are written once (writes.gathered), and what is
+        gathered is written at the end (_finish)."""
+        self._read_ahead()
+        try:
+            with writes.gathered("lead") as know:
+                self._know = know
+                yield
+        finally:
+            self._know, self._ahead = None, _Ahead()
+        self._finish()
+
+    def _read_ahead(self) -> None:
+        """For the waiting replies, answers and second inquiries: whether their entries are logged, and their
+        leads' rows and pending steps, in a few queries instead of four per message."""
+        rows = [row for _, row in self._plans[self._next:] if row is not None and row.lead_id]
+        ahead, ids = self._ahead, sorted({row.lead_id for row in rows} - self._unwritten - self._leads.keys())
+        ahead.entries = {_activity_id("email_in" if row.verdict == "reply" else "email_out", row.message_id)
+                         for row in rows if row.verdict in ("reply", "outgoing")}
+        ahead.logged = {i for (i,) in _rows_of(sorted(ahead.entries), "SELECT id FROM activity WHERE id IN")}
+        ahead.leads = {found[0]: found for found in _rows_of(ids, f"{_select(Lead)} WHERE id IN")}
+        ahead.steps = dict.fromkeys(ahead.leads)
+        for found in _rows_of(ids, f"{_select(FollowUp)} WHERE done_at IS NULL AND lead_id IN"):
+            ahead.steps[found[_STEP_LEAD]] = _model(FollowUp, found)  # one pending step a lead (leads.py keeps it so)
+
+    def logged(self, activity_id: str) -> bool:
+        """Is this entry on a timeline already (a message stored by another device or pass)?"""
+        ahead = self._ahead
+        if activity_id in ahead.entries:
+            return activity_id in ahead.logged
+        return _one("SELECT 1 FROM activity WHERE id = ?", (activity_id,)) is not None
+
+    def pending_step(self, lead: Lead) -> FollowUp | None:
+        """The lead's pending step as this transaction has it: read ahead or once, then as set by next_step()
+        (only our answers change steps while a batch is stored)."""
+        steps = self._ahead.steps
+        if lead.id not in steps:
+            steps[lead.id] = _read(FollowUp, "lead_id = ? AND done_at IS NULL", (lead.id,))
+        return steps[lead.id]
+
+    def next_step(self, lead: Lead, step: FollowUp | None) -> None:
+        """The rules replaced the lead's pending step."""
+        self._ahead.steps[lead.id] = step
+
     def store_next(self) -> Stored | None:
         """Store the next expected message as decided; None when it was stored before."""
         item, row = self._plans[self._next]
@@ -539,8 +602,7 @@ class BatchStore:
         elif verdict.mail is not None and verdict.verdict in ("reply", "outgoing"):
             lead = self.lead(row.lead_id)
             apply = _apply_reply if verdict.verdict == "reply" else _apply_outgoing
-            with writes.gathered("lead"):  # the rules' changes to the lead: one UPDATE, not three or four
-                row.lead_id = apply(lead, row, self) if lead is not None else None
+            row.lead_id = apply(lead, row, self) if lead is not None else None
         self._messages.append(row)
         return row
 
@@ -550,19 +612,29 @@ class BatchStore:
             return self._leads.get(lead_id) if lead_id else None
         if lead_id in self._unwritten:  # an inquiry of this batch: the rules read its rows from the database
             self._write_leads()
-        live = _live(lead_id)
+        found = self._ahead.leads.pop(lead_id, None)
+        live = lead_id if found is not None and found[_MERGED] is None else _live(lead_id)
         if live is None:
             return None
         if live not in self._leads:
-            self._leads[live] = _read_lead(live)
+            if found is None or live != lead_id:
+                found = database.execute_sql(f"{_select(Lead)} WHERE id = ?", (live,)).fetchone()
+                if found is None:
+                    raise NotFound(f"There is no lead {live}.")
+            self._leads[live] = _model(Lead, found)
+            if self._know is not None:  # the rules' changes compare with this row: no second read
+                self._know(live, dict(zip(_LEAD_COLUMNS, found, strict=True)))
         self._leads[lead_id] = self._leads[live]
         return self._leads[live]
 
-    def entry(self, lead: Lead, kind: str, summary: str, *, body: str | None, at: datetime, author: str,
-              message_id: str, activity_id: str | None = None) -> None:
-        """leads.log for an entry of mail in or out, or a note (kinds no trigger reads): the row is written with
-        the others in finish(), in one statement; the lead's last activity moves at once, as with log."""
-        values = dict(lead=lead.id, kind=kind, at=at, summary=summary, body=body, author=author, message_id=message_id)
+    def entry(self, lead: Lead, kind: str, summary: str, *, body: str | None = None, at: datetime | None = None,
+              author: str | None = None, message_id: str | None = None, activity_id: str | None = None) -> None:
+        """leads.log (the rules' `logger`), gathered: the row is written with the batch's others in _finish(), in one
+        statement, in order (the Insights triggers on stage entries see what they would have); the lead's last
+        activity moves at once, as with log."""
+        at = at or now()
+        values = dict(lead=lead.id, kind=kind, at=at, summary=summary, body=body,
+                      author=settings.user_name() if author is None else author, message_id=message_id)
         if activity_id:
             values["id"] = activity_id
         if kind == "email_out":
@@ -578,7 +650,7 @@ class BatchStore:
         gathered = self._answered.get(lead_id)
         return gathered if stored is None or (gathered is not None and gathered > stored) else stored
 
-    def finish(self) -> None:
+    def _finish(self) -> None:
         """Write what is gathered and forget the rows read: call it before the transaction commits."""
         self._write_leads()
         if self._entries:  # after the leads: an entry may be a new lead's
@@ -641,8 +713,8 @@ def store_verdict(verdict: Any, account_id: str | None, folder: str, uid: int | 
     batch = BatchStore(context=context)
     with database.atomic():
         batch.expect(Item(verdict, account_id, folder, uid, raw, body))
-        row = batch.store_next()
-        batch.finish()
+        with batch.storing():
+            row = batch.store_next()
     return row
 
 
@@ -681,7 +753,7 @@ def _create_lead(row: MailMessage, fields: dict[str, str | None], source: str | 
 def _apply_reply(lead: Lead, row: Stored, store: BatchStore) -> str:
     """The lead wrote back: on the timeline, and their turn becomes ours."""
     activity_id = _activity_id("email_in", row.message_id)
-    if _one("SELECT 1 FROM activity WHERE id = ?", (activity_id,)):
+    if store.logged(activity_id):
         return lead.id
     at = row.received_at or now()
     store.entry(lead, "email_in", f"Reply: {row.subject}" if row.subject else "Reply received", body=row.body,
@@ -696,21 +768,22 @@ def _apply_reply(lead: Lead, row: Stored, store: BatchStore) -> str:
 def _apply_outgoing(lead: Lead, row: Stored, store: BatchStore) -> str:
     """We answered: logged, first response time, New → Contacted, "respond" done, next step set."""
     activity_id = _activity_id("email_out", row.message_id)
-    if _one("SELECT 1 FROM activity WHERE id = ?", (activity_id,)):
+    if store.logged(activity_id):
         return lead.id
     at, context = row.received_at or now(), store.context
     store.entry(lead, "email_out", f"Replied: {row.subject}" if row.subject else "Replied by email",
                 body=row.body, at=at, author=context.author, message_id=row.message_id, activity_id=activity_id)
     awaiting = lead.awaiting_since
-    leads.record_response(lead, at, author=context.author, open_stages=context.open_stages)
+    leads.record_response(lead, at, author=context.author, open_stages=context.open_stages, logger=store.entry)
     if awaiting is not None and awaiting > at:  # their newer reply (read earlier this pass) still waits
         writes.update(lead, awaiting_since=awaiting)
-    pending = _read(FollowUp, "lead_id = ? AND done_at IS NULL", (lead.id,))
+    pending = store.pending_step(lead)
     if lead.status == "open" and pending is not None and pending.title == leads.RESPOND:
         # the next step counts from our reply, by the stage's interval (Contacted: 2 days)
-        leads.complete_followup(lead, outcome="Replied by email", author=context.author,
-                                next_due=at + timedelta(days=lead.stage.followup_days),
-                                open_stages=context.open_stages, pending=pending)
+        due = at + timedelta(days=lead.stage.followup_days)
+        store.next_step(lead, leads.complete_followup(lead, outcome="Replied by email", author=context.author,
+                                                      next_due=due, open_stages=context.open_stages, pending=pending,
+                                                      logger=store.entry))
     return lead.id
 
 

@@ -82,29 +82,29 @@ def update_row(table: str, row_id: str, columns: dict[str, Any], stamp: bool = T
     if gathering is not None and gathering[0] == table:
         return _gather(gathering[1], table, row_id, columns, stamp)
     with _transaction():
-        old = _stored(table, row_id, list(columns))
+        old = _stored(table, row_id, [*columns, *(("updated_at",) if stamp and "updated_at" not in columns else ())])
         # Unstamped (undo, team sync), updated_at is set like any column, even alone.
         changed = {c: v for c, v in columns.items() if old[c] != v and (c != "updated_at" or not stamp)}
         if not changed:
             return {}
         if stamp:
             changed["updated_at"] = _text(now())
-            old.update(_stored(table, row_id, ["updated_at"]))
         previous = {c: old[c] for c in changed}
         _write_update(table, row_id, changed, previous)
         return previous
 
 
 @contextmanager
-def gathered(table: str) -> Iterator[None]:
+def gathered(table: str) -> Iterator[Callable[[str, dict[str, Any]], None]]:
     """Updates of the table's rows inside are gathered and written at the end, once per row with one record
     (capture applies several rules to a lead per message: three or four UPDATEs, each paying for the lead's
     indexes and the Insights trigger). Inside, nothing may read those rows by SQL (the rules read their model
-    objects); on an error nothing gathered is written (the caller's transaction is rolled back)."""
+    objects); on an error nothing gathered is written (the caller's transaction is rolled back). It gives a
+    function to hand over a row read already in this transaction (as stored_row gives it): no second read."""
     before, rows = getattr(_pending, "gathering", None), {}
     _pending.gathering = (table, rows)
     try:
-        yield
+        yield lambda row_id, stored: rows.setdefault(row_id, ({}, stored))
     finally:
         _pending.gathering = before
     for row_id, (new, old) in rows.items():

@@ -153,9 +153,9 @@ def store_batch(batch: BatchStore, items: list[Item], chunk: imap.Batch, account
         try:
             with database.atomic("IMMEDIATE"):
                 started = time.perf_counter()  # the lock is ours from here to the commit
-                while batch.waiting and (not rows or time.perf_counter() - started < STORE_SECONDS):
-                    rows.append(batch.store_next())
-                batch.finish()
+                with batch.storing():
+                    while batch.waiting and (not rows or time.perf_counter() - started < STORE_SECONDS):
+                        rows.append(batch.store_next())
                 end = done + len(rows)
                 _move_cursor(account, chunk.folder, chunk.uidvalidity,
                              chunk.last_uid if end == len(items) else items[end - 1].uid or chunk.last_uid)

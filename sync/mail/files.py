@@ -27,6 +27,5 @@ def store_files(paths: Iterable[Path], skip: Collection[str] = ()) -> int:
         # the bytes only key a message that could not be parsed: no file is kept in memory
         batch.expect(Item(verdict, None, "INBOX", None, raw if verdict.mail is None else None, clean_body(verdict)))
         waiting += 1
-    stored = sum(batch.store_next() is not None for _ in range(waiting))
-    batch.finish()
-    return stored
+    with batch.storing():
+        return sum(batch.store_next() is not None for _ in range(waiting))

@@ -11,7 +11,12 @@ start of the text, so no input can make them slow.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from re import _constants as _c  # the parsed form of our own patterns (needs()): stable since 3.11
+from re import _parser
+from typing import Any
+
+import ahocorasick
 
 SCAN = 20_000  # characters of subject and text the patterns see
 
@@ -27,120 +32,75 @@ class Signal:
     weight: int
     kind: str  # "inquiry" or one of the kinds above
     topic: str  # named in the reason: "price", "SEO", "pharmacy"; "" for framing only
-    pattern: re.Pattern[str]  # `written`, factored (below): the same matches
-    written: str = field(default="", compare=False, repr=False)
+    pattern: re.Pattern[str]
 
 
 def _s(weight: int, kind: str, topic: str, pattern: str) -> Signal:
-    return Signal(weight, kind, topic, re.compile(factored(pattern)), pattern)
+    return Signal(weight, kind, topic, re.compile(pattern))
 
 
-# --- speed: the same matches, found in less time -----------------------------------------
-# Python's re tries an alternation's branches one by one at every position, so the ~50
-# patterns cost ~100 µs a message. Two rewrites keep every match and its text:
-# - factored(): branches that begin with the same plain character are joined under it
-#   ("cost|could" -> "c(?:ost|ould)"), level by level. At a position only branches starting
-#   with the character there can match, and their order is kept, so the first branch that
-#   matches stays the same. A branch that does not begin with a plain character (a class, a
-#   group, an escape, a quantified or an empty one) is a barrier nothing moves across.
-# - judge() first runs two unions of the negative and the rare signals (_unions): where they
-#   find nothing, none of those signals can match; where they do, each is searched from there.
-# tests/sync/mail/test_signals.py checks both against plain searches over the whole corpus.
+# --- speed: only the signals that can match are searched -----------------------------------
+# Python's re tries an alternation's branches one by one at every position, so searching ~50
+# patterns cost ~55 µs a message. Every match of a pattern holds one of a few strings ("quote",
+# "price", "how much" ...: needs(), read from the pattern itself), so one Aho-Corasick pass finds
+# which signals can match at all (~4 of ~50 in an inquiry), and only those are searched (~12 µs).
+# tests/sync/mail/test_signals.py checks judge against plain searches over a whole corpus.
 
-_SPECIAL = frozenset("\\.^$()[]{}|*+?")
-_QUANTIFIERS = ("?", "*", "+", "{")
+_ZERO_WIDTH = (_c.AT, _c.ASSERT, _c.ASSERT_NOT)  # \b, ^, $, lookarounds: no characters of their own
+_MOST = 32  # strings a run of literals may stand for ("cu[áa]nto": 2) before it is cut there
 
 
-def _class_end(src: str, i: int) -> int:
-    """Where the class opened at src[i] closes (its parentheses and bars are plain characters)."""
-    i += 1 + (src[i + 1 : i + 2] == "^")
-    i += src[i : i + 1] == "]"  # a "]" first is a member
-    while src[i] != "]":
-        i += 2 if src[i] == "\\" else 1
-    return i
-
-
-def _groups(src: str) -> tuple[list[str], list[tuple[int, int]]]:
-    """The top-level branches of a pattern, and the spans of its top-level (?:...), (?!...) and (?=...) contents."""
-    branches, groups, depth, start, opened, i = [], [], 0, 0, -1, 0
-    while i < len(src):
-        c = src[i]
-        if c == "\\":
-            i += 2
+def _strings(items: list[Any]) -> set[str] | None:
+    """The strings a piece of pattern matches, when it matches only a few fixed ones ("s?", "[çc]", "(?:a|an)")."""
+    out = {""}
+    for op, av in items:
+        if op in _ZERO_WIDTH:
             continue
-        if c == "[":
-            i = _class_end(src, i)
-        elif c == "(":
-            if depth == 0 and src[i + 1 : i + 3] in ("?:", "?!", "?="):
-                opened = i + 3
-            depth += 1
-        elif c == ")":
-            depth -= 1
-            if depth == 0 and opened >= 0:
-                groups.append((opened, i))
-                opened = -1
-        elif c == "|" and depth == 0:
-            branches.append(src[start:i])
-            start = i + 1
-        i += 1
-    branches.append(src[start:])
-    return branches, groups
-
-
-def _head(branch: str) -> str | None:
-    """The plain character a branch must begin with, or None (a barrier)."""
-    if not branch or branch[0] in _SPECIAL or branch[1:2] in _QUANTIFIERS:
-        return None
-    return branch[0]
-
-
-def _inner(branch: str) -> str:
-    """A branch with the alternations inside its groups factored too (each group stays one unit)."""
-    out, at = [], 0
-    for start, stop in _groups(branch)[1]:
-        out += [branch[at:start], factored(branch[start:stop])]
-        at = stop
-    return "".join(out) + branch[at:]
-
-
-def factored(src: str) -> str:
-    """`src` with branches that share a leading plain character joined under it (see above)."""
-    out: list[str] = []
-    heads: dict[str, list[str]] = {}  # head -> branches since the last barrier, in order
-
-    def flush() -> None:
-        for head, branches in heads.items():
-            rests = "|".join(b[1:] for b in branches)
-            out.append(_inner(branches[0]) if len(branches) == 1 else f"{head}(?:{factored(rests)})")
-        heads.clear()
-
-    for branch in _groups(src)[0]:
-        head = _head(branch)
-        if head is None:
-            flush()
-            out.append(_inner(branch))
+        if op is _c.LITERAL:
+            alts: set[str] | None = {chr(av)}
+        elif op is _c.IN and all(o is _c.LITERAL for o, _ in av):
+            alts = {chr(a) for _, a in av}
+        elif op is _c.SUBPATTERN:
+            alts = _strings(av[-1].data)
+        elif op is _c.BRANCH:
+            each = [_strings(a.data) for a in av[1]]
+            alts = None if None in each else set().union(*each)  # type: ignore[arg-type]
+        elif op is _c.MAX_REPEAT and av[1] == 1:
+            alts = _strings(av[2].data)
+            alts = None if alts is None else alts | ({""} if av[0] == 0 else set())
         else:
-            heads.setdefault(head, []).append(branch)
-    flush()
-    return "|".join(out)
+            return None
+        if alts is None or len(out) * len(alts) > _MOST:
+            return None
+        out = {o + a for o in out for a in alts}
+    return out
 
 
-def _spread(src: str) -> tuple[list[str], list[str]]:
-    """A pattern's branches: (those that start at a word boundary, without it; the others).
-    A leading group's branches are spread, its tail joined to each (r"\b(?:a|b)c" -> "ac", "bc":
-    tried in the same order, so the same match)."""
-    led: list[str] = []
-    free: list[str] = []
-    for branch in _groups(src)[0]:
-        bounded = branch.startswith("\\b") and branch[2:3] not in _QUANTIFIERS
-        rest = branch[2:] if bounded else branch
-        spans = _groups(rest)[1]
-        if rest.startswith("(?:") and spans and spans[0][0] == 3 and rest[spans[0][1] + 1 :][:1] not in _QUANTIFIERS:
-            stop = spans[0][1]
-            (led if bounded else free).extend(b + rest[stop + 1 :] for b in _groups(rest[3:stop])[0])
-        else:
-            (led if bounded else free).append(rest)
-    return led, free
+def needs(items: list[Any]) -> frozenset[str] | None:
+    """Strings one of which is in every match of this (parsed) pattern, or None where there are none: of
+    the runs of literals and the groups it must go through, the one whose shortest string is longest."""
+    found: list[frozenset[str]] = []
+    run = {""}
+    for item in [*items, (None, None)]:  # the end closes the last run
+        op, av = item
+        if op in _ZERO_WIDTH:
+            continue
+        fixed = _strings([item]) if op is not None else None
+        if fixed is not None and len(run) * len(fixed) <= _MOST:
+            run = {r + f for r in run for f in fixed}
+            continue
+        if min(map(len, run)):
+            found.append(frozenset(run))
+        run = {""}
+        inner = (av[-1].data if op is _c.SUBPATTERN else av[2].data if op in (_c.MAX_REPEAT, _c.MIN_REPEAT)
+                 and av[0] >= 1 else None)
+        if inner is not None:
+            found.append(needs(inner) or frozenset())
+        elif op is _c.BRANCH:
+            each = [needs(a.data) for a in av[1]]
+            found.append(frozenset() if None in each else frozenset().union(*each))  # type: ignore[arg-type]
+    found = [f for f in found if f]
+    return max(found, key=lambda f: (min(map(len, f)), -len(f))) if found else None
 
 
 _Q = "inquiry"
@@ -385,21 +345,23 @@ class Judgement:
         return max(found, key=lambda x: x[0])[1] if found else ""
 
 
-def _unions(signals: tuple[Signal, ...]) -> tuple[tuple[re.Pattern[str], tuple[int, ...]], ...]:
-    """Two unions of the branches of the negative and the rare signals, each with the signals (by
-    index) it holds branches of: those that start at a word boundary under one boundary, and the
-    others. A signal matches only where one of its unions does, and not before."""
-    spread = {i: _spread(s.written) for i, s in enumerate(signals) if s.weight < 0 or s.topic in _RARE}
-    return tuple(
-        (re.compile(shape.format(factored("|".join(b for parts in spread.values() for b in parts[side])))),
-         tuple(i for i, parts in spread.items() if parts[side]))
-        for side, shape in ((0, "\\b(?:{})"), (1, "{}"))
-    )
+def _words(signals: tuple[Signal, ...]) -> tuple[ahocorasick.Automaton, frozenset[int]]:
+    """An automaton finding each signal's needs() in a text (its value: the signals a string stands for), and
+    the signals without any (searched always)."""
+    automaton, always, by_string = ahocorasick.Automaton(), set(), {}
+    for n, signal in enumerate(signals):
+        strings = needs(_parser.parse(signal.pattern.pattern).data)
+        if strings is None:
+            always.add(n)
+        for string in strings or ():
+            by_string.setdefault(string, set()).add(n)
+    for string, members in by_string.items():
+        automaton.add_word(string, frozenset(members))
+    automaton.make_automaton()
+    return automaton, frozenset(always)
 
 
-_RARE = frozenset(("urgency", "contact", "referral", "work offered"))  # inquiry signals most mail lacks
-_UNIONS = _unions(SIGNALS)
-_UNITED = frozenset(n for _, members in _UNIONS for n in members)
+_WORDS, _ALWAYS = _words(SIGNALS)
 
 
 def judge(*texts: str) -> Judgement:
@@ -407,17 +369,13 @@ def judge(*texts: str) -> Judgement:
     blob = "\n".join(t[:SCAN] for t in texts if t)[:SCAN]
     low = blob.lower()
     shown = blob if len(blob) == len(low) else low  # quote the original case where lower() kept the length
-    starts: dict[int, int] = {}  # signal -> where its unions first matched; absent: nowhere
-    for union, members in _UNIONS:
-        if first := union.search(low):
-            for n in members:
-                starts[n] = min(starts.get(n, first.start()), first.start())
+    maybe = set(_ALWAYS)
+    for _end, members in _WORDS.iter(low):
+        maybe |= members
     hits = []
-    for n, signal in enumerate(SIGNALS):
-        start = starts.get(n) if n in _UNITED else 0
-        m = signal.pattern.search(low, start) if start is not None else None  # pos: \b still sees what precedes
-        if m:
-            hits.append((signal, shown[m.start() : m.end()]))
+    for n in sorted(maybe):
+        if m := SIGNALS[n].pattern.search(low):
+            hits.append((SIGNALS[n], shown[m.start() : m.end()]))
     return Judgement(tuple(hits))
 
 

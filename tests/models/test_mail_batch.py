@@ -67,10 +67,9 @@ def as_capture_does(messages: list[tuple[str, bytes]], look_up: bool = False) ->
         for uid, raw in mine:
             verdict = classify(raw, me=[samples.OWNER], known=batch, sent_folder=folder == SENT)
             batch.expect(Item(verdict, None, folder, uid, raw))
-        with database.atomic("IMMEDIATE"):
+        with database.atomic("IMMEDIATE"), batch.storing():
             while batch.waiting:
                 batch.store_next()
-            batch.finish()
 
 
 def stable() -> dict[str, list[tuple]]:
@@ -87,7 +86,8 @@ def stable() -> dict[str, list[tuple]]:
                          "CASE kind WHEN 'followup' THEN NULL ELSE at END FROM activity"),
         "follow_up": rows("SELECT lead_id, title, due, outcome, done_at IS NULL FROM follow_up"),
         "mail_message": rows("SELECT id, verdict, reason, lead_id, body, fields FROM mail_message"),
-        "records": rows("SELECT tbl, op, count(*) FROM outbox GROUP BY tbl, op"),
+        # a transaction writes each lead's changes once (writes.gathered): fewer updates, the same rows
+        "records": rows("SELECT tbl, op, count(*) FROM outbox WHERE tbl != 'lead' OR op != 'update' GROUP BY tbl, op"),
         "search": rows("SELECT lead.id, s.name, s.company, s.email FROM lead_search AS s "
                        "JOIN lead ON lead.rowid = s.rowid"),
         "insights": rows("SELECT lead.id, i.created_at, i.owner_id, i.source, i.status, i.reason, stage.name, i.value, "
@@ -98,7 +98,8 @@ def stable() -> dict[str, list[tuple]]:
 
 
 def test_a_batch_stores_what_one_at_a_time_stores(tmp_path):
-    """Same leads, twins, replies, answers, steps and messages, and the same number of records per table."""
+    """Same leads, twins, replies, answers, steps and messages, and the same number of records per table (but
+    for the leads' updates: one a lead and transaction)."""
     messages = mixed()
     results = []
     for name, store in (("one", one_at_a_time), ("batch", as_capture_does)):

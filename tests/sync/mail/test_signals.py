@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sync.mail.parse import parse
-from sync.mail.signals import HARD, PITCH, SCAN, SIGNALS, Judgement, factored, is_test_mail, judge
+from sync.mail.signals import HARD, PITCH, SCAN, SIGNALS, Judgement, is_test_mail, judge, needs
 
 MESSAGES = Path(__file__).parent / "messages"
 
@@ -81,26 +81,60 @@ def _texts() -> list[str]:
     for path in sorted(MESSAGES.rglob("*.eml")):
         mail = parse(path.read_bytes())
         texts.append(f"{mail.subject}\n{mail.text}".lower()[:SCAN])
-    words = sorted({w for s in SIGNALS for w in re.findall(r"[^\W\d_][\w'-]*|\d+|[$€£?%]", s.written)})
+    words = sorted({w for s in SIGNALS for w in re.findall(r"[^\W\d_][\w'-]*|\d+|[$€£?%]", s.pattern.pattern)})
     rng = random.Random(10)
     ends = ["", "", " ", "s", "?", ".", "ing", "'s", "\n", "-"]
     texts += [" ".join(rng.choice(words) + rng.choice(ends) for _ in range(rng.randint(1, 14))) for _ in range(3000)]
     return texts
 
 
-def test_factoring_keeps_every_match():
-    """factored() joins branches under shared first characters, keeping which branch matches first."""
-    assert factored("cost|could|costs?\\b|c") == "c(?:o(?:s(?:t(?:|s?\\b))|uld)|)"
-    assert factored("ab|[xa]c|ad") == "ab|[xa]c|ad"  # nothing moves across a class
+@pytest.mark.parametrize(("pattern", "expected"), [
+    (r"\bquote|pric(?:ing|es|e)|costs?\b", {"quote", "pricing", "prices", "price", "cost", "costs"}),
+    (r"cu[áa]nto|how much", {"cuánto", "cuanto", "how much"}),  # a small class: both spellings
+    (r"\b(?:da|dr) ?(?:\d{2}|\+)", {"da", "da ", "dr", "dr "}),  # fixed strings join up, "?" too
+    (r"do (?!know|think)[a-z]+", {"do "}),  # lookarounds and \b take no characters
+    (r"(?:more )?info(?:rmation)? about", {"info about", "information about", "more info about",
+                                          "more information about"}),
+    (r"[a-zäöü]+en sie auch", {"en sie auch"}),  # the longest run, wherever it is
+    (r"\w+ing|\?", {"ing", "?"}),
+    (r"\w+|\?", None),  # a branch without any fixed string: always searched
+    (r"a(?:b|c\w+)d", {"a"}),  # a group that holds no fixed string ends the run
+    (r"x$|xx+\b|mum", {"x", "mum"}),
+])
+def test_needs_finds_strings_every_match_holds(pattern, expected):
+    from re import _parser
+
+    found = needs(_parser.parse(pattern).data)
+    assert (found and set(found)) == expected
+
+
+def test_every_match_holds_one_of_its_needs():
+    """What judge relies on: where a signal matches, one of its needs() is inside the match."""
+    from re import _parser
+
+    strings = [needs(_parser.parse(s.pattern.pattern).data) for s in SIGNALS]
+    assert sum(s is None for s in strings) <= 1  # nearly every signal is searched only where it can match
     for text in _texts():
-        for signal in SIGNALS:
-            found, plain = signal.pattern.search(text), re.search(signal.written, text)
-            assert (found and found.span()) == (plain and plain.span()), (signal.topic, text[:80])
+        for signal, wanted in zip(SIGNALS, strings, strict=True):
+            for m in signal.pattern.finditer(text):
+                assert wanted is None or any(w in m.group() for w in wanted), (signal.topic, m.group())
 
 
 def test_judge_finds_what_a_plain_search_finds():
-    """judge's unions and factored patterns give the very hits, in order and with their text, of
-    searching each written pattern in turn."""
+    """judge, searching only the signals whose strings it found, gives the very hits, in order and with their
+    text, of searching every pattern in turn."""
     for text in _texts():
-        plain = tuple((s, text[m.start() : m.end()]) for s in SIGNALS if (m := re.search(s.written, text)))
+        plain = tuple((s, text[m.start() : m.end()]) for s in SIGNALS if (m := s.pattern.search(text)))
         assert judge(text) == Judgement(plain), text[:80]
+
+
+def test_a_signal_without_fixed_strings_is_searched_always(monkeypatch):
+    from sync.mail import signals
+
+    table = (signals.Signal(1, "inquiry", "please", re.compile(r"\bplease\b")),
+             signals.Signal(2, "inquiry", "long word", re.compile(r"\b[a-z]{12,}\b")))
+    words, always = signals._words(table)
+    for name, value in (("SIGNALS", table), ("_WORDS", words), ("_ALWAYS", always)):
+        monkeypatch.setattr(signals, name, value)
+    assert always == {1}
+    assert judge("an extraordinary job").hits == ((table[1], "extraordinary"),)
