@@ -177,10 +177,12 @@ class Ahead:
         """Start the process (once); it takes batches when its imports are done."""
         if self._process is not None or self.broken:
             return
-        root = str(Path(__file__).resolve().parents[2])
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))}
+        # Without the site module (-S: ~20 ms sooner ready) but on this process's module path, so it imports
+        # what this process would.
+        path = [str(Path(__file__).resolve().parents[2]), *(p for p in sys.path if p and os.path.exists(p))]
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
         try:
-            self._process = subprocess.Popen([sys.executable, "-m", "sync.mail.ahead"], stdin=subprocess.PIPE,
+            self._process = subprocess.Popen([sys.executable, "-S", "-m", "sync.mail.ahead"], stdin=subprocess.PIPE,
                                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
         except OSError:
             log.warning("could not start the second process; judging mail in this one", exc_info=True)

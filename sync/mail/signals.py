@@ -52,17 +52,18 @@ _MOST = 32  # strings a run of literals may stand for ("cu[áa]nto": 2) before i
 
 def _strings(items: list[Any]) -> set[str] | None:
     """The strings a piece of pattern matches, when it matches only a few fixed ones ("s?", "[çc]", "(?:a|an)")."""
-    out = {""}
+    out, tail = {""}, ""  # tail: literals not yet added to each of out (most items are single characters)
     for op, av in items:
+        if op is _c.LITERAL:
+            tail += chr(av)
+            continue
         if op in _ZERO_WIDTH:
             continue
-        if op is _c.LITERAL:
-            alts: set[str] | None = {chr(av)}
-        elif op is _c.IN and all(o is _c.LITERAL for o, _ in av):
-            alts = {chr(a) for _, a in av}
+        if op is _c.IN and all(o is _c.LITERAL for o, _ in av):
+            alts: set[str] | None = {chr(a) for _, a in av}
         elif op is _c.SUBPATTERN:
             alts = _strings(av[-1].data)
-        elif op is _c.BRANCH:
+        elif op is _c.BRANCH and len(av[1]) <= _MOST:
             each = [_strings(a.data) for a in av[1]]
             alts = None if None in each else set().union(*each)  # type: ignore[arg-type]
         elif op is _c.MAX_REPEAT and av[1] == 1:
@@ -72,26 +73,30 @@ def _strings(items: list[Any]) -> set[str] | None:
             return None
         if alts is None or len(out) * len(alts) > _MOST:
             return None
-        out = {o + a for o in out for a in alts}
-    return out
+        out, tail = {o + tail + a for o in out for a in alts}, ""
+    return {o + tail for o in out}
 
 
 def needs(items: list[Any]) -> frozenset[str] | None:
     """Strings one of which is in every match of this (parsed) pattern, or None where there are none: of
     the runs of literals and the groups it must go through, the one whose shortest string is longest."""
     found: list[frozenset[str]] = []
-    run = {""}
+    run, tail = {""}, ""  # the run of fixed strings so far, as with _strings
     for item in [*items, (None, None)]:  # the end closes the last run
         op, av = item
+        if op is _c.LITERAL:
+            tail += chr(av)
+            continue
         if op in _ZERO_WIDTH:
             continue
         fixed = _strings([item]) if op is not None else None
         if fixed is not None and len(run) * len(fixed) <= _MOST:
-            run = {r + f for r in run for f in fixed}
+            run, tail = {r + tail + f for r in run for f in fixed}, ""
             continue
+        run = {r + tail for r in run}
         if min(map(len, run)):
             found.append(frozenset(run))
-        run = {""}
+        run, tail = {""}, ""
         inner = (av[-1].data if op is _c.SUBPATTERN else av[2].data if op in (_c.MAX_REPEAT, _c.MIN_REPEAT)
                  and av[0] >= 1 else None)
         if inner is not None:
