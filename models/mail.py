@@ -12,7 +12,6 @@ never imports the sync package.
 """
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import operator
@@ -27,10 +26,9 @@ from . import insights, leads, search, settings, stages, writes
 from .clock import now, to_utc
 from .contacts import normalise_email, normalise_phone
 from .errors import InvalidInput, NotFound, RuleError
+from .known import NAMESPACE, DbKnown, domain_of, hit_lead, in_parts, live_lead, marks, message_key, one_value, rows_of
 from .tables import Activity, FollowUp, Lead, MailAccount, MailMessage, SenderRule, Stage, database
 
-# Fixed forever: changing it would give every mail-born lead a new id.
-NAMESPACE = uuid.UUID("6f1c3a52-8d0e-5b7a-9c44-2e6b1f0d9a31")
 FREEMAIL = frozenset("""
 gmail.com googlemail.com outlook.com hotmail.com hotmail.de hotmail.co.uk hotmail.fr live.com live.de msn.com
 yahoo.com yahoo.de yahoo.co.uk yahoo.fr ymail.com aol.com icloud.com me.com mac.com web.de gmx.de gmx.net gmx.at
@@ -43,12 +41,6 @@ RULES = uuid.UUID("0b8e2f47-61d3-4c1a-a5e9-3f7d2c8b6e10")
 BODY_LIMIT = 20_000  # characters of cleaned text kept per message
 
 
-@functools.lru_cache(maxsize=4096)  # a message's key is asked for several times while its batch is judged and stored
-def message_key(message_id: str) -> str:
-    """The deterministic id of a message's MailMessage row and of a lead created from it."""
-    return leads.uuid5_text(NAMESPACE.bytes, message_id.strip().strip("<>").strip().encode())
-
-
 def raw_key(raw: bytes) -> str:
     """A stable stand-in Message-ID for bytes that could not even be parsed."""
     return f"<{hashlib.sha256(raw).hexdigest()}@leadbook.unparsed>"
@@ -56,137 +48,6 @@ def raw_key(raw: bytes) -> str:
 
 def _activity_id(kind: str, message_id: str) -> str:
     return str(uuid.uuid5(NAMESPACE, f"{kind}:{message_id.strip().strip('<>').strip()}"))
-
-
-# Capture runs these lookups for every message: plain SQL skips peewee's query building,
-# which costs more than SQLite's answer here (see tests/benchmarks/capture.py).
-def _one(sql: str, params: Sequence[Any]) -> Any:
-    row = database.execute_sql(sql, params).fetchone()
-    return row[0] if row else None
-
-
-def _marks(values: Sequence[Any]) -> str:
-    return ",".join("?" * len(values))
-
-
-def _live(lead_id: str | None) -> str | None:
-    """Follow merges to the lead that absorbed this one (None when there is no such lead)."""
-    seen: set[str] = set()
-    while lead_id and lead_id not in seen:
-        seen.add(lead_id)
-        row = database.execute_sql("SELECT merged_into FROM lead WHERE id = ?", (lead_id,)).fetchone()
-        if row is None:
-            return None
-        if row[0] is None:
-            return lead_id
-        lead_id = row[0]
-    return None
-
-
-def _hit_lead(hit: tuple[tuple[bool, bool, str], str] | None) -> str | None:
-    """The live lead of an address_hit: merges followed (a lead not merged is its own)."""
-    if hit is None:
-        return None
-    return hit[1] if not hit[0][0] else _live(hit[1])
-
-
-def _parts(values: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
-    """Values for IN lists, a bounded number of variables a statement."""
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
-
-
-def _rows_of(values: Sequence[str], select_in: str) -> Iterator[tuple[Any, ...]]:
-    """The rows of `select_in (values)`, a statement per 500 values."""
-    for part in _parts(values):
-        yield from database.execute_sql(f"{select_in} ({_marks(part)})", part)
-
-
-def _domain(address: str) -> str:
-    return address.rsplit("@", 1)[-1].lower() if "@" in address else ""
-
-
-class DbKnown:
-    """What the classifier may ask of the database (the classify.Known protocol)."""
-
-    def __init__(self) -> None:
-        self._rules: dict[str, str] | None = None  # small table: read once per pass
-
-    def lead_for_thread(self, message_ids: Sequence[str]) -> str | None:
-        ids = [m for m in message_ids if m]
-        if not ids:
-            return None
-        keys = [message_key(m) for m in ids]
-        hit = _one(f"SELECT lead_id FROM mail_message WHERE id IN ({_marks(keys)}) AND lead_id IS NOT NULL "
-                   "LIMIT 1", keys)
-        if hit is None:  # a lead born from the first message has its id
-            hit = _one(f"SELECT id FROM lead WHERE id IN ({_marks(keys)}) LIMIT 1", keys)
-        if hit is None:  # activities arrive by team sync from other machines too
-            hit = _one(f"SELECT lead_id FROM activity WHERE message_id IN ({_marks(ids)}) LIMIT 1", ids)
-        return _live(hit)
-
-    @staticmethod
-    def thread_hits(threads: Collection[Sequence[str]]) -> dict[tuple[str, ...], str | None]:
-        """lead_for_thread of each thread (as a tuple), in a few queries per 500 ids. Where several rows
-        answer, the first in index order, as SQLite's LIMIT 1 over an IN list gives it."""
-        wanted = {tuple(t) for t in threads}
-        ids = sorted({m for t in wanted for m in t if m})
-        keys = sorted({message_key(m) for m in ids})
-        by_message = dict(_rows_of(keys, "SELECT id, lead_id FROM mail_message WHERE lead_id IS NOT NULL AND id IN"))
-        born = {k for (k,) in _rows_of(keys, "SELECT id FROM lead WHERE id IN")}
-        logged: dict[str, str] = {}  # message id -> the lead of its first entry
-        entries = _rows_of(ids, "SELECT message_id, lead_id, rowid FROM activity WHERE message_id IN")
-        for message_id, lead_id, _rowid in sorted(entries, key=lambda row: (row[0], row[2])):
-            logged.setdefault(message_id, lead_id)
-        hits: dict[tuple[str, ...], str | None] = {}
-        for thread in wanted:
-            mine = sorted({m for m in thread if m})
-            mine_keys = sorted(map(message_key, mine))
-            hits[thread] = (next((by_message[k] for k in mine_keys if k in by_message), None)
-                            or next((k for k in mine_keys if k in born), None)
-                            or next((logged[m] for m in mine if m in logged), None))
-        merged = dict(_rows_of(sorted({h for h in hits.values() if h}), "SELECT id, merged_into FROM lead WHERE id IN"))
-        return {thread: None if hit not in merged else hit if merged[hit] is None else _live(hit)
-                for thread, hit in hits.items()}
-
-    def lead_for_address(self, address: str) -> str | None:
-        return _hit_lead(self.address_hit(address))
-
-    @staticmethod
-    def address_hit(address: str) -> tuple[tuple[bool, bool, str], str] | None:
-        """((merged, closed, created), id) of the lead with this email or relay address that comes first."""
-        address = (address or "").strip().lower()
-        if not address:
-            return None
-        row = database.execute_sql(
-            "SELECT merged_into IS NOT NULL, status != 'open', created_at, id FROM lead WHERE email = ? OR relay = ? "
-            "ORDER BY merged_into IS NOT NULL, status != 'open', created_at LIMIT 1",
-            (address, address)).fetchone()
-        return ((bool(row[0]), bool(row[1]), str(row[2])), row[3]) if row else None
-
-    @staticmethod
-    def address_hits(addresses: Collection[str]) -> dict[str, tuple[tuple[bool, bool, str], str] | None]:
-        """address_hit of each address (stripped and lowercased), in one query per 500."""
-        wanted = sorted({a.strip().lower() for a in addresses if a and a.strip()})
-        hits: dict[str, tuple[tuple[bool, bool, str], str] | None] = dict.fromkeys(wanted)
-        for part in _parts(wanted):
-            rows = database.execute_sql(
-                "SELECT merged_into IS NOT NULL, status != 'open', created_at, id, email, relay FROM lead "
-                f"WHERE email IN ({_marks(part)}) OR relay IN ({_marks(part)})", (*part, *part)).fetchall()
-            for merged, closed, created, lead_id, email, relay in rows:
-                rank = (bool(merged), bool(closed), str(created))
-                for address in {email, relay} & hits.keys():
-                    if hits[address] is None or rank < hits[address][0]:  # type: ignore[index]
-                        hits[address] = (rank, lead_id)
-        return hits
-
-    def rule_for(self, address: str) -> str | None:
-        if self._rules is None:
-            self._rules = rules()
-        address = (address or "").strip().lower()
-        if not address:
-            return None
-        return self._rules.get(address) or self._rules.get("@" + _domain(address))
 
 
 # --- storing verdicts --------------------------------------------------------------
@@ -294,7 +155,7 @@ class Item(NamedTuple):
 
 _COLUMNS = tuple(Stored.__dataclass_fields__)
 _json = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps with options makes an encoder a call
-_INSERT = f"INSERT INTO mail_message ({', '.join(_COLUMNS)}) VALUES ({_marks(_COLUMNS)})"
+_INSERT = f"INSERT INTO mail_message ({', '.join(_COLUMNS)}) VALUES ({marks(_COLUMNS)})"
 
 
 def _stamp(value: datetime | None) -> str | None:
@@ -437,7 +298,7 @@ class BatchStore:
         decided = self._addresses.get(address)
         if decided and (stored is None or decided[0] < stored[0]):
             return decided[1]  # a lead of this batch, or one that gets this address from it
-        return _hit_lead(stored)
+        return hit_lead(stored)
 
     def look_up(self, message_ids: Collection[str], addresses: Collection[str], contacts: Collection[Any],
                 threads: Collection[Sequence[str]] = ()) -> None:
@@ -448,22 +309,22 @@ class BatchStore:
         goes to the database."""
         read, keys = self._read, sorted({message_key(m) for m in message_ids})
         read.keys.update(keys)
-        for part in _parts(keys):
+        for part in in_parts(keys):
             read.stored.update(k for (k,) in database.execute_sql(
-                f"SELECT id FROM mail_message WHERE id IN ({_marks(part)})", part))
-            read.leads.update(database.execute_sql(f"SELECT id, merged_into FROM lead WHERE id IN ({_marks(part)})",
+                f"SELECT id FROM mail_message WHERE id IN ({marks(part)})", part))
+            read.leads.update(database.execute_sql(f"SELECT id, merged_into FROM lead WHERE id IN ({marks(part)})",
                                                    part).fetchall())
         read.addresses.update(self.known.address_hits(addresses))
         read.threads.update(self.known.thread_hits(threads))
         found = [_usable(_field_dict(c), self.context) for c in contacts]
         for kind, probes in (("email", read.emails), ("phone", read.phones)):
             values = sorted({f[kind] for f in found if f[kind]} - probes.keys())
-            for part in _parts(values):
+            for part in in_parts(values):
                 for value in part:
                     probes[value] = []
                 for row in database.execute_sql(
                         "SELECT id, email, phone, created_at FROM lead WHERE merged_into IS NULL AND status = 'open' "
-                        f"AND {kind} IN ({_marks(part)})", part):
+                        f"AND {kind} IN ({marks(part)})", part):
                     probes[row[1 if kind == "email" else 2]].append(row)
 
     def rule_for(self, address: str) -> str | None:
@@ -473,7 +334,7 @@ class BatchStore:
         """Decide what storing this judged message will do (call it in order, right after judging it)."""
         row = _stored_row(item)
         if row.id in self._keys or (row.id in self._read.stored if row.id in self._read.keys
-                                    else _one("SELECT 1 FROM mail_message WHERE id = ?", (row.id,))):
+                                    else one_value("SELECT 1 FROM mail_message WHERE id = ?", (row.id,))):
             self._plans.append((item, None))
             return
         verdict = item.verdict
@@ -495,8 +356,8 @@ class BatchStore:
     def _decide(self, verdict: Any, row: Stored) -> str:
         """The lead an inquiry goes to: one with the message's id already, an open twin, or a new one."""
         leads = self._read.leads
-        existing = (row.id if leads[row.id] is None else _live(row.id)) if row.id in leads \
-            else None if row.id in self._read.keys else _live(row.id)
+        existing = (row.id if leads[row.id] is None else live_lead(row.id)) if row.id in leads \
+            else None if row.id in self._read.keys else live_lead(row.id)
         if existing:  # team sync brought this lead in from a machine that read the same inbox
             self._inquiries[row.id] = ("existing", {}, None)
             return existing
@@ -565,10 +426,10 @@ class BatchStore:
         ahead, ids = self._ahead, sorted({row.lead_id for row in rows} - self._unwritten - self._leads.keys())
         ahead.entries = {_activity_id("email_in" if row.verdict == "reply" else "email_out", row.message_id)
                          for row in rows if row.verdict in ("reply", "outgoing")}
-        ahead.logged = {i for (i,) in _rows_of(sorted(ahead.entries), "SELECT id FROM activity WHERE id IN")}
-        ahead.leads = {found[0]: found for found in _rows_of(ids, f"{_select(Lead)} WHERE id IN")}
+        ahead.logged = {i for (i,) in rows_of(sorted(ahead.entries), "SELECT id FROM activity WHERE id IN")}
+        ahead.leads = {found[0]: found for found in rows_of(ids, f"{_select(Lead)} WHERE id IN")}
         ahead.steps = dict.fromkeys(ahead.leads)
-        for found in _rows_of(ids, f"{_select(FollowUp)} WHERE done_at IS NULL AND lead_id IN"):
+        for found in rows_of(ids, f"{_select(FollowUp)} WHERE done_at IS NULL AND lead_id IN"):
             ahead.steps[found[_STEP_LEAD]] = _model(FollowUp, found)  # one pending step a lead (leads.py keeps it so)
 
     def logged(self, activity_id: str) -> bool:
@@ -576,7 +437,7 @@ class BatchStore:
         ahead = self._ahead
         if activity_id in ahead.entries:
             return activity_id in ahead.logged
-        return _one("SELECT 1 FROM activity WHERE id = ?", (activity_id,)) is not None
+        return one_value("SELECT 1 FROM activity WHERE id = ?", (activity_id,)) is not None
 
     def pending_step(self, lead: Lead) -> FollowUp | None:
         """The lead's pending step as this transaction has it: read ahead or once, then as set by next_step()
@@ -613,7 +474,7 @@ class BatchStore:
         if lead_id in self._unwritten:  # an inquiry of this batch: the rules read its rows from the database
             self._write_leads()
         found = self._ahead.leads.pop(lead_id, None)
-        live = lead_id if found is not None and found[_MERGED] is None else _live(lead_id)
+        live = lead_id if found is not None and found[_MERGED] is None else live_lead(lead_id)
         if live is None:
             return None
         if live not in self._leads:
@@ -645,7 +506,7 @@ class BatchStore:
 
     def last_answer(self, lead_id: str) -> datetime | None:
         """When we last wrote to the lead (an "email_out" entry stored or gathered), or None."""
-        stored = _one("SELECT max(at) FROM activity WHERE lead_id = ? AND kind = 'email_out'", (lead_id,))
+        stored = one_value("SELECT max(at) FROM activity WHERE lead_id = ? AND kind = 'email_out'", (lead_id,))
         stored = datetime.fromisoformat(stored) if isinstance(stored, str) else stored
         gathered = self._answered.get(lead_id)
         return gathered if stored is None or (gathered is not None and gathered > stored) else stored
@@ -738,7 +599,7 @@ def _lead_name(fields: dict[str, str | None], row: Any, source: str | None) -> s
 def _create_lead(row: MailMessage, fields: dict[str, str | None], source: str | None,
                  relay: str | None, context: StoreContext) -> str:
     """A lead with the message's id (its inquiry entry tied to the message), or the open lead it duplicates."""
-    existing = _live(row.id)
+    existing = live_lead(row.id)
     if existing:  # team sync brought this lead in from a machine that read the same inbox
         return existing
     fields = _usable(fields, context)
@@ -834,7 +695,7 @@ def find_message(ref: str) -> MailMessage:
 def last_subject(lead_id: str) -> str | None:
     """The subject of the lead's newest real correspondence (not a form service's notification):
     what a reply should be about."""
-    return _one("SELECT subject FROM mail_message WHERE lead_id = ? AND subject != '' "
+    return one_value("SELECT subject FROM mail_message WHERE lead_id = ? AND subject != '' "
                 "AND (verdict IN ('reply', 'outgoing') OR source = 'email') "
                 "ORDER BY received_at DESC LIMIT 1", (lead_id,))
 
@@ -884,12 +745,6 @@ def inquiry_notice(lead_ids: Sequence[str], most: int = 20) -> list[str] | None:
 class AcceptedLead(NamedTuple):
     id: str
     name: str
-
-
-def rules() -> dict[str, str]:
-    """Pattern -> action. Devices that decided on one pattern before syncing left a row each: the most
-    recently updated one wins (ties by id, so every device reads the same)."""
-    return dict(database.execute_sql("SELECT pattern, action FROM sender_rule ORDER BY updated_at, id").fetchall())
 
 
 def _set_rule(pattern: str, action: str) -> None:
@@ -959,7 +814,7 @@ def reject_review(message_row_id: str, scope: str = "domain") -> str:
     if row.verdict != "review" or row.decided_at is not None:
         raise RuleError(f"Message {row.id[:8]} is not waiting for review (its verdict is {row.verdict}).")
     address = _rule_address(row, _fields(row))
-    domain = _domain(address)
+    domain = domain_of(address)
     by_domain = scope == "domain" and domain and domain not in FREEMAIL
     pattern = "@" + domain if by_domain else address
     with database.atomic("IMMEDIATE"):

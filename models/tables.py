@@ -7,6 +7,7 @@ synced table. These classes only describe the schema; models.migrations creates 
 """
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import threading
 import uuid
@@ -63,6 +64,15 @@ database = Store(None)  # initialised by models.db.open_database
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+def uuid5_text(namespace: bytes, name: bytes) -> str:
+    """str(uuid.uuid5(uuid.UUID(bytes=namespace), name)) without uuid.UUID objects: a fifth of the time (an import
+    of 50,000 rows makes 150,000 such ids)."""
+    digest = bytearray(hashlib.sha1(namespace + name).digest())
+    digest[6], digest[8] = digest[6] & 0x0F | 0x50, digest[8] & 0x3F | 0x80  # version 5, RFC 4122 variant
+    x = digest[:16].hex()
+    return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
 
 
 class BaseModel(pw.Model):

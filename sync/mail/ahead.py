@@ -132,10 +132,10 @@ def judge_batch(raws: Sequence[bytes], me: Collection[str], sent_folder: bool,
 
 
 def _database_known(path: str | None) -> Known | None:
-    """The owner's data as committed, read only (models.mail.DbKnown); None without a database file."""
+    """The owner's data as committed, read only (models.known.DbKnown); None without a database file."""
     if not path or path == ":memory:" or not Path(path).exists():
         return None
-    from models.mail import DbKnown  # only here: the second process needs no database otherwise
+    from models.known import DbKnown  # only here: the second process needs no database otherwise
     from models.tables import database
 
     database.init(Path(path).resolve().as_uri() + "?mode=ro", uri=True, pragmas={"busy_timeout": 5000})

@@ -7,6 +7,7 @@ import pytest
 from models import leads, settings, writes  # noqa: E402
 from models.clock import now
 from models.errors import RuleError  # noqa: E402
+from models.known import rules  # noqa: E402
 from models.mail import (  # noqa: E402
     DbKnown,
     _set_rule,
@@ -18,7 +19,6 @@ from models.mail import (  # noqa: E402
     message_text,
     reject_review,
     review_queue,
-    rules,
     store_verdict,
 )
 from models.tables import Lead, MailAccount, MailMessage, SenderRule, database  # noqa: E402

@@ -9,7 +9,7 @@ from datetime import datetime
 import mail_samples as samples
 import pytest
 
-from models import db, demo, insights, mail, migrations, stages
+from models import db, demo, insights, known, mail, migrations, stages
 from models.tables import SenderRule, database
 from sync.mail.classify import classify
 
@@ -33,7 +33,7 @@ def before_synced_rules(tmp_path):
 
 def test_review_rules_survive_becoming_synced_rows(before_synced_rules):
     """Existing rules keep pattern, action and time, get UUID ids, and classification still follows them."""
-    assert mail.rules() == {"@spam-agency.example": "ignored", "chris.park@partner-firm.example": "lead"}
+    assert known.rules() == {"@spam-agency.example": "ignored", "chris.park@partner-firm.example": "lead"}
     rows = list(SenderRule.select().order_by(SenderRule.pattern))
     assert [str(r.created_at) for r in rows] == ["2026-01-05 10:00:00", "2026-02-01 09:30:00"]
     assert all(uuid.UUID(r.id).version == 4 and str(uuid.UUID(r.id)) == r.id for r in rows)
@@ -55,7 +55,7 @@ def test_a_new_decision_on_a_migrated_pattern_updates_its_row(before_synced_rule
     with database.atomic():
         mail._set_rule("@spam-agency.example", "lead")
     assert SenderRule.select().where(SenderRule.pattern == "@spam-agency.example").count() == 1
-    assert mail.rules()["@spam-agency.example"] == "lead"
+    assert known.rules()["@spam-agency.example"] == "lead"
 
 
 def test_insight_rows_are_filled_for_an_existing_database(tmp_path):

@@ -10,7 +10,7 @@ import pytest
 from imap_server import Mailbox
 
 from models import settings
-from models.mail import DbKnown
+from models.known import DbKnown
 from models.tables import Activity, Lead, MailAccount, MailMessage
 from sync.mail import accounts, ahead, imap
 from sync.mail import capture as capture_mod

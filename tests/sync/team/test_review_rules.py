@@ -4,7 +4,7 @@ from __future__ import annotations
 import mail_samples as samples
 from team_devices import as_device as device
 
-from models import mail
+from models import known, mail
 from models.tables import Activity, MailMessage, SenderRule, database
 from sync.mail.classify import classify
 from sync.team import team
@@ -32,9 +32,9 @@ def test_a_domain_rejected_on_one_laptop_is_ignored_by_the_others_capture(pair):
         assert mail.reject_review(capture(samples.personal()).id) == "@partner-firm.example"
         assert team.sync_round().sent > 0
     with device(ben):
-        assert mail.rules() == {}
+        assert known.rules() == {}
         team.sync_round()
-        assert mail.rules() == {"@partner-firm.example": "ignored"}
+        assert known.rules() == {"@partner-firm.example": "ignored"}
         row = capture(samples.personal(name="Dana Kim", email="dana.kim@partner-firm.example"))
         assert row.verdict == "ignored" and row.lead_id is None
         assert "partner-firm.example" in row.reason
@@ -56,6 +56,6 @@ def test_two_laptops_deciding_differently_on_one_sender_converge(pair):
             team.sync_round()
             assert SenderRule.select().count() == 1  # the same id on both: one row
             assert not Activity.select().where(Activity.kind == "conflict").exists()
-            ends.append((rule_rows(), mail.rules()))
+            ends.append((rule_rows(), known.rules()))
     assert ends[0] == ends[1]
     assert ends[0][1]["chris.park@partner-firm.example"] in ("ignored", "lead")
