@@ -16,6 +16,7 @@ from typing import Any
 
 from models.clock import iso, parse_when
 from models.errors import InvalidInput, LeadbookError
+from models.plural import counted
 
 from .columns import cell
 
@@ -278,7 +279,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     if plan.rejected and not counts["add"] + counts["merge"]:
         line, why = plan.rejected[0]
         n, there = len(plan.rejected), f", {counts['skip']} already there" if counts["skip"] else ""
-        raise InvalidInput(f"Nothing was imported: {n} row{'s' if n != 1 else ''} rejected "
+        raise InvalidInput(f"Nothing was imported: {counted(n, 'row')} rejected "
                            f"(line {line}: {why}){there}.")
     result = importing.apply_import(plan, skip_invalid=args.skip_invalid)
     lines.append(f"Imported: added {result.added}, merged {result.merged}, skipped {result.skipped}, "
@@ -296,7 +297,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise InvalidInput("XLSX cannot be written to the terminal: name a file with -o.")
     count = export.export_leads(target, fmt)
     if args.output:
-        print(f"Exported {count} leads to {args.output}.", file=sys.stderr)
+        print(f"Exported {counted(count, 'lead')} to {args.output}.", file=sys.stderr)
     return 0
 
 
@@ -313,7 +314,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from models import backup
 
     count = backup.restore_from(args.data_dir, Path(args.file))
-    print(f"Restored {count} leads from {args.file}; the previous database is kept in {args.data_dir / 'backups'}.")
+    print(f"Restored {counted(count, 'lead')} from {args.file}; the previous database is kept in "
+          f"{args.data_dir / 'backups'}.")
     return 0
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from models.clock import iso, now
+from models.plural import counted
 
 from .cli_mail import _print, read_secret
 from .columns import cell
@@ -56,12 +57,11 @@ def _status_text(status: Any) -> str:
         lines.append(f"  {d.device_id[:8]}  {cell(d.member, 24)}  seen {_ago(d.last_seen):12}  applied {d.applied}, "
                      f"pending {d.pending}, held back {d.held_back}{me}")
     if status.conflicts:
-        lines.append(f"{status.conflicts} sync conflict(s) are on the leads' timelines.")
+        lines.append(status.conflicts_note())
     if status.clock_warning:
         lines.append(status.clock_warning)
     if status.foreign:
-        lines.append(f"Skipped {len(status.foreign)} file(s) that are not Leadbook's (copies made by the sync tool?): "
-                     + ", ".join(status.foreign))
+        lines.append(status.foreign_note(most=len(status.foreign)))
     return "\n".join(lines)
 
 
@@ -100,7 +100,7 @@ def cmd_team_join(args: argparse.Namespace) -> int:
     passphrase = _read_passphrase(args, "Team passphrase (empty if the team has none): ")
     status = team.join(Path(args.folder).expanduser(), passphrase, *_member(args))
     others = sum(1 for d in status.devices if not d.is_me)
-    _print(args, _status_record(status), f"Joined the team in {status.folder} with {others} other device(s).")
+    _print(args, _status_record(status), f"Joined the team in {status.folder} with {counted(others, 'other device')}.")
     return 0
 
 
@@ -122,8 +122,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
         print(f"leadbook: {text}" + ("" if "--force" in text else " Run `leadbook sync --force` to go on."),
               file=sys.stderr)
         return REFUSED
-    lines = [f"Sent {result.sent} change(s), received {result.received}"
-             + (f", {result.conflicts} conflict(s) on the timelines" if result.conflicts else "")
+    lines = [f"Sent {counted(result.sent, 'change')}, received {result.received:,}"
+             + (f", {counted(result.conflicts, 'conflict')} on the timelines" if result.conflicts else "")
              + (f", {result.held_back} held back" if result.held_back else "") + "."]
     lines += [f"Skipped {what}." for what in result.skipped]
     if result.warning:

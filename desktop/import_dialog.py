@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from models import board, importing
 from models.import_columns import CHOICES, DETAILS, IGNORE, LABEL
 from models.import_report import counts, describe
+from models.plural import counted
 
 from .controller import Controller
 from .progress import Progress, ProgressBar
@@ -138,7 +139,7 @@ class ImportDialog(QDialog):
         lines = describe(plan)[1:]  # the first line is the profile, shown above too
         self.problems.setPlainText("\n".join(line for line in lines if not line.startswith(shown_above))
                                    or "Nothing: every row reads cleanly.")
-        self.import_button.setText(f"Import {n['add'] + n['merge']:,} leads")
+        self.import_button.setText(f"Import {counted(n['add'] + n['merge'], 'lead')}")
         self.import_button.setEnabled(n["add"] + n["merge"] > 0)  # rejected rows are left out, as listed
         self.planned.emit()
 
@@ -212,7 +213,7 @@ class ImportDialog(QDialog):
                                  f"{result.skipped:,} skipped, {result.rejected:,} rejected.")
             self.undo_button.setVisible(result.undo is not None)
             self.undo_button.setEnabled(result.undo is not None)
-            self.controller.inform(f"Imported {result.added:,} leads from {self.path.name}.")
+            self.controller.inform(f"Imported {counted(result.added, 'lead')} from {self.path.name}.")
         self.finished_import.emit()
 
     def _failed(self, error: str) -> None:

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from models import board, bulk, detail, history, insights
 from models.board import UNCLAIMED
 from models.insights import minutes_text, share_text
+from models.plural import counted
 from models.report_file import write_report
 
 from . import money, widgets
@@ -228,7 +229,7 @@ class InsightsView(LiveView):
             Bar(st.stage, st.stage, st.median_days or 0,
                 ("—" if st.median_days is None else f"{st.median_days:.1f} days")
                 + (f" · {st.stuck} stuck" if st.stuck else ""),
-                tip=f"{st.stuck} open lead(s) here longer than {st.allowance_days} days; click for them")
+                tip=f"{counted(st.stuck, 'open lead')} here longer than {st.allowance_days} days; click for them")
             for st in report.stages])
         self.speed_chart.set_bars([
             Bar(row.bucket, insights.BUCKET_TITLES[row.bucket], row.win_rate or 0,

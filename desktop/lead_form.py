@@ -21,6 +21,7 @@ from models import settings
 from models.contacts import normalise_email, normalise_phone
 from models.errors import InvalidInput
 from models.new_lead import Duplicate, find_duplicates, save_lead
+from models.plural import counted
 
 from . import resources
 from .controller import Controller
@@ -40,7 +41,7 @@ def duplicate_warning(dupes: list[Duplicate]) -> str:
     else:
         text += "a new lead will be created beside the closed one."
     if len(dupes) > 1:
-        text += f" ({len(dupes) - 1} more lead{'s' if len(dupes) > 2 else ''} match.)"
+        text += f" ({counted(len(dupes) - 1, 'more lead')} {'matches' if len(dupes) == 2 else 'match'}.)"
     return text
 
 

@@ -10,6 +10,7 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QAbstractItemView, QDialog, QLabel, QListView, QPushButton, QVBoxLayout, QWidget
 
 from models import board
+from models.plural import counted
 
 from .controller import Controller
 from .widgets import ListModel, button_row
@@ -41,7 +42,7 @@ class LeadListDialog(QDialog):
         self.setWindowTitle(title)
         self.resize(620, 460)
         count = len(self.lead_ids)
-        heading = QLabel(f"<b>{title}</b> — {count:,} lead{'s' if count != 1 else ''}"
+        heading = QLabel(f"<b>{title}</b> — {counted(count, 'lead')}"
                          + (f", the first {SHOWN} listed" if count > SHOWN else ""))
         hint = QLabel("Enter or a double click opens a lead.")
         hint.setProperty("role", "hint")

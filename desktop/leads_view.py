@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from models import board, bulk, erase, history
 from models.board import StageInfo
 from models.bulk import LeadTable
+from models.plural import counted
 
 from . import money, resources, stage_dialogs, widgets
 from .controller import Controller
@@ -276,7 +277,7 @@ class LeadsView(LiveView):
 
     def _update_count(self) -> None:
         shown, total = self.model.rowCount(), self.model.total()
-        self.count_label.setText(f"{total:,} leads" if shown == total else f"{shown:,} of {total:,} leads")
+        self.count_label.setText(counted(total, "lead") if shown == total else f"{shown:,} of {counted(total, 'lead')}")
         self.empty.setVisible(shown == 0)
         self.empty.setText("No leads yet: add one with New lead (Ctrl+N), or import a spreadsheet."
                            if total == 0 else "No leads match the filter.")
@@ -435,7 +436,7 @@ class LeadsView(LiveView):
                 return
 
         self.controller.read(partial(bulk.export_selected, path, ids),
-                             lambda count: self.controller.inform(f"Exported {count:,} leads to {path}."))
+                             lambda count: self.controller.inform(f"Exported {counted(count, 'lead')} to {path}."))
 
     def _on_context_menu(self, pos: QPoint) -> None:
         index = self.table.indexAt(pos)

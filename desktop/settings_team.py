@@ -237,10 +237,6 @@ class TeamPane(QWidget):
             self.devices.set_devices(status.devices)
         problems = [text for text in (outcome.problem, outcome.refused, status and status.clock_warning) if text]
         notes = []
-        if status is not None and status.conflicts:
-            notes.append(f"{status.conflicts} sync conflict(s) are on the leads' timelines: "
-                         "both values are kept there.")
-        if status is not None and status.foreign:
-            notes.append(f"Skipped {len(status.foreign)} file(s) the sync tool or the system put there: "
-                         + ", ".join(status.foreign[:5]) + ("…" if len(status.foreign) > 5 else ""))
+        if status is not None:
+            notes += [note for note in (status.conflicts_note(), status.foreign_note()) if note]
         show_result(self.notes, False if problems else None, "\n".join(problems + notes))

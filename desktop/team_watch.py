@@ -15,6 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QFileSystemWatcher, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
 
+from models.plural import counted
 from sync.team import rounds, team
 from sync.team.folder import DEVICES
 
@@ -44,11 +45,7 @@ def describe(outcome: rounds.Outcome, seconds_since: float | None) -> tuple[str,
         details += [f"Team folder: {status.folder}" + (" (encrypted)" if status.encrypted else "")]
         details += [f"{d.member}{' (this computer)' if d.is_me else ''}: applied {d.applied}, pending {d.pending}"
                     + (f", {d.held_back} held back" if d.held_back else "") for d in status.devices]
-        if status.conflicts:
-            details.append(f"{status.conflicts} sync conflict(s) are on the leads' timelines.")
-        if status.foreign:
-            details.append(f"Skipped {len(status.foreign)} file(s) that are not Leadbook's: "
-                           + ", ".join(status.foreign[:5]) + ("…" if len(status.foreign) > 5 else ""))
+        details += [note for note in (status.conflicts_note(), status.foreign_note()) if note]
     result = outcome.result
     if result is not None:
         details += [f"Skipped {what}." for what in result.skipped]
@@ -62,10 +59,10 @@ def describe(outcome: rounds.Outcome, seconds_since: float | None) -> tuple[str,
         return warning, tooltip
     held = sum(d.held_back for d in status.devices) if status else 0
     if held:
-        return f"{held} change{'s' if held != 1 else ''} held back", tooltip
+        return f"{counted(held, 'change')} held back", tooltip
     devices = len(status.devices) if status else 0
     when = "Synced" if seconds_since is None else f"Synced {ago(seconds_since)} ago"
-    return f"{when} · {devices} device{'s' if devices != 1 else ''}", tooltip
+    return f"{when} · {counted(devices, 'device')}", tooltip
 
 
 class TeamWatch(QObject):

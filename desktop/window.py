@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from models.plural import counted
+
 from . import resources
 from .controller import Controller
 
@@ -179,7 +181,9 @@ class MainWindow(QMainWindow):
     def _on_review_count_changed(self, count: int) -> None:
         item = self.nav.item(KEYS.index("review"))
         item.setText(f"Review ({count})" if count else "Review")
-        item.setToolTip(f"{count} message(s) might be inquiries: accept or reject them" if count else "")
+        one = count == 1
+        item.setToolTip(f"{counted(count, 'message')} might be {'an inquiry' if one else 'inquiries'}: accept or "
+                        f"reject {'it' if one else 'them'}" if count else "")
 
     def open_settings(self) -> None:
         from .settings_dialog import SettingsDialog
@@ -226,7 +230,7 @@ class MainWindow(QMainWindow):
             fmt = {"Excel (*.xlsx)": "xlsx", "JSON (*.json)": "json"}.get(chosen, "csv")
             path += f".{fmt}"
         self.controller.read(partial(export_leads, path, fmt),
-                             lambda count: self.controller.inform(f"Exported {count:,} leads to {path}."))
+                             lambda count: self.controller.inform(f"Exported {counted(count, 'lead')} to {path}."))
 
     def new_lead(self) -> None:
         from .lead_form import NewLeadDialog

@@ -19,6 +19,7 @@ from . import board, db, export, history, leads, members
 from .board import Choices
 from .clock import to_local
 from .errors import NotFound
+from .plural import counted
 from .tables import Lead, Stage
 
 
@@ -76,7 +77,7 @@ def give_next_steps(lead_ids: Sequence[str]) -> history.Undo | None:
         return len(missing)
 
     count, token = history.undoable("", schedule)
-    return token and dataclasses.replace(token, text=f"Gave {count} lead{'s' if count != 1 else ''} a next step")
+    return token and dataclasses.replace(token, text=f"Gave {counted(count, 'lead')} a next step")
 
 
 STEP = 300  # leads a transaction: ~0.25 s of the write lock, so capture and the window write between
@@ -111,8 +112,6 @@ def in_steps(work: Callable[[Sequence[str]], int], lead_ids: Sequence[str],
     return count, undos
 
 
-def _leads(count: int) -> str:
-    return f"{count:,} lead{'s' if count != 1 else ''}"
 
 
 def reschedule(lead_ids: Sequence[str], due: datetime, progress: Progress = None) -> InSteps:
@@ -126,7 +125,7 @@ def reschedule(lead_ids: Sequence[str], due: datetime, progress: Progress = None
 
     count, undos = in_steps(move, lead_ids, progress)
     day = to_local(due)
-    return InSteps(count, f"Next step of {_leads(count)} on {day:%a} {day.day} {day:%b}" if count else
+    return InSteps(count, f"Next step of {counted(count, 'lead')} on {day:%a} {day.day} {day:%b}" if count else
                    "None of the selected leads is open: closed leads have no next step.", undos)
 
 
@@ -136,14 +135,14 @@ def move_in_steps(lead_ids: Sequence[str], stage_id: str, reason: str | None = N
     stage = Stage.get_or_none(Stage.id == stage_id)
     count, undos = in_steps(lambda chunk: move_leads(chunk, stage_id, reason, value), lead_ids, progress)
     name = stage.name if stage else "that stage"
-    return InSteps(count, f"Moved {_leads(count)} to {name}" if count else f"The selected leads are in {name} "
-                                                                           "already.", undos)
+    return InSteps(count, f"Moved {counted(count, 'lead')} to {name}" if count else
+                   f"The selected leads are in {name} already.", undos)
 
 
 def assign_in_steps(lead_ids: Sequence[str], owner_name: str, progress: Progress = None) -> InSteps:
     """assign_owner over a selection of any size, in steps."""
     count, undos = in_steps(lambda chunk: assign_owner(chunk, owner_name), lead_ids, progress)
-    return InSteps(count, f"Assigned {_leads(count)} to {owner_name.strip() or 'nobody'}", undos)
+    return InSteps(count, f"Assigned {counted(count, 'lead')} to {owner_name.strip() or 'nobody'}", undos)
 
 
 def export_selected(path: str, lead_ids: Sequence[str]) -> int:

@@ -17,6 +17,7 @@ from . import history, import_duplicates, insights, leads, members, search, sett
 from .clock import now
 from .errors import InvalidInput, RuleError
 from .forked import Child
+from .plural import counted
 from .tables import Activity, FollowUp, Lead, Member, database
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ def apply_import(plan: ImportPlan, skip_invalid: bool = False, progress: Callabl
     if plan.rejected and not skip_invalid:
         first_line, first_reason = plan.rejected[0]
         count = len(plan.rejected)
-        raise InvalidInput(f"{count} row{'s' if count != 1 else ''} of {plan.path.name} "
+        raise InvalidInput(f"{counted(count, 'row')} of {plan.path.name} "
                            f"{'were' if count != 1 else 'was'} rejected (line {first_line}: {first_reason}), "
                            f"so nothing was imported: fix them or skip invalid rows.")
     batch = _Batch(plan.path.name)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from . import writes
 from .errors import InvalidInput, RuleError
+from .plural import counted
 from .stages import all_stages
 from .tables import Lead, LostReason, Stage, database
 
@@ -89,7 +90,7 @@ def save_stages(edits: Sequence[StageEdit]) -> list[Stage]:
                 raise RuleError(f"The {stage.name} stage closes leads and cannot be removed (rename it instead).")
             if Lead.select().where(Lead.stage == stage.id).exists():
                 count = Lead.select().where(Lead.stage == stage.id).count()
-                raise RuleError(f"The stage '{stage.name}' still holds {count} lead(s): move them to another "
+                raise RuleError(f"The stage '{stage.name}' still holds {counted(count, 'lead')}: move them to another "
                                 "stage first.")
         for edit in ordered:
             if edit.id and current[edit.id].kind != edit.kind:

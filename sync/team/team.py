@@ -20,6 +20,7 @@ from pathlib import Path
 from models import hlc, members, replica, settings
 from models.clock import iso, now
 from models.errors import LeadbookError, RuleError
+from models.plural import counted
 from models.tables import Activity, Lead, Member, database
 
 from .. import credentials
@@ -59,6 +60,18 @@ class TeamStatus:
     foreign: tuple[str, ...]
     clock_warning: str | None
     last_round: datetime | None
+
+    def conflicts_note(self) -> str:
+        """What the conflicts mean, for the window and the command line ("" without any)."""
+        n = self.conflicts
+        return f"{counted(n, 'sync conflict')} {'is' if n == 1 else 'are'} on the leads' timelines: both values are " \
+               "kept there." if n else ""
+
+    def foreign_note(self, most: int = 5) -> str:
+        """The files in the folder that are not Leadbook's, the first `most` named ("" without any)."""
+        n, shown = len(self.foreign), ", ".join(self.foreign[:most]) + ("…" if len(self.foreign) > most else "")
+        return f"Skipped {counted(n, 'file')} that {'is' if n == 1 else 'are'} not Leadbook's (copies made by the " \
+               f"sync tool?): {shown}" if n else ""
 
 
 @dataclass(frozen=True)

@@ -181,7 +181,8 @@ def test_the_status_text_puts_the_problem_first():
     assert describe(rounds.Outcome(Path("/team"), warned, ok), 1)[0].startswith("This computer's clock")
     assert describe(rounds.Outcome(Path("/team"), problem=rounds.MISSING), None)[0] == rounds.MISSING
     text, tip = describe(rounds.Outcome(Path("/team"), status(conflicts=2, foreign=("x (1).lbk",)), ok), 5)
-    assert "2 sync conflict(s)" in tip and "x (1).lbk" in tip and "Ben: applied 2, pending 1" in tip
+    assert "2 sync conflicts are" in tip and "1 file that is" in tip and "x (1).lbk" in tip
+    assert "Ben: applied 2, pending 1" in tip
 
 
 def test_a_conflict_from_a_round_is_on_the_leads_timeline(teammate, watch, controller, qtbot):
