@@ -210,7 +210,10 @@ def _read(model: type[Any], where: str, params: Sequence[Any]) -> Any:
 
 _LEAD_COLUMNS = tuple(f.column_name for f in Lead._meta.sorted_fields)
 _MERGED = _LEAD_COLUMNS.index("merged_into")
-_STEP_LEAD = [f.column_name for f in FollowUp._meta.sorted_fields].index("lead_id")
+_STEP_COLUMNS = [f.column_name for f in FollowUp._meta.sorted_fields]
+_STEP_LEAD = _STEP_COLUMNS.index("lead_id")
+# A lead has one pending step (leads.py keeps it so); should team sync leave two, the one due first counts.
+_STEP_ORDER = operator.itemgetter(_STEP_COLUMNS.index("due"), _STEP_COLUMNS.index("id"))
 
 
 class _Ahead:
@@ -429,8 +432,9 @@ class BatchStore:
         ahead.logged = {i for (i,) in rows_of(sorted(ahead.entries), "SELECT id FROM activity WHERE id IN")}
         ahead.leads = {found[0]: found for found in rows_of(ids, f"{_select(Lead)} WHERE id IN")}
         ahead.steps = dict.fromkeys(ahead.leads)
-        for found in rows_of(ids, f"{_select(FollowUp)} WHERE done_at IS NULL AND lead_id IN"):
-            ahead.steps[found[_STEP_LEAD]] = _model(FollowUp, found)  # one pending step a lead (leads.py keeps it so)
+        steps = rows_of(ids, f"{_select(FollowUp)} WHERE done_at IS NULL AND lead_id IN")
+        for found in sorted(steps, key=_STEP_ORDER, reverse=True):  # the first in _STEP_ORDER stays
+            ahead.steps[found[_STEP_LEAD]] = _model(FollowUp, found)
 
     def logged(self, activity_id: str) -> bool:
         """Is this entry on a timeline already (a message stored by another device or pass)?"""
@@ -444,7 +448,7 @@ class BatchStore:
         (only our answers change steps while a batch is stored)."""
         steps = self._ahead.steps
         if lead.id not in steps:
-            steps[lead.id] = _read(FollowUp, "lead_id = ? AND done_at IS NULL", (lead.id,))
+            steps[lead.id] = _read(FollowUp, "lead_id = ? AND done_at IS NULL ORDER BY due, id", (lead.id,))
         return steps[lead.id]
 
     def next_step(self, lead: Lead, step: FollowUp | None) -> None:

@@ -178,11 +178,12 @@ class Ahead:
         if self._process is not None or self.broken:
             return
         # Without the site module (-S: ~20 ms sooner ready) but on this process's module path, so it imports
-        # what this process would.
+        # what this process would; never from the current folder (-P: a types.py there would break it).
         path = [str(Path(__file__).resolve().parents[2]), *(p for p in sys.path if p and os.path.exists(p))]
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
         try:
-            self._process = subprocess.Popen([sys.executable, "-S", "-m", "sync.mail.ahead"], stdin=subprocess.PIPE,
+            self._process = subprocess.Popen([sys.executable, "-S", "-P", "-m", "sync.mail.ahead"],
+                                             stdin=subprocess.PIPE,
                                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
         except OSError:
             log.warning("could not start the second process; judging mail in this one", exc_info=True)

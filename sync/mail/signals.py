@@ -48,6 +48,7 @@ def _s(weight: int, kind: str, topic: str, pattern: str) -> Signal:
 
 _ZERO_WIDTH = (_c.AT, _c.ASSERT, _c.ASSERT_NOT)  # \b, ^, $, lookarounds: no characters of their own
 _MOST = 32  # strings a run of literals may stand for ("cu[áa]nto": 2) before it is cut there
+_FOLDED = re.IGNORECASE  # a group matching either case ("(?i:…)") holds no string a lower-case text shows
 
 
 def _strings(items: list[Any]) -> set[str] | None:
@@ -62,7 +63,7 @@ def _strings(items: list[Any]) -> set[str] | None:
         if op is _c.IN and all(o is _c.LITERAL for o, _ in av):
             alts: set[str] | None = {chr(a) for _, a in av}
         elif op is _c.SUBPATTERN:
-            alts = _strings(av[-1].data)
+            alts = None if av[1] & _FOLDED else _strings(av[-1].data)
         elif op is _c.BRANCH and len(av[1]) <= _MOST:
             each = [_strings(a.data) for a in av[1]]
             alts = None if None in each else set().union(*each)  # type: ignore[arg-type]
@@ -97,8 +98,8 @@ def needs(items: list[Any]) -> frozenset[str] | None:
         if min(map(len, run)):
             found.append(frozenset(run))
         run, tail = {""}, ""
-        inner = (av[-1].data if op is _c.SUBPATTERN else av[2].data if op in (_c.MAX_REPEAT, _c.MIN_REPEAT)
-                 and av[0] >= 1 else None)
+        inner = (av[-1].data if op is _c.SUBPATTERN and not av[1] & _FOLDED
+                 else av[2].data if op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and av[0] >= 1 else None)
         if inner is not None:
             found.append(needs(inner) or frozenset())
         elif op is _c.BRANCH:
@@ -355,7 +356,8 @@ def _words(signals: tuple[Signal, ...]) -> tuple[ahocorasick.Automaton, frozense
     the signals without any (searched always)."""
     automaton, always, by_string = ahocorasick.Automaton(), set(), {}
     for n, signal in enumerate(signals):
-        strings = needs(_parser.parse(signal.pattern.pattern).data)
+        folded = signal.pattern.flags & re.IGNORECASE  # "(?i)…" matches what no lower-case string finds
+        strings = None if folded else needs(_parser.parse(signal.pattern.pattern).data)
         if strings is None:
             always.add(n)
         for string in strings or ():

@@ -199,3 +199,28 @@ def test_entries_gathered_in_a_transaction_count_as_stored(tmp_path):
     assert batch == one and awaiting_batch == awaiting
     assert str(awaiting[0][0])[:16] == str(start + timedelta(hours=3))[:16]
     assert [kind for _l, kind, *_r in one["activity"]].count("email_in") == 2
+
+
+def test_an_answer_ticks_off_the_step_due_first_when_sync_left_two(tmp_path):
+    """A lead with two pending steps (team sync can leave that): our answer ticks off "Respond to inquiry",
+    due first, read ahead with the batch or alone, and a later "Call back" stays pending."""
+    from datetime import timedelta
+
+    from models import writes
+    from models.clock import now
+    from models.tables import FollowUp, Lead
+
+    inquiry = samples.wpforms(name="Ann Lee", email="ann.lee@example.com")
+    answer = [(SENT, samples.owner_reply("ann.lee@example.com", samples.mid_of(inquiry)))]
+    for name, store in (("one", one_at_a_time), ("batch", as_capture_does)):
+        _open(tmp_path / name)
+        try:
+            as_capture_does([("INBOX", inquiry)])
+            lead = Lead.get()
+            writes.insert(FollowUp, lead=lead, title="Call back", due=now() + timedelta(days=9), created_at=now())
+            store(answer)
+            pending = {f.title for f in FollowUp.select().where(FollowUp.done_at.is_null())}
+            done = {f.title for f in FollowUp.select().where(FollowUp.done_at.is_null(False))}
+            assert done == {"Respond to inquiry"} and pending == {"Call back", "Follow up"}, name
+        finally:
+            db.close_database()

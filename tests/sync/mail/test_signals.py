@@ -100,6 +100,8 @@ def _texts() -> list[str]:
     (r"\w+|\?", None),  # a branch without any fixed string: always searched
     (r"a(?:b|c\w+)d", {"a"}),  # a group that holds no fixed string ends the run
     (r"x$|xx+\b|mum", {"x", "mum"}),
+    (r"(?i:price) list", {" list"}),  # either case: "PRICE" would match, so only what follows counts
+    (r"(?i:quote)", None),
 ])
 def test_needs_finds_strings_every_match_holds(pattern, expected):
     from re import _parser
@@ -138,3 +140,4 @@ def test_a_signal_without_fixed_strings_is_searched_always(monkeypatch):
         monkeypatch.setattr(signals, name, value)
     assert always == {1}
     assert judge("an extraordinary job").hits == ((table[1], "extraordinary"),)
+    assert signals._words((table[0], signals.Signal(1, "inquiry", "", re.compile("(?i)ſ"))))[1] == {1}
