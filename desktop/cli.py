@@ -514,6 +514,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     # Without a command the window starts, before the commands' parser and the models it names load.
     window, rest = GLOBAL.parse_known_args(argv)
+    if rest and all(a.startswith("-") and a not in ("-h", "--help") for a in rest):  # options alone, no command
+        build_parser().error(f"unrecognized arguments: {' '.join(rest)}")  # not "a COMMAND is required"
     args = build_parser().parse_args(argv) if rest else window
     args.data_dir = (getattr(args, "data_dir", None) or default_data_dir()).expanduser()
     logging.basicConfig(level=os.environ.get("LEADBOOK_LOG", "WARNING").upper(),

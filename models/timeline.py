@@ -13,7 +13,7 @@ from . import leads
 from .tables import Activity, FollowUp, Lead, Member, Stage, database
 
 KIND_TITLES = {
-    "created": "Inquiry", "email_in": "Email received", "email_out": "Email sent", "call": "Call",
+    "created": "New lead", "email_in": "Email received", "email_out": "Email sent", "call": "Call",
     "note": "Note", "meeting": "Meeting", "stage": "Stage", "edit": "Edited", "followup": "Follow-up",
     "merge": "Merged", "conflict": "Sync conflict", "claim": "Claimed",
 }

@@ -307,3 +307,11 @@ def test_config_checks_each_setting_and_names_a_bad_value(tmp_path):
     assert leadbook(tmp_path, "config", "response_target_minutes").stdout.strip() == "30"
     bad = leadbook(tmp_path, "config", "currency", "Euro")
     assert bad.returncode == 1 and "'Euro' is not a currency code" in bad.stderr
+
+
+def test_an_unknown_option_alone_is_named(tmp_path):
+    """`leadbook --bogus` says the option is unknown (not that a command is missing) and exits 2."""
+    result = leadbook(tmp_path, "--bogus")
+    assert result.returncode == 2 and "unrecognized arguments: --bogus" in result.stderr
+    assert "required" not in result.stderr
+    assert leadbook(tmp_path, "--help").returncode == 0
