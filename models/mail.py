@@ -12,6 +12,7 @@ never imports the sync package.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import operator
@@ -190,6 +191,7 @@ def _stored_row(item: Item) -> Stored:
         body=(item.body if item.body is not None else _body(verdict))[:BODY_LIMIT], lead_id=None, created_at=now())
 
 
+@functools.cache
 def _select(model: type[Any]) -> str:
     return f"SELECT {', '.join(f.column_name for f in model._meta.sorted_fields)} FROM {model._meta.table_name}"
 
