@@ -80,7 +80,7 @@ class DbKnown:
             return None
         keys = [message_key(m) for m in ids]
         hit = one_value(f"SELECT lead_id FROM mail_message WHERE id IN ({marks(keys)}) AND lead_id IS NOT NULL "
-                   "LIMIT 1", keys)
+                        "LIMIT 1", keys)
         if hit is None:  # a lead born from the first message has its id
             hit = one_value(f"SELECT id FROM lead WHERE id IN ({marks(keys)}) LIMIT 1", keys)
         if hit is None:  # activities arrive by team sync from other machines too

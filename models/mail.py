@@ -192,8 +192,13 @@ def _stored_row(item: Item) -> Stored:
 
 
 @functools.cache
+def _columns(model: type[Any]) -> tuple[str, ...]:
+    return tuple(f.column_name for f in model._meta.sorted_fields)
+
+
+@functools.cache
 def _select(model: type[Any]) -> str:
-    return f"SELECT {', '.join(f.column_name for f in model._meta.sorted_fields)} FROM {model._meta.table_name}"
+    return f"SELECT {', '.join(_columns(model))} FROM {model._meta.table_name}"
 
 
 def _model(model: type[Any], found: Sequence[Any]) -> Any:
@@ -210,12 +215,10 @@ def _read(model: type[Any], where: str, params: Sequence[Any]) -> Any:
     return None if found is None else _model(model, found)
 
 
-_LEAD_COLUMNS = tuple(f.column_name for f in Lead._meta.sorted_fields)
-_MERGED = _LEAD_COLUMNS.index("merged_into")
-_STEP_COLUMNS = [f.column_name for f in FollowUp._meta.sorted_fields]
-_STEP_LEAD = _STEP_COLUMNS.index("lead_id")
+_MERGED = _columns(Lead).index("merged_into")
+_STEP_LEAD = _columns(FollowUp).index("lead_id")
 # A lead has one pending step (leads.py keeps it so); should team sync leave two, the one due first counts.
-_STEP_ORDER = operator.itemgetter(_STEP_COLUMNS.index("due"), _STEP_COLUMNS.index("id"))
+_STEP_ORDER = operator.itemgetter(_columns(FollowUp).index("due"), _columns(FollowUp).index("id"))
 
 
 class _Ahead:
@@ -490,7 +493,7 @@ class BatchStore:
                     raise NotFound(f"There is no lead {live}.")
             self._leads[live] = _model(Lead, found)
             if self._know is not None:  # the rules' changes compare with this row: no second read
-                self._know(live, dict(zip(_LEAD_COLUMNS, found, strict=True)))
+                self._know(live, dict(zip(_columns(Lead), found, strict=True)))
         self._leads[lead_id] = self._leads[live]
         return self._leads[live]
 
